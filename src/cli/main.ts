@@ -1,0 +1,68 @@
+/**
+ * The command line: one file per command, each thin (parse → call the domain → print → exit
+ * code). Errors become a one-line message on stderr and the exit codes of spec/CLI.md.
+ */
+import { Command, CommanderError } from 'commander';
+import { loadConfig } from '../config/index.ts';
+import { exitCodeFor, isAppError } from '../core/errors.ts';
+import type { CommandContext, GlobalOptions } from './context.ts';
+import { registerCustomers } from './customers.ts';
+import { registerDemo } from './demo.ts';
+import { registerExport } from './export.ts';
+import { registerImport } from './import.ts';
+import { registerJourneys } from './journeys.ts';
+import { registerMap } from './map.ts';
+import { registerVariants } from './variants.ts';
+import { registerBroken } from './broken.ts';
+import { registerMetrics } from './metrics.ts';
+import { registerCases } from './cases.ts';
+import { registerSurveys } from './surveys.ts';
+import { registerFeedback } from './feedback.ts';
+import { processIo } from './output.ts';
+import type { Io } from './output.ts';
+
+export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('throughline');
+  program
+    .description('Customer-journey intelligence: stitch identities, build journeys, find what breaks.')
+    .option('--db <location>', 'DuckDB file or postgres:// URL (default ./throughline.duckdb, or THROUGHLINE_DB)')
+    .option('--json', 'print one JSON document on stdout')
+    .option('-v, --verbose', 'say more on stderr')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError('(run throughline --help for usage)');
+
+  try {
+    const ctx: CommandContext = { io, config: loadConfig(), global: () => program.opts<GlobalOptions>() };
+    registerImport(program, ctx, (c) => (exitCode = c));
+    registerCustomers(program, ctx);
+    registerExport(program, ctx);
+    registerDemo(program, ctx);
+    registerJourneys(program, ctx);
+    registerMap(program, ctx);
+    registerVariants(program, ctx);
+    registerBroken(program, ctx);
+    registerMetrics(program, ctx);
+    registerCases(program, ctx);
+    registerSurveys(program, ctx);
+    registerFeedback(program, ctx);
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; anything else commander rejects is a bad invocation.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isAppError(e)) {
+      io.err(`throughline: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+      return exitCodeFor(e.code);
+    }
+    io.err(`throughline: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('throughline.js')) {
+  process.exitCode = await run(process.argv.slice(2));
+}

@@ -1,0 +1,52 @@
+/** `throughline map`: the directly-follows graph of journey steps, with start and end counts. */
+import type { Command } from 'commander';
+import { AppError } from '../core/errors.ts';
+import { journeyMap, MAP_BY } from '../journey/map.ts';
+import type { MapBy } from '../journey/map.ts';
+import type { CommandContext } from './context.ts';
+import { withStore } from './context.ts';
+import { addJourneyFilters, formatSeconds, journeyFilterFrom } from './journeys.ts';
+import type { FilterFlags } from './journeys.ts';
+import { fmtInt, printJson, table } from './output.ts';
+
+export function parseBy(value: string | undefined): MapBy {
+  if (value === undefined) return 'step';
+  if (!(MAP_BY as readonly string[]).includes(value)) {
+    throw new AppError('usage', `--by ${value} is not a view`, { hint: `use one of ${MAP_BY.join(', ')}` });
+  }
+  return value as MapBy;
+}
+
+/** How many edges the table shows; --json always has them all. */
+const TABLE_EDGES = 40;
+
+export function registerMap(program: Command, ctx: CommandContext): void {
+  addJourneyFilters(
+    program
+      .command('map')
+      .description('the journey map: which step directly follows which, how often and how long after')
+      .option('--by <view>', 'nodes are steps (channel:activity), activities or channels', 'step'),
+  ).action(async (flags: FilterFlags & { by?: string }) => {
+    const by = parseBy(flags.by);
+    const filter = journeyFilterFrom(flags);
+    const map = await withStore(ctx, (store) => journeyMap(store, { ...filter, by }));
+    if (ctx.global().json) return printJson(ctx.io, map);
+    if (map.journeys === 0) return ctx.io.out('No journeys match.');
+    const shown = map.edges.slice(0, TABLE_EDGES);
+    ctx.io.out(
+      [
+        `${fmtInt(map.journeys)} journeys, ${fmtInt(map.nodes.length)} ${by === 'step' ? 'steps' : `${by === 'activity' ? 'activities' : 'channels'}`}, ${fmtInt(map.edges.length)} directly-follows edges.`,
+        '',
+        table(
+          ['from', 'to', 'count', 'median gap'],
+          shown.map((e) => [e.from, e.to, e.count, e.median_seconds === null ? null : formatSeconds(e.median_seconds)]),
+        ),
+        ...(map.edges.length > shown.length ? [`(${fmtInt(map.edges.length - shown.length)} more edges: use --json for all)`] : []),
+        '',
+        table(['starts with', 'journeys'], Object.entries(map.start)),
+        '',
+        table(['ends with', 'journeys'], Object.entries(map.end)),
+      ].join('\n'),
+    );
+  });
+}

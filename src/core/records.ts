@@ -1,0 +1,110 @@
+/**
+ * The record kinds of the data contract (spec/DATA.md) as the rest of the product sees them:
+ * validated, identifiers normalised, timestamps as UTC epoch milliseconds.
+ */
+export const KINDS = ['profiles', 'interactions', 'feedback', 'holdings', 'promises', 'consents'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export const IDENTIFIER_TYPES = ['customer_id', 'account_id', 'phone', 'email', 'device_id', 'cookie_id'] as const;
+export type IdentifierType = (typeof IDENTIFIER_TYPES)[number];
+export const STRONG_IDENTIFIERS: ReadonlySet<IdentifierType> = new Set(['customer_id', 'account_id']);
+
+export interface Identifier {
+  readonly type: IdentifierType;
+  readonly value: string;
+}
+
+/** Normalised identifier values of one record; absent ones are null. */
+export type Identifiers = { [K in IdentifierType]: string | null };
+
+export const CHANNELS = ['web', 'app', 'ivr', 'call', 'chat', 'store', 'email', 'sms', 'social', 'other'] as const;
+export const OUTCOMES = ['success', 'failure', 'abandoned', 'transferred'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+/** The outcomes that mean a step did not do its job. */
+export const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['failure', 'abandoned', 'transferred']);
+/** Channels where a person served the customer: contacts that cost the company money. */
+export const ASSISTED_CHANNELS: ReadonlySet<string> = new Set(['call', 'chat', 'store']);
+export const DIGITAL_CHANNELS: ReadonlySet<string> = new Set(['web', 'app', 'ivr']);
+
+export const METRICS = { nps: [0, 10], csat: [1, 5], ces: [1, 7] } as const;
+export type Metric = keyof typeof METRICS;
+export type Scope = 'relationship' | 'transaction';
+
+/** Attributes: unknown input columns, kept as they came. */
+export type Attributes = Record<string, unknown>;
+
+interface Base {
+  readonly ids: Identifiers;
+  readonly attrs: Attributes;
+  /** 1-based line in the source file, for messages. */
+  readonly line: number;
+}
+
+export interface Interaction extends Base {
+  readonly event_id: string;
+  readonly ts: number;
+  readonly channel: string;
+  readonly activity: string;
+  readonly outcome: string | null;
+  readonly direction: 'inbound' | 'outbound';
+  readonly agent_id: string | null;
+  readonly intent: string;
+  readonly journey_id: string | null;
+  readonly duration_s: number | null;
+  readonly wait_s: number | null;
+  readonly text: string | null;
+}
+
+export interface Feedback extends Base {
+  readonly response_id: string;
+  readonly ts: number;
+  readonly survey_id: string;
+  readonly metric: Metric;
+  readonly scope: Scope;
+  readonly score: number;
+  readonly comment: string | null;
+  readonly event_id: string | null;
+  readonly agent_id: string | null;
+}
+
+export interface Profile extends Base {
+  /** A profile has no id column of its own: the identifiers are its key. */
+  readonly profile_id: string;
+}
+
+export interface Holding extends Base {
+  readonly holding_id: string;
+  readonly product: string;
+  readonly since: number | null;
+  readonly until: number | null;
+}
+
+export interface Promise_ extends Base {
+  readonly promise_id: string;
+  readonly ts: number;
+  readonly due: number;
+  readonly kind: string;
+  readonly agent_id: string | null;
+  readonly event_id: string | null;
+  readonly description: string | null;
+  readonly kept_at: number | null;
+}
+
+export interface Consent extends Base {
+  readonly consent_id: string;
+  readonly channel: string;
+  readonly status: 'grant' | 'deny';
+  readonly ts: number | null;
+  readonly timezone: string | null;
+  readonly quiet_start: string | null;
+  readonly quiet_end: string | null;
+}
+
+export interface RecordOfKind {
+  profiles: Profile;
+  interactions: Interaction;
+  feedback: Feedback;
+  holdings: Holding;
+  promises: Promise_;
+  consents: Consent;
+}

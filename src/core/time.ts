@@ -1,0 +1,112 @@
+/**
+ * Timestamps: parsed once at the edge into UTC epoch milliseconds. The contract asks for ISO 8601
+ * with `Z` or an offset, or integer epoch milliseconds. A timestamp without an offset is only
+ * accepted when the caller names the zone it was written in: guessing would silently move events.
+ */
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|z|UTC|[+-]\d{2}(?::?\d{2})?)?$/;
+
+export type TimeResult = { ok: true; ms: number } | { ok: false; reason: string };
+
+/**
+ * Parses a contract timestamp. `zone` (an IANA name, `UTC`, or `±HH:MM`) applies only to
+ * timestamps written without an offset.
+ */
+export function parseTimestamp(raw: unknown, zone?: string): TimeResult {
+  if (typeof raw === 'number') {
+    return Number.isInteger(raw) ? { ok: true, ms: raw } : { ok: false, reason: `timestamp ${raw} is not an integer of epoch milliseconds` };
+  }
+  const s = String(raw).trim();
+  if (/^-?\d+$/.test(s)) {
+    const ms = Number(s);
+    // Ten digits are epoch seconds, which the contract does not allow: they would land in 1970.
+    if (s.replace('-', '').length <= 10) return { ok: false, reason: `timestamp "${s}" looks like epoch seconds; the contract wants epoch milliseconds` };
+    return Number.isSafeInteger(ms) ? { ok: true, ms } : { ok: false, reason: `timestamp "${s}" is out of range` };
+  }
+  const m = ISO.exec(s);
+  if (m === null) return { ok: false, reason: `timestamp "${truncate(s)}" is not ISO 8601 or epoch milliseconds` };
+  const [, y, mo, d, h = '0', mi = '0', se = '0', frac = '', off] = m;
+  const fields = [Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(se), Number((frac + '000').slice(0, 3))] as const;
+  const local = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5], fields[6]);
+  const check = new Date(local);
+  if (
+    Number.isNaN(local) ||
+    check.getUTCFullYear() !== fields[0] ||
+    check.getUTCMonth() !== fields[1] - 1 ||
+    check.getUTCDate() !== fields[2] ||
+    check.getUTCHours() !== fields[3] ||
+    check.getUTCMinutes() !== fields[4] ||
+    check.getUTCSeconds() !== fields[5]
+  ) {
+    return { ok: false, reason: `timestamp "${truncate(s)}" is not a real date and time` };
+  }
+  if (off !== undefined) {
+    if (off === 'Z' || off === 'z' || off === 'UTC') return { ok: true, ms: local };
+    const sign = off[0] === '-' ? -1 : 1;
+    const digits = off.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2) || '0');
+    if (oh > 14 || om > 59) return { ok: false, reason: `timestamp "${truncate(s)}" has an impossible offset ${off}` };
+    return { ok: true, ms: local - sign * (oh * 60 + om) * 60_000 };
+  }
+  if (zone === undefined) {
+    return {
+      ok: false,
+      reason: `timestamp "${truncate(s)}" has no time zone offset; add one (Z or ±HH:MM) or import with --timezone <zone>`,
+    };
+  }
+  return { ok: true, ms: zonedToUtc(local, zone) };
+}
+
+function truncate(s: string): string {
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** True when `zone` is usable: `UTC`, `±HH:MM` or an IANA name this runtime knows. */
+export function isValidZone(zone: string): boolean {
+  if (/^(UTC|Z|[+-]\d{2}:?\d{2})$/.test(zone)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offset of `zone` from UTC at the instant `utcMs`, in milliseconds. */
+export function zoneOffsetMs(zone: string, utcMs: number): number {
+  if (zone === 'UTC' || zone === 'Z') return 0;
+  const fixed = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (fixed !== null) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 60 + Number(fixed[3])) * 60_000;
+  let f = formatters.get(zone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(zone, f);
+  }
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(utcMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const asUtc = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** A wall-clock time in `zone` (given as if it were UTC) → the real UTC instant. */
+export function zonedToUtc(localAsUtc: number, zone: string): number {
+  const first = localAsUtc - zoneOffsetMs(zone, localAsUtc);
+  // Near a DST change the offset at the guess can differ from the offset at the answer.
+  return localAsUtc - zoneOffsetMs(zone, first);
+}
+
+export function toIso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,122 @@
+/**
+ * Praise routing: when a happy customer names an employee ("Maria was brilliant", "AG-07"),
+ * the praise is recorded for that employee's team. Names come from the survey's staff list and
+ * the staff directory; ids from the agents in the data; first names also from chat transcripts,
+ * where agents introduce themselves as "Agent (Maria)".
+ */
+import { createHash } from 'node:crypto';
+import type { Queryable } from '../store/store.ts';
+import type { StaffEntry } from './survey-definition.ts';
+
+export interface NamedStaff {
+  staff_id: string;
+  name: string | null;
+  team: string;
+}
+
+interface Candidate {
+  id: string;
+  name: string | null;
+  team: string | null;
+  store: string | null;
+}
+
+/** The employee a comment names, if exactly one fits (the agent the answer is about wins a tie). */
+export async function findNamedStaff(db: Queryable, text: string, listed: readonly StaffEntry[], aboutAgent: string | null): Promise<NamedStaff | null> {
+  const directory = await db.query(`SELECT staff_id, name, team, store FROM staff`);
+  const candidates = new Map<string, Candidate>();
+  for (const s of listed) candidates.set(s.id, { id: s.id, name: s.name, team: s.team, store: s.store });
+  for (const r of directory) {
+    const id = String(r.staff_id);
+    if (!candidates.has(id)) candidates.set(id, { id, name: str(r.name), team: str(r.team), store: str(r.store) });
+  }
+  const words = new Set(text.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}'’-]*/gu) ?? []);
+  const firstWord = (name: string): string => name.trim().split(/\s+/)[0]!.toLowerCase();
+
+  // Ids typed as they are ("AG-07") are matched against every agent in the data.
+  const idHits = [...text.matchAll(/\b[A-Za-z]{1,4}-?\d{1,5}\b/g)].map((m) => m[0].toUpperCase());
+  if (idHits.length > 0) {
+    const rows = await db.query(
+      `SELECT DISTINCT agent_id FROM interactions WHERE upper(agent_id) IN (${idHits.map((_, i) => `$${i + 1}`).join(', ')})`,
+      idHits,
+    );
+    for (const r of rows) {
+      const id = String(r.agent_id);
+      if (!candidates.has(id)) candidates.set(id, { id, name: null, team: null, store: null });
+    }
+  }
+  let hits = [...candidates.values()].filter((c) => idHits.includes(c.id.toUpperCase()) || (c.name !== null && words.has(firstWord(c.name))));
+  if (hits.length === 0) {
+    // Names agents gave in chat transcripts: "Agent (Maria): Happy to help".
+    const names = [...words].filter((w) => /^\p{L}{2,}$/u.test(w));
+    if (names.length === 0) return null;
+    const rows = await db.query(
+      `SELECT agent_id, text FROM interactions WHERE agent_id IS NOT NULL AND text LIKE '%Agent (%' AND (${names
+        .map((_, i) => `lower(text) LIKE $${i + 1}`)
+        .join(' OR ')}) LIMIT 200`,
+      names.map((n) => `%agent (${n})%`),
+    );
+    for (const r of rows) {
+      const m = /Agent \(([^)]+)\)/.exec(String(r.text));
+      if (m === null || !words.has(firstWord(m[1]!))) continue;
+      const id = String(r.agent_id);
+      if (!hits.some((h) => h.id === id)) hits.push(candidates.get(id) ?? { id, name: m[1]!, team: null, store: null });
+    }
+  }
+  if (hits.length > 1 && aboutAgent !== null) hits = hits.filter((h) => h.id === aboutAgent).concat(hits.filter((h) => h.id !== aboutAgent)).slice(0, 1);
+  if (hits.length !== 1) return null;
+  const hit = hits[0]!;
+  return { staff_id: hit.id, name: hit.name, team: await teamOf(db, hit) };
+}
+
+/** An employee's team: from the directory, else the stores team or the queue of the channel they work most. */
+async function teamOf(db: Queryable, c: Candidate): Promise<string> {
+  if (c.team !== null) return c.team;
+  if (c.store !== null) return `store:${c.store}`;
+  const [row] = await db.query(`SELECT channel, count(*) AS n FROM interactions WHERE agent_id = $1 GROUP BY channel ORDER BY n DESC, channel LIMIT 1`, [c.id]);
+  if (row === undefined) return 'cx-team';
+  return String(row.channel) === 'store' ? 'stores' : `queue:${String(row.channel)}`;
+}
+
+function str(v: unknown): string | null {
+  return v === null || v === undefined || v === '' ? null : String(v);
+}
+
+export async function recordPraise(
+  db: Queryable,
+  p: { staff: NamedStaff; ts: number; customerKey: string; responseId: string | null; sessionId: string | null; text: string },
+): Promise<string> {
+  const id = 'PR-' + createHash('sha1').update(`${p.staff.staff_id}|${p.responseId ?? p.sessionId ?? p.ts}`).digest('hex').slice(0, 10).toUpperCase();
+  await db.exec(`DELETE FROM praise WHERE praise_id = $1`, [id]);
+  await db.exec(
+    `INSERT INTO praise (praise_id, ts, staff_id, team, customer_key, response_id, session_id, text) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [id, p.ts, p.staff.staff_id, p.staff.team, p.customerKey, p.responseId, p.sessionId, p.text],
+  );
+  return id;
+}
+
+export interface PraiseDoc {
+  praise_id: string;
+  ts: string;
+  staff_id: string;
+  team: string;
+  customer_key: string | null;
+  response_id: string | null;
+  text: string | null;
+}
+
+export async function listPraise(db: Queryable, filter: { team?: string | undefined } = {}): Promise<PraiseDoc[]> {
+  const rows = await db.query(
+    `SELECT * FROM praise ${filter.team === undefined ? '' : 'WHERE team = $1'} ORDER BY ts DESC, praise_id`,
+    filter.team === undefined ? [] : [filter.team],
+  );
+  return rows.map((r) => ({
+    praise_id: String(r.praise_id),
+    ts: new Date(Number(r.ts)).toISOString(),
+    staff_id: String(r.staff_id),
+    team: String(r.team),
+    customer_key: str(r.customer_key),
+    response_id: str(r.response_id),
+    text: str(r.text),
+  }));
+}

@@ -1,0 +1,72 @@
+/**
+ * Customer lookup by any identifier (`phone:5551234567`) or by customer key, and the customer
+ * summary that `customers show` and the API return.
+ */
+import { AppError } from '../core/errors.ts';
+import { IDENTIFIER_TYPES, KINDS } from '../core/records.ts';
+import type { Identifier, Kind } from '../core/records.ts';
+import type { Queryable } from '../store/store.ts';
+import { isPlaceholder, parseIdentifier } from './normalize.ts';
+
+export interface CustomerSummary {
+  customer_key: string;
+  identifiers: { type: string; value: string; links: boolean }[];
+  records: Record<Kind, number>;
+  journeys: number;
+  first_seen: string | null;
+  last_seen: string | null;
+}
+
+/** Resolves `type:value` (or a customer key) to exactly one customer key, or says why not. */
+export async function resolveCustomer(db: Queryable, text: string): Promise<string> {
+  if (/^(c|r)-[0-9a-f]{12}(-\d+)?$/.test(text)) {
+    const [hit] = await db.query(`SELECT 1 AS x FROM id_tuples WHERE customer_key = $1 LIMIT 1`, [text]);
+    const [rec] = hit ? [hit] : await db.query(`SELECT 1 AS x FROM interactions WHERE customer_key = $1 LIMIT 1`, [text]);
+    if (!rec) throw new AppError('not_found', `no customer has key ${text}`);
+    return text;
+  }
+  const id: Identifier = parseIdentifier(text);
+  const keys = (await db.query(`SELECT DISTINCT customer_key FROM id_tuples WHERE ${id.type} = $1 ORDER BY customer_key`, [id.value])).map(
+    (r) => r.customer_key as string | null,
+  );
+  if (keys.length === 0) {
+    throw new AppError('not_found', `no record has ${id.type}:${id.value}`, { hint: 'check the value, or look the customer up by another identifier' });
+  }
+  const linked = keys.filter((k): k is string => k !== null);
+  const placeholder = isPlaceholder(id.type, id.value);
+  if (!placeholder && linked.length === 1) return linked[0]!;
+  const why = placeholder ? 'is a placeholder value' : linked.length > 1 ? 'is shared by several customers' : 'links no records together';
+  throw new AppError('conflict', `${id.type}:${id.value} ${why}${linked.length > 0 ? ` (${linked.join(', ')})` : ''}, so it names no single customer`, {
+    hint: 'look the customer up by customer_id or account_id',
+  });
+}
+
+export async function customerSummary(db: Queryable, key: string): Promise<CustomerSummary> {
+  const idRows = await db.query(
+    IDENTIFIER_TYPES.map((t, i) => `SELECT DISTINCT ${i} AS o, '${t}' AS type, ${t} AS value FROM id_tuples WHERE customer_key = $1 AND ${t} IS NOT NULL`).join(
+      ' UNION ALL ',
+    ) + ' ORDER BY o, value',
+    [key],
+  );
+  const counts = await db.query(KINDS.map((k) => `SELECT '${k}' AS kind, count(*) AS n FROM ${k} WHERE customer_key = $1`).join(' UNION ALL '), [key]);
+  const records = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  for (const r of counts) records[r.kind as Kind] = Number(r.n);
+  const [span] = await db.query(
+    `SELECT min(ts) AS first, max(ts) AS last FROM (SELECT ts FROM interactions WHERE customer_key = $1 UNION ALL SELECT ts FROM feedback WHERE customer_key = $1) a`,
+    [key],
+  );
+  const [j] = await db.query(`SELECT count(*) AS n FROM journeys WHERE customer_key = $1`, [key]);
+  const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(Number(v)).toISOString());
+  return {
+    customer_key: key,
+    identifiers: idRows.map((r) => ({
+      type: r.type as string,
+      value: r.value as string,
+      links: !isPlaceholder(r.type as (typeof IDENTIFIER_TYPES)[number], r.value as string),
+    })),
+    records,
+    journeys: Number(j!.n),
+    first_seen: iso(span?.first),
+    last_seen: iso(span?.last),
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Export: every stored interaction back in the data contract's shape, plus the customer key and
+ * journey it was resolved to. Streams, so an export of millions of events stays small in memory.
+ */
+import fs from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { AppError } from '../core/errors.ts';
+import { IDENTIFIER_TYPES } from '../core/records.ts';
+import { toIso } from '../core/time.ts';
+import type { Row, Store } from '../store/store.ts';
+
+export type ExportFormat = 'jsonl' | 'csv';
+
+const COLUMNS = [
+  'event_id',
+  'ts',
+  'channel',
+  'activity',
+  'outcome',
+  'direction',
+  'agent_id',
+  'intent',
+  'duration_s',
+  'wait_s',
+  'text',
+  ...IDENTIFIER_TYPES,
+  'customer_key',
+  'journey_id',
+] as const;
+
+function toRecord(r: Row): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of COLUMNS) {
+    const v = c === 'ts' ? toIso(r.ts as number) : r[c];
+    if (v !== null && v !== undefined) out[c] = v;
+  }
+  // Outbound contacts belong to no journey; an explicit journey_id is kept as given.
+  if (out.journey_id === undefined && r.journey_ref !== null) out.journey_id = r.journey_ref;
+  if (typeof r.attrs === 'string') {
+    for (const [k, v] of Object.entries(JSON.parse(r.attrs) as Record<string, unknown>)) if (!(k in out)) out[k] = v;
+  }
+  return out;
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export async function exportEvents(store: Store, format: ExportFormat, out: Writable): Promise<number> {
+  if (format !== 'jsonl' && format !== 'csv') {
+    throw new AppError('usage', `unknown export format ${String(format)}`, { hint: 'use --format jsonl or --format csv' });
+  }
+  const write = async (text: string): Promise<void> => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  if (format === 'csv') await write([...COLUMNS, 'attrs'].join(',') + '\n');
+  let n = 0;
+  for await (const batch of store.stream(`SELECT * FROM interactions ORDER BY seq`)) {
+    let chunk = '';
+    for (const r of batch) {
+      if (format === 'jsonl') {
+        chunk += JSON.stringify(toRecord(r)) + '\n';
+      } else {
+        const rec = toRecord(r);
+        chunk += [...COLUMNS.map((c) => csvCell(rec[c])), csvCell(r.attrs)].join(',') + '\n';
+      }
+      n++;
+    }
+    await write(chunk);
+  }
+  return n;
+}
+
+export function openOutput(path: string | undefined): { stream: Writable; done: () => Promise<void> } {
+  if (path === undefined || path === '-') return { stream: process.stdout, done: async () => undefined };
+  const stream = fs.createWriteStream(path);
+  return {
+    stream,
+    done: () =>
+      new Promise<void>((resolve, reject) => {
+        stream.end(() => resolve());
+        stream.once('error', reject);
+      }),
+  };
+}

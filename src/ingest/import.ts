@@ -1,0 +1,368 @@
+/**
+ * The import pipeline: parse → map columns → validate → stage, then in one transaction:
+ * skip ids already stored, stitch identities, insert with customer keys, re-key older records
+ * whose customer changed, and rebuild the journeys of the customers touched. A reader of the
+ * database sees all of an import or none of it.
+ */
+import { AppError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { silentLogger } from '../core/logger.ts';
+import { IDENTIFIER_TYPES, KINDS } from '../core/records.ts';
+import type { Identifiers, Kind } from '../core/records.ts';
+import { casesAfterImport } from '../feedback/after-import.ts';
+import { IdentityGraph } from '../identity/stitch.ts';
+import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys } from '../journey/build.ts';
+import { FIELDS, ID_COLUMN, commonColumns } from '../store/schema.ts';
+import type { Staging, Store } from '../store/store.ts';
+import { detectKind, isKind } from './fields.ts';
+import { openSource } from './parsers/open.ts';
+import type { Format, Source } from './parsers/types.ts';
+import { defaultRejectsPath, RejectWriter } from './rejects.ts';
+import { createValidator } from './validate.ts';
+import type { Validator } from './validate.ts';
+
+export interface ImportOptions {
+  readonly kind?: Kind;
+  readonly format?: Format;
+  /** Contract field → source column (`--map`). */
+  readonly map?: ReadonlyMap<string, string>;
+  /** Contract field → constant, for fields a file lacks (`--set`). */
+  readonly constants?: ReadonlyMap<string, string>;
+  /** One reject file for every input; default: beside each input. */
+  readonly rejectsPath?: string;
+  readonly timezone?: string;
+  readonly delimiter?: string;
+  readonly encoding?: 'utf8' | 'latin1';
+  readonly journeyWindowMs?: number;
+  /** Open closed-loop cases for imported answers that call for one (default true; docs/feedback.md). */
+  readonly createCases?: boolean;
+  readonly logger?: Logger;
+  readonly onProgress?: (p: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  readonly file: string;
+  readonly fileIndex: number;
+  readonly files: number;
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+  readonly rows: number;
+  readonly phase: 'reading' | 'merging';
+}
+
+export interface ImportSummary {
+  imported: Record<Kind, number>;
+  skipped_duplicates: number;
+  rejected: number;
+  rejects_file: string | null;
+  /** Every reject file written (one per input unless --rejects names one). */
+  rejects_files: string[];
+  customers: number;
+  journeys: number;
+  /** Closed-loop cases the imported answers opened (docs/feedback.md). */
+  cases_opened: number;
+  seconds: number;
+  files: { path: string; kind: Kind; format: Format; records: number; rejected: number }[];
+}
+
+/** XES attribute names → contract fields, as DATA.md says; a user --map overrides any of them. */
+const XES_MAP: ReadonlyMap<string, string> = new Map([
+  ['journey_id', 'case:concept:name'],
+  ['activity', 'concept:name'],
+  ['ts', 'time:timestamp'],
+  ['agent_id', 'org:resource'],
+]);
+
+function tupleKey(ids: Identifiers): string {
+  let k = '';
+  for (const t of IDENTIFIER_TYPES) k += (ids[t] ?? '') + '\u001f';
+  return k;
+}
+
+export async function importFiles(store: Store, paths: readonly string[], options: ImportOptions = {}): Promise<ImportSummary> {
+  const started = performance.now();
+  const logger = options.logger ?? silentLogger;
+  if (paths.length === 0) throw new AppError('usage', 'no input files given', { hint: 'name one or more files: throughline import FILE...' });
+  if (options.kind !== undefined && !isKind(options.kind)) {
+    throw new AppError('usage', `unknown kind ${String(options.kind)}`, { hint: `use one of ${KINDS.join(', ')}` });
+  }
+  // Open every input before importing anything: a missing file is found before any work is done.
+  const sources: Source[] = [];
+  for (const p of paths) {
+    sources.push(
+      await openSource(p, {
+        ...(options.format ? { format: options.format } : {}),
+        ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+        ...(options.encoding ? { encoding: options.encoding } : {}),
+      }),
+    );
+  }
+  const plans = sources.map((s) => planSource(s, options));
+
+  const sharedRejects = options.rejectsPath === undefined ? null : new RejectWriter(options.rejectsPath);
+  const rejectWriters: RejectWriter[] = sharedRejects ? [sharedRejects] : [];
+  const files: ImportSummary['files'] = [];
+
+  const [seqRow] = await store.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
+  const seqBase = seqRow ? Number(seqRow.value) : 1;
+  let seq = seqBase;
+
+  const staging = await store.openStaging();
+  try {
+    for (let i = 0; i < sources.length; i++) {
+      const source = sources[i]!;
+      const plan = plans[i]!;
+      const rejects = sharedRejects ?? new RejectWriter(defaultRejectsPath(source.path));
+      if (!sharedRejects) rejectWriters.push(rejects);
+      const before = rejects.rejected;
+      let records = 0;
+      let rows = 0;
+      const report = (): void =>
+        options.onProgress?.({
+          file: source.path,
+          fileIndex: i,
+          files: sources.length,
+          bytesRead: source.bytesRead(),
+          totalBytes: source.totalBytes,
+          rows,
+          phase: 'reading',
+        });
+      for await (const item of source.items()) {
+        rows++;
+        if ((rows & 0x3fff) === 0) report();
+        if (!item.ok) {
+          rejects.write(source.path, item.line, item.reason, item.raw);
+          continue;
+        }
+        const fields = plan.remap(item.row.fields);
+        const result = plan.validate(fields, item.row.line);
+        if (result.kind !== 'ok') {
+          rejects.write(source.path, item.row.line, result.reason, item.row.fields);
+          continue;
+        }
+        const record = result.value;
+        staging.append(plan.kind, { seq: seq++, tupleKey: tupleKey(record.ids), record });
+        records++;
+      }
+      report();
+      rejects.flush();
+      files.push({ path: source.path, kind: plan.kind, format: source.format, records, rejected: rejects.rejected - before });
+      logger.info(`${source.path}: ${records} ${plan.kind} read, ${rejects.rejected - before} rejected`);
+    }
+    await staging.flush();
+    options.onProgress?.({ file: '', fileIndex: sources.length, files: sources.length, bytesRead: 0, totalBytes: 0, rows: seq - seqBase, phase: 'merging' });
+    logger.info(`read and validated ${seq - seqBase} records in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    const merged = await mergeStaged(store, staging, seqBase, seq, options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS, logger, options.createCases ?? true);
+    const written = rejectWriters.filter((w) => w.rejected > 0).map((w) => w.path);
+    const rejected = rejectWriters.reduce((n, w) => n + w.rejected, 0);
+    return {
+      imported: merged.imported,
+      skipped_duplicates: merged.skipped,
+      rejected,
+      rejects_file: written[0] ?? null,
+      rejects_files: written,
+      customers: merged.customers,
+      journeys: merged.journeys,
+      cases_opened: merged.cases_opened,
+      seconds: Math.round((performance.now() - started) / 10) / 100,
+      files,
+    };
+  } finally {
+    for (const w of rejectWriters) w.close();
+    await staging.release();
+  }
+}
+
+interface Plan {
+  readonly kind: Kind;
+  readonly remap: (fields: Record<string, unknown>) => Record<string, unknown>;
+  readonly validate: Validator<Kind>;
+}
+
+function planSource(source: Source, options: ImportOptions): Plan {
+  const map = new Map(source.format === 'xes' ? XES_MAP : []);
+  for (const [to, from] of options.map ?? []) map.set(to, from);
+  const constants = options.constants ?? new Map<string, string>();
+  const mappedHeader = (source.header ?? []).map((c) => {
+    for (const [to, from] of map) if (from === c) return to;
+    return c;
+  });
+  for (const to of map.keys()) if (!mappedHeader.includes(to)) mappedHeader.push(to);
+  for (const c of constants.keys()) if (!mappedHeader.includes(c)) mappedHeader.push(c);
+
+  const kind = options.kind ?? (source.format === 'xes' ? 'interactions' : detectKind(mappedHeader));
+  if (kind === null) {
+    throw new AppError('input', `cannot tell what kind of records ${source.path} holds from its columns (${(source.header ?? []).slice(0, 8).join(', ')})`, {
+      hint: `pass --kind ${KINDS.join('|')}, or --map to name the contract's columns`,
+    });
+  }
+  if (source.header !== undefined && source.format === 'csv') {
+    for (const [to, from] of map) {
+      if (!source.header.includes(from)) {
+        throw new AppError('usage', `--map ${to}=${from}: ${source.path} has no column "${from}"`, {
+          hint: `its columns are ${source.header.slice(0, 12).join(', ')}`,
+        });
+      }
+    }
+  }
+  const idColumn = kind === 'interactions' ? 'event_id' : kind === 'feedback' ? 'response_id' : null;
+  // Process-mining logs have no event ids; a file that has the column must fill it in.
+  const deriveIds = idColumn !== null && (source.format === 'xes' ? !map.has(idColumn) : !mappedHeader.includes(idColumn));
+  const validate = createValidator(kind, {
+    ...(options.timezone !== undefined ? { timezone: options.timezone } : {}),
+    deriveIds,
+    ...(source.format === 'xes' ? { defaultChannel: 'other' } : {}),
+  }) as Validator<Kind>;
+
+  const pairs = [...map];
+  const remap = (fields: Record<string, unknown>): Record<string, unknown> => {
+    if (pairs.length === 0 && constants.size === 0) return fields;
+    const out: Record<string, unknown> = { ...fields };
+    for (const [, from] of pairs) delete out[from];
+    for (const [to, from] of pairs) if (fields[from] !== undefined) out[to] = fields[from];
+    for (const [to, v] of constants) if (out[to] === undefined || out[to] === '') out[to] = v;
+    return out;
+  };
+  return { kind, remap, validate };
+}
+
+interface Merged {
+  imported: Record<Kind, number>;
+  skipped: number;
+  customers: number;
+  journeys: number;
+  cases_opened: number;
+}
+
+async function mergeStaged(
+  store: Store,
+  _staging: Staging,
+  seqBase: number,
+  seqEnd: number,
+  windowMs: number,
+  logger: Logger,
+  createCases: boolean,
+): Promise<Merged> {
+  let t0 = performance.now();
+  const phase = (name: string): void => {
+    const t = performance.now();
+    logger.info(`  ${name}: ${((t - t0) / 1000).toFixed(2)} s`);
+    t0 = t;
+  };
+  return store.transaction(async (tx) => {
+    const imported = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+    let skipped = 0;
+
+    // 1. Keep the first record of each id that is not stored already.
+    for (const kind of KINDS) {
+      const id = ID_COLUMN[kind];
+      const cols = stagedColumnNames(kind);
+      await tx.exec(`DROP TABLE IF EXISTS new_${kind}`);
+      // A hash aggregate and two hash joins: cheaper than a window that sorts every staged row.
+      await tx.exec(`CREATE TEMP TABLE new_${kind} AS
+        SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM stg_${kind} s
+        WHERE s.seq IN (SELECT min(seq) FROM stg_${kind} GROUP BY ${id})
+          AND NOT EXISTS (SELECT 1 FROM ${kind} m WHERE m.${id} = s.${id})`);
+      const [staged] = await tx.query(`SELECT count(*) AS n FROM stg_${kind}`);
+      const [fresh] = await tx.query(`SELECT count(*) AS n FROM new_${kind}`);
+      imported[kind] = Number(fresh!.n);
+      skipped += Number(staged!.n) - Number(fresh!.n);
+    }
+
+    phase('skip stored ids');
+    // 2. New identifier tuples.
+    const [maxTuple] = await tx.query(`SELECT coalesce(max(tuple_id), 0) AS n FROM id_tuples`);
+    const unionNew = KINDS.map((k) => `SELECT tuple_key, seq, ${IDENTIFIER_TYPES.join(', ')} FROM new_${k}`).join(' UNION ALL ');
+    await tx.exec(`INSERT INTO id_tuples (tuple_id, tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, customer_key)
+      SELECT ${Number(maxTuple!.n)} + row_number() OVER (ORDER BY first_seq, tuple_key), tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, NULL
+      FROM (
+        SELECT tuple_key, ${IDENTIFIER_TYPES.map((t) => `min(${t}) AS ${t}`).join(', ')}, min(seq) AS first_seq
+        FROM (${unionNew}) n
+        WHERE NOT EXISTS (SELECT 1 FROM id_tuples t WHERE t.tuple_key = n.tuple_key)
+        GROUP BY tuple_key
+      ) g`);
+
+    // 3. Stitch the whole identity graph (tuples are far fewer than records) and store what changed.
+    // The graph is streamed in input order and held in compact arrays: memory follows the
+    // number of distinct identifiers, not of records.
+    const graph = new IdentityGraph();
+    for await (const batch of tx.stream(`SELECT tuple_id, customer_key, ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples ORDER BY first_seq, tuple_id`)) {
+      for (const r of batch) {
+        graph.add({
+          tuple_id: Number(r.tuple_id),
+          first_seq: 0,
+          customer_key: (r.customer_key as string | null) ?? null,
+          ids: r as unknown as Identifiers,
+        });
+      }
+    }
+    phase(`identity tuples (${graph.size})`);
+    const changedIds: number[] = [];
+    const changedKeys: (string | null)[] = [];
+    graph.resolve((id, key) => {
+      changedIds.push(id);
+      changedKeys.push(key);
+    });
+    phase(`stitch`);
+    await tx.exec(`DROP TABLE IF EXISTS tuple_changes`);
+    await tx.exec(`CREATE TEMP TABLE tuple_changes (tuple_id BIGINT, customer_key TEXT)`);
+    for (let i = 0; i < changedIds.length; i += 100_000) {
+      const rows: [number, string | null][] = [];
+      for (let j = i; j < Math.min(i + 100_000, changedIds.length); j++) rows.push([changedIds[j]!, changedKeys[j]!]);
+      await tx.bulkInsert('tuple_changes', ['tuple_id', 'customer_key'], rows);
+    }
+    await tx.exec(`UPDATE id_tuples SET customer_key = c.customer_key FROM tuple_changes c WHERE id_tuples.tuple_id = c.tuple_id`);
+
+    phase('store key changes');
+    // 4. Customers whose journeys must be rebuilt: those of re-keyed records (old and new keys)
+    // and those of new interactions.
+    await tx.exec(`DROP TABLE IF EXISTS affected`);
+    await tx.exec(`CREATE TEMP TABLE affected (customer_key TEXT)`);
+    await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key FROM interactions
+      WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`);
+
+    // 5. Re-key stored records whose tuple changed customer, then insert the new records.
+    for (const kind of KINDS) {
+      const key = recordKeySql(kind, 't', 'r');
+      await tx.exec(`UPDATE ${kind} AS r SET customer_key = ${key.replace(/\bt\.customer_key\b/, 'c.customer_key')}
+        FROM tuple_changes c WHERE r.tuple_id = c.tuple_id`);
+      const cols = stagedColumnNames(kind).filter((c) => c !== 'tuple_key');
+      await tx.exec(`INSERT INTO ${kind} (${cols.join(', ')}, tuple_id, customer_key)
+        SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tuple_id, ${key}
+        FROM new_${kind} r JOIN id_tuples t ON t.tuple_key = r.tuple_key`);
+    }
+    await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)
+      UNION SELECT DISTINCT customer_key FROM interactions WHERE seq >= ${seqBase} AND seq < ${seqEnd}`);
+
+    phase('insert and re-key records');
+    // 6. Journeys of the affected customers only.
+    await rebuildJourneys(tx, windowMs, store.sql.stringAgg);
+    phase('journeys');
+
+    await tx.exec(`DELETE FROM settings WHERE key = 'next_seq'`);
+    await tx.exec(`INSERT INTO settings (key, value) VALUES ('next_seq', $1)`, [String(seqEnd)]);
+    for (const kind of KINDS) await tx.exec(`DROP TABLE new_${kind}`);
+    await tx.exec(`DROP TABLE tuple_changes`);
+    await tx.exec(`DROP TABLE affected`);
+
+    // 7. The closed loop: cases for the new answers that call for one (src/feedback/after-import.ts).
+    const casesOpened = await casesAfterImport(tx, store.sql, seqBase, seqEnd, createCases);
+    phase('cases');
+
+    const [c] = await tx.query(`SELECT count(DISTINCT customer_key) AS n FROM (${KINDS.map((k) => `SELECT customer_key FROM ${k}`).join(' UNION ALL ')}) a`);
+    const [j] = await tx.query(`SELECT count(*) AS n FROM journeys`);
+    return { imported, skipped, customers: Number(c!.n), journeys: Number(j!.n), cases_opened: casesOpened };
+  });
+}
+
+/**
+ * The customer key of a record: its tuple's key, or — when its identifiers link nothing (a
+ * blocked caller id, a shared phone alone) — a key of its own, so it is never merged by guess.
+ */
+export function recordKeySql(kind: Kind, tuple: string, rec: string): string {
+  return `coalesce(${tuple}.customer_key, 'r-' || substr(md5('${kind}:' || ${rec}.${ID_COLUMN[kind]}), 1, 12))`;
+}
+
+function stagedColumnNames(kind: Kind): string[] {
+  return ['seq', ...FIELDS[kind].map((c) => c.name), ...commonColumns().map((c) => c.name), 'tuple_key'];
+}

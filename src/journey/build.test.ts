@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { test } from 'node:test';
+import { importFiles } from '../ingest/import.ts';
+import { openStore } from '../store/open.ts';
+import type { Row, Store } from '../store/store.ts';
+import { rederiveAllJourneysStatements } from './build.ts';
+import { brokenSteps } from './broken.ts';
+import { journeyMap } from './map.ts';
+import { journeysDocument } from './summary.ts';
+import { at, createTestDir, createTestEvent, createTestFeedback, createTestRandom, writeCsv } from './testing.ts';
+import type { Cells } from './testing.ts';
+import { journeyVariants } from './variants.ts';
+
+const DAY = 86_400_000;
+
+async function withStore<T>(dir: string, name: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(path.join(dir, name));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function journeysOf(store: Store): Promise<Row[]> {
+  return store.query(`SELECT journey_id, customer_key, intent, explicit, start_ts, end_ts, steps, first_channel, last_channel, channels,
+      channel_switches, assisted, failures, last_outcome, outcome, effort_s, path, contained
+    FROM journeys ORDER BY journey_id`);
+}
+
+async function stepsOf(store: Store): Promise<Row[]> {
+  return store.query(`SELECT event_id, customer_key, journey_id, step_no, next_ts, next_channel, next_activity FROM interactions ORDER BY event_id`);
+}
+
+test('a customer’s events toward one intent form one journey until a gap longer than the window', async () => {
+  const { dir, remove } = await createTestDir();
+  try {
+    const file = await writeCsv(dir, 'events.csv', [
+      createTestEvent({ event_id: 'a1', ts: at(0), activity: 'pay_bill/view_bill' }),
+      createTestEvent({ event_id: 'b1', ts: at(1), activity: 'check_usage/view_usage' }),
+      createTestEvent({ event_id: 'a2', ts: at(2), channel: 'call', activity: 'pay_bill/agent_payment' }),
+      createTestEvent({ event_id: 'a3', ts: at(12), activity: 'pay_bill/view_bill' }),
+    ]);
+    await withStore(dir, 'week.duckdb', async (store) => {
+      await importFiles(store, [file]);
+      const rows = await store.query(`SELECT intent, steps, channels FROM journeys ORDER BY start_ts`);
+      assert.deepEqual(rows, [
+        { intent: 'pay_bill', steps: 2, channels: 'web,call' },
+        { intent: 'check_usage', steps: 1, channels: 'web' },
+        { intent: 'pay_bill', steps: 1, channels: 'web' },
+      ]);
+    });
+    await withStore(dir, 'day.duckdb', async (store) => {
+      await importFiles(store, [file], { journeyWindowMs: DAY });
+      const [n] = await store.query(`SELECT count(*) AS n FROM journeys WHERE intent = 'pay_bill'`);
+      assert.equal(n!.n, 3, 'a one-day window splits the two-day gap too');
+    });
+  } finally {
+    await remove();
+  }
+});
+
+test('an explicit journey_id overrides sessionisation, across intents and long gaps', async () => {
+  const { dir, remove } = await createTestDir();
+  try {
+    const file = await writeCsv(dir, 'events.csv', [
+      createTestEvent({ ts: at(0), activity: 'dispute_charge/dispute_form', journey_id: 'CASE-1' }),
+      createTestEvent({ ts: at(30), channel: 'call', activity: 'refund/agent_refund', journey_id: 'CASE-1' }),
+      createTestEvent({ ts: at(31), activity: 'dispute_charge/view_bill' }),
+    ]);
+    await withStore(dir, 't.duckdb', async (store) => {
+      await importFiles(store, [file]);
+      const rows = await store.query(`SELECT journey_id, explicit, intent, steps, path FROM journeys ORDER BY start_ts`);
+      assert.equal(rows.length, 2);
+      assert.deepEqual(rows[0], {
+        journey_id: 'CASE-1',
+        explicit: true,
+        intent: 'dispute_charge',
+        steps: 2,
+        path: 'web\u001edispute_charge/dispute_form\u001fcall\u001erefund/agent_refund',
+      });
+      assert.equal(rows[1]!.explicit, false);
+    });
+  } finally {
+    await remove();
+  }
+});
+
+test('outbound contacts are kept for the context but are not journey steps', async () => {
+  const { dir, remove } = await createTestDir();
+  try {
+    const file = await writeCsv(dir, 'events.csv', [
+      createTestEvent({ event_id: 'in1', ts: at(0), activity: 'pay_bill/view_bill' }),
+      createTestEvent({ event_id: 'out1', ts: at(0, 5), channel: 'sms', activity: 'billing/payment_reminder', direction: 'outbound', outcome: '' }),
+      createTestEvent({ event_id: 'in2', ts: at(0, 10), activity: 'pay_bill/submit_payment' }),
+    ]);
+    await withStore(dir, 't.duckdb', async (store) => {
+      await importFiles(store, [file]);
+      const steps = await stepsOf(store);
+      const out = steps.find((s) => s.event_id === 'out1')!;
+      assert.equal(out.journey_id, null);
+      assert.equal(out.step_no, null);
+      const [j] = await store.query(`SELECT steps, channels FROM journeys`);
+      assert.deepEqual(j, { steps: 2, channels: 'web' });
+      const map = await journeyMap(store, { by: 'activity' });
+      assert.deepEqual(map.edges.map((e) => [e.from, e.to, e.count]), [['pay_bill/view_bill', 'pay_bill/submit_payment', 1]]);
+    });
+  } finally {
+    await remove();
+  }
+});
+
+test('a journey records its outcome, channels, switches, assisted contacts, failures, duration and effort', async () => {
+  const { dir, remove } = await createTestDir();
+  try {
+    const file = await writeCsv(dir, 'events.csv', [
+      createTestEvent({ customer_id: 'C1', ts: at(0), activity: 'pay_bill/submit_payment', outcome: 'failure', duration_s: 60 }),
+      createTestEvent({ customer_id: 'C1', ts: at(0, 30), channel: 'call', activity: 'pay_bill/agent_payment', duration_s: 300, wait_s: 120 }),
+      createTestEvent({ customer_id: 'C2', ts: at(0), channel: 'app', activity: 'plan_change/view_plans' }),
+      createTestEvent({ customer_id: 'C2', ts: at(0, 1), channel: 'app', activity: 'plan_change/confirm_change', outcome: 'abandoned' }),
+      createTestEvent({ customer_id: 'C3', ts: at(0), channel: 'ivr', activity: 'tech_support/ivr_menu', outcome: 'transferred' }),
+    ]);
+    await withStore(dir, 't.duckdb', async (store) => {
+      await importFiles(store, [file]);
+      const rows = await store.query(`SELECT customer_key, first_channel, last_channel, channels, channel_switches, assisted, failures, outcome,
+          end_ts - start_ts AS duration_ms, effort_s, contained FROM journeys ORDER BY first_channel`);
+      assert.deepEqual(
+        rows.map(({ customer_key: _, ...r }) => r),
+        [
+          { first_channel: 'app', last_channel: 'app', channels: 'app', channel_switches: 0, assisted: 0, failures: 1, outcome: 'abandoned', duration_ms: 60_000, effort_s: null, contained: true },
+          { first_channel: 'ivr', last_channel: 'ivr', channels: 'ivr', channel_switches: 0, assisted: 0, failures: 1, outcome: 'unresolved', duration_ms: 0, effort_s: null, contained: true },
+          { first_channel: 'web', last_channel: 'call', channels: 'web,call', channel_switches: 1, assisted: 1, failures: 1, outcome: 'resolved', duration_ms: 1_800_000, effort_s: 480, contained: false },
+        ],
+      );
+    });
+  } finally {
+    await remove();
+  }
+});
+
+test('containment looks for assisted contacts of the same customer in any journey within 24 hours of a digital start', async () => {
+  const { dir, remove } = await createTestDir();
+  try {
+    const file = await writeCsv(dir, 'events.csv', [
+      // C1: a call about something else on the same evening: the usage check was not contained.
+      createTestEvent({ customer_id: 'C1', ts: at(0), activity: 'check_usage/view_usage' }),
+      createTestEvent({ customer_id: 'C1', ts: at(0, 600), channel: 'call', activity: 'pay_bill/agent_payment' }),
+      // C2: the call comes two days later: the journey's first day was self-service.
+      createTestEvent({ customer_id: 'C2', ts: at(0), activity: 'pay_bill/view_bill' }),
+      createTestEvent({ customer_id: 'C2', ts: at(2), channel: 'call', activity: 'pay_bill/agent_payment' }),
+      // C3: an outbound call from the company does not count against the customer's self-service.
+      createTestEvent({ customer_id: 'C3', ts: at(0), channel: 'app', activity: 'check_usage/view_usage' }),
+      createTestEvent({ customer_id: 'C3', ts: at(0, 60), channel: 'call', activity: 'retention/outbound_call', direction: 'outbound' }),
+    ]);
+    await withStore(dir, 't.duckdb', async (store) => {
+      await importFiles(store, [file]);
+      const rows = await store.query(`SELECT customer_key, intent, first_channel, contained FROM journeys ORDER BY customer_key, start_ts`);
+      const keys = new Map((await store.query(`SELECT DISTINCT customer_id, customer_key FROM interactions`)).map((r) => [r.customer_id, r.customer_key]));
+      const byCustomer = (id: string): Row[] => rows.filter((r) => r.customer_key === keys.get(id));
+      assert.deepEqual(byCustomer('C1').map((r) => [r.intent, r.contained]), [['check_usage', false], ['pay_bill', null]]);
+      assert.deepEqual(byCustomer('C2').map((r) => [r.intent, r.contained]), [['pay_bill', true]]);
+      assert.deepEqual(byCustomer('C3').map((r) => [r.intent, r.contained]), [['check_usage', true]]);
+      const doc = await journeysDocument(store);
+      assert.equal(doc.digital_journeys, 3);
+      assert.equal(doc.containment_rate, 0.6667);
+    });
+  } finally {
+    await remove();
+  }
+});
+
+/** A few weeks of several customers, with failures, channel switches, cookies that log in later, and answers. */
+function createHistory(days: number): { events: Cells[]; feedback: Cells[] } {
+  const rnd = createTestRandom(42);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const events: Cells[] = [];
+  const feedback: Cells[] = [];
+  for (let c = 1; c <= 40; c++) {
+    for (let day = 0; day < days; day++) {
+      if (rnd() > 0.25) continue;
+      const intent = pick(['pay_bill', 'tech_support', 'plan_change']);
+      const channel = pick(['web', 'app', 'ivr']);
+      let minute = Math.floor(rnd() * 600);
+      // Some visits start anonymous: the cookie links to the customer only once they log in.
+      const ids: Cells = channel === 'web' && rnd() < 0.3 ? { customer_id: '', cookie_id: `ck-${c}` } : { customer_id: `C${c}` };
+      const steps = 1 + Math.floor(rnd() * 3);
+      let failed = false;
+      for (let s = 0; s < steps; s++) {
+        failed = rnd() < 0.2;
+        const e = createTestEvent({ ...ids, ts: at(day, minute), channel, activity: `${intent}/step_${s}`, outcome: failed ? 'failure' : 'success', duration_s: 30 });
+        events.push(e);
+        minute += 1 + Math.floor(rnd() * 5);
+        if (failed) break;
+      }
+      if (failed && rnd() < 0.7) {
+        const call = createTestEvent({ customer_id: `C${c}`, cookie_id: ids.cookie_id, ts: at(day, minute + 30), channel: 'call', activity: `${intent}/agent`, wait_s: 60 });
+        events.push(call);
+        if (rnd() < 0.6) feedback.push(createTestFeedback({ customer_id: `C${c}`, ts: at(day, minute + 45), score: failed ? 2 : 5, event_id: call.event_id }));
+      }
+    }
+  }
+  return { events, feedback };
+}
+
+test('importing a day of new events updates journeys to exactly what one full import gives', async () => {
+  const { dir, remove } = await createTestDir();
+  try {
+    const { events, feedback } = createHistory(10);
+    const lastDay = Date.parse(at(9));
+    const before = events.filter((e) => Date.parse(String(e.ts)) < lastDay);
+    const today = events.filter((e) => Date.parse(String(e.ts)) >= lastDay);
+    // An anonymous visitor who logs in today: yesterday's visit moves to the customer's journey.
+    // (The customer's own record comes first in the file: identity keys are minted from the
+    // earliest identifier, so only then do both imports give the customer the same key.)
+    before.push(createTestEvent({ customer_id: 'C99', ts: at(7), channel: 'call', activity: 'upgrade_device/agent_order', outcome: 'failure' }));
+    before.push(createTestEvent({ customer_id: '', cookie_id: 'ck-new', ts: at(8), activity: 'upgrade_device/browse' }));
+    today.push(createTestEvent({ customer_id: 'C99', cookie_id: 'ck-new', ts: at(9), activity: 'upgrade_device/checkout' }));
+    assert.ok(today.length > 5 && before.length > 100);
+    const oldFile = await writeCsv(dir, 'before.csv', before);
+    const newFile = await writeCsv(dir, 'today.csv', today);
+    const fbFile = await writeCsv(dir, 'feedback.csv', feedback);
+    const snapshot = async (store: Store): Promise<unknown> => ({
+      journeys: await journeysOf(store),
+      steps: await stepsOf(store),
+      doc: await journeysDocument(store),
+      map: await journeyMap(store),
+      activityMap: await journeyMap(store, { by: 'activity' }),
+      variants: await journeyVariants(store),
+      broken: await brokenSteps(store),
+    });
+    const incremental = await withStore(dir, 'incremental.duckdb', async (store) => {
+      await importFiles(store, [oldFile, fbFile]);
+      const [{ n: journeysBefore } = { n: 0 }] = await store.query(`SELECT count(*) AS n FROM journeys`);
+      await importFiles(store, [newFile]);
+      const [{ n: journeysAfter } = { n: 0 }] = await store.query(`SELECT count(*) AS n FROM journeys`);
+      assert.notEqual(journeysAfter, journeysBefore, 'the new day adds journeys');
+      return snapshot(store);
+    });
+    const full = await withStore(dir, 'full.duckdb', async (store) => {
+      await importFiles(store, [oldFile, fbFile, newFile]);
+      return snapshot(store);
+    });
+    assert.deepEqual(incremental, full);
+    const { journeys } = full as { journeys: Row[] };
+    assert.ok(
+      journeys.some((j) => Number(j.start_ts) < lastDay && Number(j.end_ts) >= lastDay),
+      'some journey continues from the earlier days into the new one',
+    );
+    assert.ok(
+      journeys.some((j) => j.intent === 'upgrade_device' && j.steps === 3),
+      'the anonymous visit joined the customer’s journey once the cookie logged in',
+    );
+  } finally {
+    await remove();
+  }
+});
+
+test('the schema migration’s re-derivation of stored journeys gives what the import built', async () => {
+  const { dir, remove } = await createTestDir();
+  try {
+    const { events } = createHistory(5);
+    const file = await writeCsv(dir, 'events.csv', events);
+    await withStore(dir, 't.duckdb', async (store) => {
+      await importFiles(store, [file]);
+      const journeys = await journeysOf(store);
+      const steps = await stepsOf(store);
+      await store.transaction(async (tx) => {
+        await tx.exec(`UPDATE interactions SET step_no = NULL, next_ts = NULL, next_channel = NULL, next_activity = NULL`);
+        await tx.exec(`UPDATE journeys SET path = NULL, effort_s = NULL, contained = NULL`);
+        for (const s of rederiveAllJourneysStatements(store.sql.stringAgg)) await tx.exec(s);
+      });
+      assert.deepEqual(await journeysOf(store), journeys);
+      assert.deepEqual(await stepsOf(store), steps);
+    });
+  } finally {
+    await remove();
+  }
+});

@@ -1,0 +1,168 @@
+/**
+ * The one definition of a journey (docs/journeys.md), as SQL over the stored interactions:
+ * a customer's inbound interactions toward one intent, in time order (input order on equal
+ * times), split where the gap between consecutive events exceeds the inactivity window. An
+ * explicit journey_id (an XES trace, a case id) overrides sessionisation. Outbound contacts are
+ * not steps. Only the customers named in `affected` are rebuilt.
+ */
+import { ASSISTED_CHANNELS, DIGITAL_CHANNELS, FAILED_OUTCOMES } from '../core/records.ts';
+import type { Queryable } from '../store/store.ts';
+
+export const DEFAULT_JOURNEY_WINDOW_MS = 7 * 24 * 3600 * 1000;
+
+/** How long after a digital journey starts an assisted contact still counts against containment. */
+export const CONTAINMENT_WINDOW_MS = 24 * 3600 * 1000;
+
+const sqlList = (values: ReadonlySet<string>): string => [...values].map((v) => `'${v}'`).join(', ');
+
+/** The channels in which a person served the customer, as a SQL list: `'call', 'chat', 'store'`. */
+export const ASSISTED_SQL = sqlList(ASSISTED_CHANNELS);
+/** The outcomes that mean a step did not do its job, as a SQL list. */
+export const FAILED_SQL = sqlList(FAILED_OUTCOMES);
+/** The self-service channels a journey can be contained in: `'web', 'app', 'ivr'`. */
+export const DIGITAL_SQL = sqlList(DIGITAL_CHANNELS);
+
+/**
+ * Containment of the journey aliased `j` (docs/journeys.md): NULL unless it started in a digital
+ * channel; TRUE when the same customer made no inbound assisted contact, in any journey, from the
+ * journey's start to 24 hours later. It depends only on that customer's events, so rebuilding a
+ * customer's journeys keeps it right.
+ */
+export function containedSql(j: string): string {
+  return `CASE WHEN ${j}.first_channel IN (${DIGITAL_SQL}) THEN NOT EXISTS (
+      SELECT 1 FROM interactions a
+      WHERE a.customer_key = ${j}.customer_key AND a.direction = 'inbound' AND a.channel IN (${ASSISTED_SQL})
+        AND a.ts >= ${j}.start_ts AND a.ts <= ${j}.start_ts + ${CONTAINMENT_WINDOW_MS}) END`;
+}
+
+/** Customer effort of a journey's steps aliased `i`: the seconds spent in them and waiting; NULL when no step says. */
+export const EFFORT_SQL = `CASE WHEN count(i.duration_s) + count(i.wait_s) = 0 THEN NULL
+    ELSE sum(coalesce(i.duration_s, 0) + coalesce(i.wait_s, 0)) END`;
+
+/** Outcome of a journey from its last step: see docs/journeys.md. */
+export const JOURNEY_OUTCOME_SQL = `CASE
+    WHEN last_outcome = 'abandoned' THEN 'abandoned'
+    WHEN last_outcome IN ('failure', 'transferred') THEN 'unresolved'
+    ELSE 'resolved' END`;
+
+/** Separates steps in a journey's stored `path`. */
+export const PATH_STEP_SEP = '\u001f';
+/** Separates a step's channel from its activity in a journey's stored `path`. */
+export const PATH_PART_SEP = '\u001e';
+
+type StringAgg = (e: string, sep: string, order: string) => string;
+
+/**
+ * Sessionisation of the affected customers' inbound events into the temp table
+ * `jassign(event_id, journey_id)`.
+ */
+function assignStatements(windowMs: number): string[] {
+  return [
+    `DROP TABLE IF EXISTS jassign`,
+    `CREATE TEMP TABLE jassign AS
+    WITH ev AS (
+      SELECT event_id, seq, ts, customer_key, intent, journey_ref FROM interactions
+      WHERE direction = 'inbound' AND customer_key IN (SELECT customer_key FROM affected)
+    ), s AS (
+      SELECT event_id, seq, ts, customer_key, intent,
+        CASE WHEN lag(ts) OVER w IS NULL OR ts - lag(ts) OVER w > ${Math.floor(windowMs)} THEN 1 ELSE 0 END AS brk
+      FROM ev WHERE journey_ref IS NULL
+      WINDOW w AS (PARTITION BY customer_key, intent ORDER BY ts, seq)
+    ), g AS (
+      SELECT event_id, seq, ts, customer_key, intent,
+        sum(brk) OVER (PARTITION BY customer_key, intent ORDER BY ts, seq ROWS UNBOUNDED PRECEDING) AS grp
+      FROM s
+    ), f AS (
+      SELECT event_id, customer_key, intent,
+        first_value(event_id) OVER (PARTITION BY customer_key, intent, grp ORDER BY ts, seq) AS first_event
+      FROM g
+    )
+    SELECT event_id, 'j-' || substr(md5(customer_key || '|' || intent || '|' || first_event), 1, 16) AS journey_id FROM f
+    UNION ALL
+    SELECT event_id, journey_ref AS journey_id FROM ev WHERE journey_ref IS NOT NULL`,
+  ];
+}
+
+/**
+ * Given `jassign` (the new journey of some events) and `affected` (customers whose old journeys
+ * go), writes every touched journey: each step's position and its next step on the event
+ * (what the map and variants read, so they need no sort at query time), and the journey row.
+ * A touched journey is re-derived from all its events, including other customers' events in a
+ * shared explicit journey.
+ */
+function applyStatements(stringAgg: StringAgg): string[] {
+  return [
+    `DROP TABLE IF EXISTS jsteps`,
+    `CREATE TEMP TABLE jsteps AS
+    SELECT e.*,
+      row_number() OVER w AS step_no,
+      lead(e.ts) OVER w AS next_ts, lead(e.channel) OVER w AS next_channel, lead(e.activity) OVER w AS next_activity,
+      lag(e.channel) OVER w AS prev_channel,
+      row_number() OVER (PARTITION BY e.journey_id, e.channel ORDER BY e.ts, e.seq) AS crn
+    FROM (
+      SELECT i.event_id, coalesce(a.journey_id, i.journey_id) AS journey_id, i.customer_key, i.intent, i.journey_ref,
+        i.ts, i.seq, i.channel, i.activity, i.outcome, i.duration_s, i.wait_s
+      FROM interactions i LEFT JOIN jassign a ON a.event_id = i.event_id
+      WHERE a.event_id IS NOT NULL OR i.journey_id IN (SELECT journey_id FROM jassign)
+    ) e
+    WINDOW w AS (PARTITION BY e.journey_id ORDER BY e.ts, e.seq)`,
+    `DELETE FROM journeys WHERE customer_key IN (SELECT customer_key FROM affected)
+    OR journey_id IN (SELECT journey_id FROM jsteps)`,
+    // Only rows whose journey or position changed are written: a customer's new event rewrites
+    // that customer's journey, not the store.
+    `UPDATE interactions SET journey_id = s.journey_id, step_no = s.step_no, next_ts = s.next_ts,
+      next_channel = s.next_channel, next_activity = s.next_activity
+    FROM jsteps s
+    WHERE interactions.event_id = s.event_id AND (interactions.journey_id IS DISTINCT FROM s.journey_id
+      OR interactions.step_no IS DISTINCT FROM s.step_no OR interactions.next_ts IS DISTINCT FROM s.next_ts
+      OR interactions.next_channel IS DISTINCT FROM s.next_channel OR interactions.next_activity IS DISTINCT FROM s.next_activity)`,
+    `INSERT INTO journeys (journey_id, customer_key, intent, explicit, start_ts, end_ts, first_seq, steps,
+      first_channel, last_channel, channels, channel_switches, assisted, failures, last_outcome, outcome, effort_s, path, contained)
+    SELECT journey_id, customer_key, intent, explicit, start_ts, end_ts, first_seq, steps,
+      first_channel, last_channel, channels, channel_switches, assisted, failures, last_outcome, ${JOURNEY_OUTCOME_SQL},
+      effort_s, path, ${containedSql('j')}
+    FROM (
+      SELECT journey_id,
+        min(CASE WHEN step_no = 1 THEN customer_key END) AS customer_key,
+        min(CASE WHEN step_no = 1 THEN intent END) AS intent,
+        bool_or(journey_ref IS NOT NULL) AS explicit,
+        min(ts) AS start_ts, max(ts) AS end_ts, min(seq) AS first_seq, count(*) AS steps,
+        min(CASE WHEN step_no = 1 THEN channel END) AS first_channel,
+        min(CASE WHEN next_ts IS NULL THEN channel END) AS last_channel,
+        ${stringAgg('CASE WHEN crn = 1 THEN channel END', ',', 'step_no')} AS channels,
+        sum(CASE WHEN prev_channel IS NOT NULL AND prev_channel <> channel THEN 1 ELSE 0 END) AS channel_switches,
+        sum(CASE WHEN channel IN (${ASSISTED_SQL}) THEN 1 ELSE 0 END) AS assisted,
+        sum(CASE WHEN outcome IN (${FAILED_SQL}) THEN 1 ELSE 0 END) AS failures,
+        min(CASE WHEN next_ts IS NULL THEN outcome END) AS last_outcome,
+        ${EFFORT_SQL} AS effort_s,
+        ${stringAgg(`channel || '${PATH_PART_SEP}' || activity`, PATH_STEP_SEP, 'step_no')} AS path
+      FROM jsteps i
+      GROUP BY journey_id
+    ) j`,
+    `DROP TABLE jsteps`,
+  ];
+}
+
+/**
+ * Rebuilds the journeys of the customers listed in the temp table `affected(customer_key)`, and
+ * only those: the cost of an import follows what it touched, not the size of the store.
+ */
+export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg: StringAgg): Promise<void> {
+  for (const sql of [...assignStatements(windowMs), ...applyStatements(stringAgg), `DROP TABLE jassign`]) await tx.exec(sql);
+}
+
+/**
+ * Statements that re-derive every stored journey from its events without re-sessionising (the
+ * journey ids stay as they are): for a schema migration that adds derived journey columns.
+ */
+export function rederiveAllJourneysStatements(stringAgg: StringAgg): string[] {
+  return [
+    `DROP TABLE IF EXISTS affected`,
+    `CREATE TEMP TABLE affected (customer_key TEXT)`,
+    `DROP TABLE IF EXISTS jassign`,
+    `CREATE TEMP TABLE jassign AS SELECT event_id, journey_id FROM interactions WHERE journey_id IS NOT NULL`,
+    ...applyStatements(stringAgg),
+    `DROP TABLE jassign`,
+    `DROP TABLE affected`,
+  ];
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { test } from 'node:test';
+import { runStoreSuite } from '../../../test/store/store-suite.ts';
+import { tempDir } from '../../../test/support/fixtures.ts';
+import { isAppError } from '../../core/errors.ts';
+import { openStore } from '../open.ts';
+
+runStoreSuite('DuckDB', () => openStore(path.join(tempDir(), 'suite.duckdb')));
+
+test('a second process gets a clear "in use" error instead of a raw lock error', async () => {
+  const file = path.join(tempDir(), 'locked.duckdb');
+  (await openStore(file)).close();
+  // Another process holds the file read-write, as `throughline serve` does.
+  const holder = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(file)}); console.log('ready'); setTimeout(() => {}, 30000);`],
+    { cwd: path.resolve(import.meta.dirname, '../../..'), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+    const err = await openStore(file).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    assert.ok(isAppError(err), 'an AppError');
+    assert.equal(err.code, 'locked');
+    assert.match(err.message, /in use by another Throughline process \(pid \d+\)/);
+    assert.doesNotMatch(err.message, /IO Error|Could not set lock/);
+  } finally {
+    holder.kill();
+  }
+});

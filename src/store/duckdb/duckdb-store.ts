@@ -1,0 +1,273 @@
+/**
+ * The embedded store: one DuckDB file, held read-write by one process. Statements are run one
+ * at a time through a queue because a DuckDB connection is not re-entrant, and a transaction
+ * must not interleave with a request that arrives while it runs.
+ */
+import { DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { AppError } from '../../core/errors.ts';
+import { KINDS } from '../../core/records.ts';
+import type { Kind } from '../../core/records.ts';
+import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
+import type { Column } from '../schema.ts';
+import type { Queryable, Row, SqlDialect, SqlParam, Staged, Staging, Store } from '../store.ts';
+import { rowToJson } from './duckdb-values.ts';
+
+export const duckdbDialect: SqlDialect = {
+  median: (e) => `median(${e})`,
+  msToTimestamp: (e) => `make_timestamp(CAST(${e} AS BIGINT) * 1000)`,
+  msToMonth: (e) => `strftime(make_timestamp(CAST(${e} AS BIGINT) * 1000), '%Y-%m')`,
+  stringAgg: (e, sep, orderBy) => `string_agg(${e}, '${sep}' ORDER BY ${orderBy})`,
+};
+
+const LOCK_PATTERN = /Could not set lock on file .*?(?:\(PID (\d+)\))?/s;
+
+/** Turns DuckDB's lock conflict into an error that says what to do. */
+function lockError(location: string, e: Error): AppError {
+  const pid = /PID (\d+)/.exec(e.message)?.[1];
+  return new AppError(
+    'locked',
+    `${location} is in use by another Throughline process${pid ? ` (pid ${pid})` : ''}, probably \`throughline serve\``,
+    {
+      hint: 'stop that process first, or send the data to the running server (POST /api/v1/events), or use another --db',
+      cause: e,
+    },
+  );
+}
+
+function toDuckParams(params: readonly SqlParam[] | undefined): DuckDBValue[] | undefined {
+  return params === undefined ? undefined : [...params];
+}
+
+/** One statement (or transaction, or streamed result) at a time on the connection. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => (release = resolve));
+    const prev = this.tail;
+    this.tail = prev.then(() => next);
+    await prev;
+    return release;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+export class DuckDbStore implements Store {
+  readonly dialect = 'duckdb' as const;
+  readonly sql = duckdbDialect;
+  private readonly serial = new Mutex();
+  private inTransaction = false;
+  private closed = false;
+
+  private constructor(
+    readonly location: string,
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(location: string): Promise<DuckDbStore> {
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(location);
+    } catch (e) {
+      if (e instanceof Error && LOCK_PATTERN.test(e.message)) throw lockError(location, e);
+      throw new AppError('input', `cannot open ${location} as a DuckDB database: ${(e as Error).message.split('\n')[0]}`, {
+        hint: 'check the path given with --db or THROUGHLINE_DB',
+        cause: e,
+      });
+    }
+    const conn = await instance.connect();
+    return new DuckDbStore(location, instance, conn);
+  }
+
+  private async rawQuery(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
+    const reader = await this.conn.runAndReadAll(sql, toDuckParams(params));
+    const names = reader.columnNames();
+    return reader.getRows().map((r) => rowToJson(names, r));
+  }
+
+  private async rawExec(sql: string, params?: readonly SqlParam[]): Promise<void> {
+    await this.conn.run(sql, toDuckParams(params));
+  }
+
+  query(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
+    if (this.inTransaction) return this.rawQuery(sql, params);
+    return this.serial.run(() => this.rawQuery(sql, params));
+  }
+
+  exec(sql: string, params?: readonly SqlParam[]): Promise<void> {
+    if (this.inTransaction) return this.rawExec(sql, params);
+    return this.serial.run(() => this.rawExec(sql, params));
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.serial.run(async () => {
+      await this.conn.run('BEGIN TRANSACTION');
+      this.inTransaction = true;
+      const tx: Queryable = {
+        query: (s, p) => this.rawQuery(s, p),
+        exec: (s, p) => this.rawExec(s, p),
+        bulkInsert: (t, c, r) => this.rawBulkInsert(t, c, r),
+        stream: (s, p) => this.rawStream(s, p),
+      };
+      try {
+        const result = await fn(tx);
+        await this.conn.run('COMMIT');
+        return result;
+      } catch (e) {
+        await this.conn.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        this.inTransaction = false;
+      }
+    });
+  }
+
+  async *stream(sql: string, params?: readonly SqlParam[]): AsyncIterable<Row[]> {
+    if (this.inTransaction) {
+      yield* this.rawStream(sql, params);
+      return;
+    }
+    // The connection is held until the consumer finishes (or stops early).
+    const release = await this.serial.acquire();
+    try {
+      yield* this.rawStream(sql, params);
+    } finally {
+      release();
+    }
+  }
+
+  private async *rawStream(sql: string, params?: readonly SqlParam[]): AsyncIterable<Row[]> {
+    const result = await this.conn.stream(sql, toDuckParams(params));
+    const names = result.columnNames();
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (chunk === null || chunk.rowCount === 0) break;
+      yield chunk.getRows().map((r) => rowToJson(names, r));
+    }
+  }
+
+  async openStaging(): Promise<Staging> {
+    for (const kind of KINDS) {
+      const cols = stagingColumns(kind).map((c) => `${c.name} ${sqlType(c.type)}`);
+      await this.exec(`CREATE OR REPLACE TEMP TABLE stg_${kind} (${cols.join(', ')})`);
+    }
+    const staging = new DuckDbStaging(this.conn, (sql) => this.exec(sql));
+    await staging.prepare();
+    return staging;
+  }
+
+  bulkInsert(table: string, columns: readonly string[], rows: readonly (readonly SqlParam[])[]): Promise<void> {
+    if (this.inTransaction) return this.rawBulkInsert(table, columns, rows);
+    return this.serial.run(() => this.rawBulkInsert(table, columns, rows));
+  }
+
+  private async rawBulkInsert(table: string, columns: readonly string[], rows: readonly (readonly SqlParam[])[]): Promise<void> {
+    if (rows.length === 0) return;
+    {
+      // The appender needs every column of the table in order; a temp table of exactly the
+      // given columns bridges to any target table.
+      const tmp = `bulk_${table.replace(/\W/g, '_')}`;
+      await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${tmp} AS SELECT ${columns.join(', ')} FROM ${table} LIMIT 0`);
+      const app = await this.conn.createAppender(tmp, 'main', 'temp');
+      const types = columns.map((_, i) => app.columnType(i).typeId);
+      for (const row of rows) {
+        for (let i = 0; i < columns.length; i++) appendParam(app, types[i]!, row[i] ?? null);
+        app.endRow();
+      }
+      app.closeSync();
+      await this.conn.run(`INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM ${tmp}`);
+      await this.conn.run(`DROP TABLE ${tmp}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.serial.run(async () => {
+      this.conn.closeSync();
+      this.instance.closeSync();
+    });
+  }
+}
+
+function appendParam(app: DuckDBAppender, type: DuckDBTypeId, v: SqlParam): void {
+  if (v === null) return app.appendNull();
+  switch (type) {
+    case DuckDBTypeId.BIGINT:
+      return app.appendBigInt(BigInt(v as number));
+    case DuckDBTypeId.INTEGER:
+      return app.appendInteger(Number(v));
+    case DuckDBTypeId.DOUBLE:
+      return app.appendDouble(Number(v));
+    case DuckDBTypeId.BOOLEAN:
+      return app.appendBoolean(Boolean(v));
+    default:
+      return app.appendVarchar(String(v));
+  }
+}
+
+type Appendable = { app: DuckDBAppender; cols: readonly Column<Kind>[] };
+
+class DuckDbStaging implements Staging {
+  private readonly appenders = new Map<Kind, Appendable>();
+  private released = false;
+
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly exec: (sql: string) => Promise<void>,
+  ) {}
+
+  append<K extends Kind>(kind: K, staged: Staged<K>): void {
+    const a = this.appenders.get(kind);
+    if (a === undefined) throw new Error(`staging for ${kind} is released`);
+    const { app, cols } = a;
+    app.appendBigInt(BigInt(staged.seq));
+    const rec = staged.record;
+    for (const c of cols) {
+      const v = (c as unknown as Column<K>).get(rec);
+      if (v === null) app.appendNull();
+      else if (c.type === 'text') app.appendVarchar(v as string);
+      else if (c.type === 'bigint') app.appendBigInt(BigInt(v as number));
+      else app.appendDouble(v as number);
+    }
+    if (staged.tupleKey === null) app.appendNull();
+    else app.appendVarchar(staged.tupleKey);
+    app.endRow();
+  }
+
+  /** Creates one appender per kind, so that append() can stay synchronous. */
+  async prepare(): Promise<void> {
+    for (const kind of KINDS) {
+      const app = await this.conn.createAppender(`stg_${kind}`, 'main', 'temp');
+      const cols = [...FIELDS[kind], ...commonColumns()] as unknown as readonly Column<Kind>[];
+      this.appenders.set(kind, { app, cols });
+    }
+  }
+
+  async flush(): Promise<void> {
+    for (const { app } of this.appenders.values()) app.flushSync();
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    for (const { app } of this.appenders.values()) {
+      try {
+        app.closeSync();
+      } catch {
+        // already closed by a failed flush; nothing left to release
+      }
+    }
+    this.appenders.clear();
+    for (const kind of KINDS) await this.exec(`DROP TABLE IF EXISTS stg_${kind}`);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Versioned schema migrations, shared by every dialect. A migration is a list of statements
+ * built for a dialect; `applyMigrations` runs the ones a database has not seen, each in its own
+ * transaction, and records them in `schema_migrations`. Never edit a released migration: add one.
+ */
+import { KINDS } from '../../core/records.ts';
+import { feedbackLoopStatements } from '../../feedback/schema.ts';
+import { rederiveAllJourneysStatements } from '../../journey/build.ts';
+import { recordTableDdl, SUPPORT_TABLES } from '../schema.ts';
+import type { Dialect, Store } from '../store.ts';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  statements(dialect: Dialect): readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'records, identity tuples, journeys',
+    statements(dialect) {
+      const out = [...KINDS.map(recordTableDdl), ...SUPPORT_TABLES];
+      if (dialect === 'postgres') {
+        // DuckDB scans columns fast enough without indexes (and ART indexes cost memory on bulk
+        // loads); PostgreSQL needs them for the id checks, lookups and per-customer rebuilds.
+        out.push(
+          `CREATE UNIQUE INDEX interactions_event_id ON interactions (event_id)`,
+          `CREATE INDEX interactions_customer ON interactions (customer_key, intent, ts, seq)`,
+          `CREATE INDEX interactions_tuple ON interactions (tuple_id)`,
+          `CREATE UNIQUE INDEX feedback_response_id ON feedback (response_id)`,
+          `CREATE INDEX feedback_customer ON feedback (customer_key)`,
+          `CREATE UNIQUE INDEX promises_promise_id ON promises (promise_id)`,
+          `CREATE UNIQUE INDEX profiles_profile_id ON profiles (profile_id)`,
+          `CREATE UNIQUE INDEX holdings_holding_id ON holdings (holding_id)`,
+          `CREATE UNIQUE INDEX consents_consent_id ON consents (consent_id)`,
+          `CREATE UNIQUE INDEX id_tuples_key ON id_tuples (tuple_key)`,
+          `CREATE UNIQUE INDEX journeys_id ON journeys (journey_id)`,
+          `CREATE INDEX journeys_customer ON journeys (customer_key)`,
+        );
+      }
+      return out;
+    },
+  },
+  {
+    version: 2,
+    name: 'journey paths, effort and containment; step positions',
+    statements(dialect) {
+      return [
+        ...(dialect === 'postgres' ? [`CREATE INDEX interactions_journey ON interactions (journey_id)`] : []),
+        `ALTER TABLE journeys ADD COLUMN effort_s DOUBLE PRECISION`,
+        `ALTER TABLE journeys ADD COLUMN path TEXT`,
+        `ALTER TABLE journeys ADD COLUMN contained BOOLEAN`,
+        // Each step's place in its journey and the step after it, so that the journey map and
+        // variants read precomputed columns instead of sorting every event on every query.
+        `ALTER TABLE interactions ADD COLUMN step_no INTEGER`,
+        `ALTER TABLE interactions ADD COLUMN next_ts BIGINT`,
+        `ALTER TABLE interactions ADD COLUMN next_channel TEXT`,
+        `ALTER TABLE interactions ADD COLUMN next_activity TEXT`,
+        // Journeys stored before this version get the new values from the same SQL a rebuild
+        // runs (journey/build.ts); string_agg with ORDER BY is spelled alike in both dialects.
+        ...rederiveAllJourneysStatements((e, sep, order) => `string_agg(${e}, '${sep}' ORDER BY ${order})`),
+      ];
+    },
+  },
+  {
+    version: 3,
+    name: 'feedback loop: surveys, survey tokens and sessions, cases, staff, praise, comment analysis',
+    statements: (dialect) => feedbackLoopStatements(dialect),
+  },
+];
+
+export async function applyMigrations(store: Store, now: () => number = Date.now): Promise<number[]> {
+  await store.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+  );
+  const rows = await store.query('SELECT version FROM schema_migrations');
+  const done = new Set(rows.map((r) => Number(r.version)));
+  const applied: number[] = [];
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    await store.transaction(async (tx) => {
+      for (const s of m.statements(store.dialect)) await tx.exec(s);
+      await tx.exec('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now()]);
+    });
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+export function latestVersion(): number {
+  return MIGRATIONS[MIGRATIONS.length - 1]!.version;
+}

@@ -1,0 +1,70 @@
+/**
+ * The storage interface every store implements (DuckDB embedded, PostgreSQL shared). Domain
+ * modules talk SQL through it — written in the subset both dialects share, with `$1` params —
+ * and never import a driver. Values come back as plain JSON (see each dialect's value converter).
+ *
+ * @example
+ * ```ts
+ * import { openStore } from './open.ts';
+ * const store = await openStore('./throughline.duckdb');
+ * const [row] = await store.query('SELECT count(*) AS n FROM interactions WHERE channel = $1', ['web']);
+ * console.log(row?.n); // a number, never a bigint
+ * await store.close();
+ * ```
+ */
+import type { Kind, RecordOfKind } from '../core/records.ts';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Row = Record<string, Json>;
+export type SqlParam = string | number | boolean | null;
+
+export type Dialect = 'duckdb' | 'postgres';
+
+export interface Queryable {
+  query(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
+  /** Runs one or more statements for their effect. */
+  exec(sql: string, params?: readonly SqlParam[]): Promise<void>;
+  /** Streams a large result in batches of rows so memory stays bounded. */
+  stream(sql: string, params?: readonly SqlParam[]): AsyncIterable<Row[]>;
+  /** Inserts many rows into a table in one bulk operation (an appender, or COPY). */
+  bulkInsert(table: string, columns: readonly string[], rows: readonly (readonly SqlParam[])[]): Promise<void>;
+}
+
+/** Where dialects differ in SQL text, domain code asks the store for the fragment. */
+export interface SqlDialect {
+  /** Median of a numeric expression as an aggregate. */
+  median(expr: string): string;
+  /** Epoch milliseconds (BIGINT) → a TIMESTAMP-typed expression in UTC. */
+  msToTimestamp(expr: string): string;
+  /** 'YYYY-MM' of epoch milliseconds, in UTC. */
+  msToMonth(expr: string): string;
+  /** Ordered string aggregation: `string_agg(expr, sep ORDER BY ...)`. */
+  stringAgg(expr: string, sep: string, orderBy: string): string;
+}
+
+export interface Store extends Queryable {
+  readonly dialect: Dialect;
+  readonly location: string;
+  readonly sql: SqlDialect;
+  /** Runs `fn` in one transaction: all of it lands, or none of it. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Opens per-import staging tables (`stg_<kind>`) that validated records are appended to. */
+  openStaging(): Promise<Staging>;
+  close(): Promise<void>;
+}
+
+/** A staged record: a validated record plus its place in the global input order. */
+export interface Staged<K extends Kind> {
+  readonly seq: number;
+  readonly tupleKey: string | null;
+  readonly record: RecordOfKind[K];
+}
+
+export interface Staging {
+  /** Synchronous so that the parser loop is not slowed by a promise per record. */
+  append<K extends Kind>(kind: K, staged: Staged<K>): void;
+  /** Makes every appended record visible to SQL in the staging tables. */
+  flush(): Promise<void>;
+  /** Drops the staging tables. Safe to call twice. */
+  release(): Promise<void>;
+}

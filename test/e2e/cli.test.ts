@@ -1,0 +1,93 @@
+/**
+ * The command line as a user runs it: the real bin, real files, real exit codes, stdout that
+ * is one JSON document with --json and nothing else.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { createTestFeedback, createTestInteraction, readJsonl, tempDir, writeCsv, writeJsonl } from '../support/fixtures.ts';
+
+const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'throughline.js');
+
+function cli(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('throughline on the command line', () => {
+  const dir = tempDir();
+  const db = path.join(dir, 'cli.duckdb');
+  const interactions = writeCsv(dir, 'interactions.csv', [
+    createTestInteraction({ event_id: 'x1', customer_id: 'C9', phone: '+1 (555) 987-6543', ts: '2026-06-01T09:00:00-05:00', outcome: 'failure' }),
+    createTestInteraction({ event_id: 'x2', customer_id: undefined, phone: '15559876543', channel: 'ivr', activity: 'pay_bill/ivr_menu', ts: '2026-06-01T09:10:00-05:00' }),
+  ]);
+  const feedback = writeJsonl(dir, 'feedback.jsonl', [createTestFeedback({ response_id: 'y1', customer_id: 'C9', score: 2 })]);
+
+  test('import --json prints exactly one JSON document with the contract fields', () => {
+    const r = cli(['--db', db, 'import', '--json', interactions, feedback]);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const k of ['imported', 'skipped_duplicates', 'rejected', 'rejects_file', 'customers', 'journeys', 'seconds']) assert.ok(k in doc, k);
+    assert.deepEqual((doc.imported as Record<string, number>).interactions, 2);
+    assert.equal(doc.customers, 1);
+  });
+
+  test('THROUGHLINE_DB chooses the database when --db is absent', () => {
+    const r = cli(['customers', 'show', '--json', 'phone:1-555-987-6543'], { THROUGHLINE_DB: db });
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { customer_key: string; identifiers: { type: string; value: string }[]; records: Record<string, number> };
+    assert.match(doc.customer_key, /^c-[0-9a-f]{12}$/);
+    assert.deepEqual(doc.records.interactions, 2, 'the IVR call joined through the phone number');
+    assert.deepEqual(doc.records.feedback, 1);
+    assert.ok(doc.identifiers.some((i) => i.type === 'phone' && i.value === '15559876543'));
+  });
+
+  test('a file with broken records imports the rest and exits 3, naming the reject file', () => {
+    const bad = path.join(dir, 'bad.csv');
+    fs.writeFileSync(bad, 'event_id,ts,channel,activity,customer_id\nz1,2026-06-01T09:00:00Z,web,a/b,C1\nz2,nope,web,a/b,C1\n');
+    const r = cli(['--db', db, 'import', bad]);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /1 record\(s\) rejected: see .*bad\.csv\.rejects\.jsonl/);
+    assert.deepEqual(readJsonl(`${bad}.rejects.jsonl`).map((x) => x.line), [3]);
+  });
+
+  test('unusable input exits 2 with one line saying what to do', () => {
+    for (const args of [
+      ['import', path.join(dir, 'missing.csv')],
+      ['import', '--kind', 'widgets', interactions],
+      ['import', '--map', 'nonsense', interactions],
+      ['customers', 'show', 'fax:123'],
+      ['import', '--no-such-option'],
+    ]) {
+      const r = cli(['--db', db, ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.ok(r.stderr.trim().length > 0);
+      assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
+    }
+  });
+
+  test('a lookup by an unknown identifier exits 2', () => {
+    const r = cli(['--db', db, 'customers', 'show', 'email:nobody@example.com']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no record has email:nobody@example.com/);
+  });
+
+  test('export writes every event with its customer key and journey, as JSON lines or CSV', () => {
+    const out = path.join(dir, 'events.jsonl');
+    assert.equal(cli(['--db', db, 'export', 'events', '--out', out]).code, 0);
+    const events = readJsonl(out);
+    assert.equal(events.length, 3);
+    assert.deepEqual(Object.keys(events[0]!).slice(0, 3), ['event_id', 'ts', 'channel']);
+    assert.equal(events[0]!.ts, '2026-06-01T14:00:00.000Z');
+    assert.equal(events[0]!.customer_key, events[1]!.customer_key);
+    assert.ok(typeof events[0]!.journey_id === 'string');
+    const csv = cli(['--db', db, 'export', 'events', '--format', 'csv']);
+    assert.equal(csv.code, 0);
+    const lines = csv.stdout.trim().split('\n');
+    assert.equal(lines.length, 4);
+    assert.match(lines[0]!, /^event_id,ts,channel,activity,/);
+  });
+});

@@ -1,0 +1,233 @@
+/**
+ * Process-mining logs from ../shared/data/logs, imported as a user would, checked against
+ * published facts and against an independent in-test reference of what pm4py computes:
+ * `discover_dfg` (directly-follows counts, start and end activities) and `get_variants`, with
+ * events of a case stably sorted by timestamp so that ties keep file order. pm4py itself is not
+ * installable here, so the reference is a plain reading of each file with its own small parsers.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { importFiles } from '../../src/ingest/import.ts';
+import type { ImportOptions } from '../../src/ingest/import.ts';
+import { journeyMap } from '../../src/journey/map.ts';
+import { journeyVariants } from '../../src/journey/variants.ts';
+import { openStore } from '../../src/store/open.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+const logsDir = path.resolve(repoRoot, '..', 'shared', 'data', 'logs');
+const absent = fs.existsSync(logsDir) ? null : `the public logs are not here (${logsDir} is absent), so the process-log checks are skipped`;
+
+interface RefEvent {
+  readonly activity: string;
+  readonly ts: number;
+}
+
+/** What pm4py reports for a log. */
+interface Reference {
+  cases: number;
+  events: number;
+  nodes: Record<string, number>;
+  edges: Record<string, number>;
+  start: Record<string, number>;
+  end: Record<string, number>;
+  variants: Record<string, number>;
+}
+
+const inc = (o: Record<string, number>, k: string): void => {
+  o[k] = (o[k] ?? 0) + 1;
+};
+
+function reference(cases: ReadonlyMap<string, RefEvent[]>): Reference {
+  const ref: Reference = { cases: cases.size, events: 0, nodes: {}, edges: {}, start: {}, end: {}, variants: {} };
+  for (const events of cases.values()) {
+    // Array.prototype.sort is stable: equal timestamps keep file order, as pm4py's sort does.
+    const trace = [...events].sort((a, b) => a.ts - b.ts).map((e) => e.activity);
+    ref.events += trace.length;
+    trace.forEach((a, i) => {
+      inc(ref.nodes, a);
+      if (i > 0) inc(ref.edges, `${trace[i - 1]} -> ${a}`);
+    });
+    inc(ref.start, trace[0]!);
+    inc(ref.end, trace[trace.length - 1]!);
+    inc(ref.variants, trace.join(' | '));
+  }
+  return ref;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+function unescapeXml(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (m, e: string) =>
+    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : (ENTITIES[e] ?? m),
+  );
+}
+
+/** Traces of an XES file: the trace's concept:name, and each event's concept:name and time:timestamp. */
+function readXes(file: string): Map<string, RefEvent[]> {
+  const raw = fs.readFileSync(file);
+  const text = (file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+  const cases = new Map<string, RefEvent[]>();
+  const attr = /<(string|date)\s+key\s*=\s*["']([^"']*)["']\s+value\s*=\s*(?:"([^"]*)"|'([^']*)')\s*\/>/g;
+  for (const tm of text.matchAll(/<trace>([\s\S]*?)<\/trace>/g)) {
+    const body = tm[1]!;
+    const firstEvent = body.indexOf('<event');
+    let caseId = '';
+    for (const a of body.slice(0, firstEvent < 0 ? body.length : firstEvent).matchAll(attr)) {
+      if (a[2] === 'concept:name') caseId = unescapeXml(a[3] ?? a[4] ?? '');
+    }
+    const events = cases.get(caseId) ?? [];
+    for (const em of body.matchAll(/<event>([\s\S]*?)<\/event>/g)) {
+      let activity = '';
+      let ts = NaN;
+      for (const a of em[1]!.matchAll(attr)) {
+        const v = unescapeXml(a[3] ?? a[4] ?? '');
+        if (a[2] === 'concept:name') activity = v;
+        else if (a[2] === 'time:timestamp') ts = Date.parse(v);
+      }
+      events.push({ activity, ts });
+    }
+    cases.set(caseId, events);
+  }
+  return cases;
+}
+
+/** RFC 4180 rows of a delimited text (quotes, doubled quotes, line breaks inside quotes). */
+function parseDelimited(text: string, sep: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === sep) {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows.filter((r) => r.length > 1 || r[0] !== '');
+}
+
+/** `2011-10-11 13:45:40.276000+02:00`, `2013-02-13 12:03:35` (UTC) or `2016-01-12` → epoch ms. */
+function csvTime(s: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?)(?:\.(\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/.exec(s.trim());
+  if (m === null) return NaN;
+  const ms = ((m[3] ?? '') + '000').slice(0, 3);
+  return Date.parse(`${m[1]}T${m[2] ?? '00:00:00'}.${ms}${m[4] ?? 'Z'}`);
+}
+
+function readCsv(file: string, o: { sep: string; encoding: BufferEncoding; caseCol: string; activityCol: string; tsCol: string }): Map<string, RefEvent[]> {
+  const [header, ...rows] = parseDelimited(fs.readFileSync(file).toString(o.encoding), o.sep);
+  const col = (name: string): number => {
+    const i = header!.indexOf(name);
+    assert.ok(i >= 0, `${path.basename(file)} has a ${name} column`);
+    return i;
+  };
+  const [c, a, t] = [col(o.caseCol), col(o.activityCol), col(o.tsCol)];
+  const cases = new Map<string, RefEvent[]>();
+  for (const r of rows) {
+    const events = cases.get(r[c]!) ?? [];
+    events.push({ activity: r[a]!, ts: csvTime(r[t]!) });
+    cases.set(r[c]!, events);
+  }
+  return cases;
+}
+
+interface LogCase {
+  file: string;
+  options: ImportOptions;
+  read: (file: string) => Map<string, RefEvent[]>;
+  /** Published figures (shared/data/README.md). */
+  facts: { cases: number; events: number; edges?: number; variants?: number; start?: Record<string, number>; end?: Record<string, number> };
+}
+
+const pairs = (spec: string): Map<string, string> => new Map(spec.split(',').map((p) => p.split('=') as [string, string]));
+
+const LOGS: readonly LogCase[] = [
+  {
+    file: 'running-example.xes',
+    options: {},
+    read: readXes,
+    facts: { cases: 6, events: 42, edges: 16, variants: 6, start: { 'register request': 6 }, end: { 'pay compensation': 3, 'reject request': 3 } },
+  },
+  {
+    file: 'receipt.csv',
+    options: { map: pairs('journey_id=case:concept:name,activity=concept:name,ts=time:timestamp,agent_id=org:resource,channel=case:channel') },
+    read: (f) => readCsv(f, { sep: ',', encoding: 'utf8', caseCol: 'case:concept:name', activityCol: 'concept:name', tsCol: 'time:timestamp' }),
+    facts: { cases: 1434, events: 8577, edges: 99, variants: 116 },
+  },
+  { file: 'helpdesk.xes.gz', options: {}, read: readXes, facts: { cases: 4580, events: 21_348 } },
+  { file: 'bpic2012.xes.gz', options: {}, read: readXes, facts: { cases: 13_087, events: 262_200 } },
+  {
+    file: 'bpic2014_incidents.csv',
+    options: { map: pairs('journey_id=incident_id,activity=incident_activity_type,ts=data_stamp'), timezone: 'UTC', constants: pairs('channel=other') },
+    read: (f) => readCsv(f, { sep: ',', encoding: 'utf8', caseCol: 'incident_id', activityCol: 'incident_activity_type', tsCol: 'data_stamp' }),
+    facts: { cases: 4000, events: 39_911 },
+  },
+  {
+    // One journey per customer: their complaints in date order. Separator and encoding are detected.
+    file: 'bpi2016_complaints.csv',
+    options: {
+      map: pairs('event_id=ComplaintID,customer_id=CustomerID,journey_id=CustomerID,activity=ComplaintTopic_EN,ts=ContactDate,channel=ContactChannelID'),
+      timezone: 'Europe/Amsterdam',
+    },
+    read: (f) => readCsv(f, { sep: ';', encoding: 'latin1', caseCol: 'CustomerID', activityCol: 'ComplaintTopic_EN', tsCol: 'ContactDate' }),
+    facts: { cases: 226, events: 289 },
+  },
+];
+
+const byName = (o: Record<string, number>): [string, number][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+for (const log of LOGS) {
+  const file = path.join(logsDir, log.file);
+  const skip = absent ?? (fs.existsSync(file) ? undefined : `${log.file} is not in ${logsDir}`);
+  test(`the map and variants of ${log.file} equal pm4py's DFG, start and end activities and variants`, { skip }, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'throughline-logs-'));
+    const store = await openStore(path.join(dir, 'log.duckdb'));
+    try {
+      const summary = await importFiles(store, [file], { ...log.options, rejectsPath: path.join(dir, 'rejects.jsonl') });
+      assert.equal(summary.rejected, 0, 'every event imports');
+      const map = await journeyMap(store, { by: 'activity' });
+      const variants = await journeyVariants(store, { by: 'activity' });
+      const ref = reference(log.read(file));
+
+      const { facts } = log;
+      assert.equal(summary.imported.interactions, facts.events);
+      assert.equal(summary.journeys, facts.cases);
+      assert.equal(map.journeys, facts.cases);
+      assert.equal(ref.cases, facts.cases, 'the reference reads the published number of cases');
+      assert.equal(ref.events, facts.events, 'the reference reads the published number of events');
+      if (facts.edges !== undefined) assert.equal(map.edges.length, facts.edges);
+      if (facts.variants !== undefined) assert.equal(variants.distinct_variants, facts.variants);
+      if (facts.start !== undefined) assert.deepEqual(map.start, facts.start);
+      if (facts.end !== undefined) assert.deepEqual(map.end, facts.end);
+
+      assert.deepEqual(byName(Object.fromEntries(map.nodes.map((n) => [n.id, n.count]))), byName(ref.nodes));
+      assert.deepEqual(byName(Object.fromEntries(map.edges.map((e) => [`${e.from} -> ${e.to}`, e.count]))), byName(ref.edges));
+      assert.deepEqual(byName(map.start), byName(ref.start));
+      assert.deepEqual(byName(map.end), byName(ref.end));
+      assert.equal(variants.journeys, facts.cases);
+      assert.deepEqual(byName(Object.fromEntries(variants.variants.map((v) => [v.sequence.join(' | '), v.count]))), byName(ref.variants));
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * The store conformance suite: every store (DuckDB, PostgreSQL) runs these same tests unchanged.
+ * A store passes when the domain cannot tell it apart from the others.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { IDENTIFIER_TYPES } from '../../src/core/records.ts';
+import type { Interaction } from '../../src/core/records.ts';
+import { applyMigrations, latestVersion } from '../../src/store/migrations/index.ts';
+import type { Store } from '../../src/store/store.ts';
+
+export function createTestStagedInteraction(seq: number, overrides: Partial<Interaction> = {}): Interaction {
+  return {
+    event_id: `e${seq}`,
+    ts: Date.UTC(2026, 5, 1, 9, 0) + seq * 1000,
+    channel: 'web',
+    activity: 'pay_bill/login',
+    outcome: 'success',
+    direction: 'inbound',
+    agent_id: null,
+    intent: 'pay_bill',
+    journey_id: null,
+    duration_s: 1.5,
+    wait_s: null,
+    text: 'a "quoted", text\nwith a newline',
+    ids: Object.fromEntries(IDENTIFIER_TYPES.map((t) => [t, t === 'customer_id' ? 'C1' : null])) as Interaction['ids'],
+    attrs: { plan: 'gold' },
+    line: seq + 1,
+    ...overrides,
+  };
+}
+
+export function runStoreSuite(name: string, openFresh: () => Promise<Store>): void {
+  describe(`${name} store`, () => {
+    let store: Store;
+    before(async () => {
+      store = await openFresh();
+    });
+    after(async () => {
+      await store.close();
+    });
+
+    test('migrations are recorded and running them again changes nothing', async () => {
+      const rows = await store.query('SELECT max(version) AS v FROM schema_migrations');
+      assert.equal(rows[0]!.v, latestVersion());
+      assert.deepEqual(await applyMigrations(store), []);
+    });
+
+    test('big integers come back as numbers, never as bigint', async () => {
+      const [row] = await store.query('SELECT CAST($1 AS BIGINT) AS n, CAST(NULL AS TEXT) AS s', [1780304580000]);
+      assert.equal(row!.n, 1780304580000);
+      assert.equal(row!.s, null);
+      assert.doesNotThrow(() => JSON.stringify(row));
+    });
+
+    test('a failed transaction leaves nothing behind', async () => {
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.exec(`INSERT INTO settings (key, value) VALUES ('probe', 'x')`);
+          throw new Error('boom');
+        }),
+        /boom/,
+      );
+      assert.deepEqual(await store.query(`SELECT value FROM settings WHERE key = 'probe'`), []);
+      await store.transaction((tx) => tx.exec(`INSERT INTO settings (key, value) VALUES ('probe', 'y')`));
+      assert.deepEqual(await store.query(`SELECT value FROM settings WHERE key = 'probe'`), [{ value: 'y' }]);
+    });
+
+    test('staged records are visible to SQL after a flush, with every value intact', async () => {
+      const staging = await store.openStaging();
+      try {
+        for (let i = 1; i <= 3; i++) staging.append('interactions', { seq: i, tupleKey: `k${i}`, record: createTestStagedInteraction(i) });
+        await staging.flush();
+        const rows = await store.query('SELECT seq, event_id, ts, duration_s, text, attrs, customer_id, phone, tuple_key FROM stg_interactions ORDER BY seq');
+        assert.equal(rows.length, 3);
+        assert.deepEqual(rows[0], {
+          seq: 1,
+          event_id: 'e1',
+          ts: Date.UTC(2026, 5, 1, 9, 0) + 1000,
+          duration_s: 1.5,
+          text: 'a "quoted", text\nwith a newline',
+          attrs: '{"plan":"gold"}',
+          customer_id: 'C1',
+          phone: null,
+          tuple_key: 'k1',
+        });
+      } finally {
+        await staging.release();
+        await staging.release();
+      }
+    });
+
+    test('bulk inserts land inside a transaction and roll back with it', async () => {
+      await store.exec('CREATE TABLE IF NOT EXISTS probe_bulk (a BIGINT, b TEXT, c DOUBLE PRECISION)');
+      await store.bulkInsert('probe_bulk', ['a', 'b', 'c'], [
+        [1, 'x', 0.5],
+        [2, null, null],
+      ]);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.bulkInsert('probe_bulk', ['a', 'b', 'c'], [[3, 'z', 1]]);
+          throw new Error('undo');
+        }),
+      );
+      assert.deepEqual(await store.query('SELECT a, b, c FROM probe_bulk ORDER BY a'), [
+        { a: 1, b: 'x', c: 0.5 },
+        { a: 2, b: null, c: null },
+      ]);
+    });
+
+    test('a large result streams in batches', async () => {
+      let rows = 0;
+      let batches = 0;
+      for await (const batch of store.stream('SELECT * FROM generate_series(1, 10000) AS g(n)')) {
+        rows += batch.length;
+        batches++;
+      }
+      assert.equal(rows, 10000);
+      assert.ok(batches > 1, 'more than one batch');
+    });
+  });
+}
