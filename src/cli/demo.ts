@@ -48,7 +48,10 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
           'What this demo planted (the analyses should find it):',
           ...describePlanted(result.planted).map((l) => `  - ${l}`),
           '',
-          `Import it with: throughline import ${result.dir}/*.csv ${result.dir}/*.jsonl`,
+          `Import it with: throughline import ${Object.values(result.files)
+            .map((f) => f.path)
+            .join(' ')}`,
+          `(truth.json and truth_identity.csv beside them are the answers, not input data.)`,
         ].join('\n'),
       );
     });

@@ -11,9 +11,8 @@ import { listCases, showCase } from './cases.ts';
 import { createSurveyLink, receiveSms, render, startSession, startSmsSurvey, answer } from './dialogue.ts';
 import { computeMetrics } from './metrics.ts';
 import { listPraise } from './praise.ts';
-import { createTestSurvey } from './survey-definition.test.ts';
 import { getSurvey, listSurveys, saveSurvey } from './surveys.ts';
-import { FIXTURE_INTERACTIONS } from './test-fixture.ts';
+import { createTestSurvey, FIXTURE_INTERACTIONS } from './test-fixture.ts';
 
 const JUNE_6 = Date.UTC(2026, 5, 6, 9);
 const HOUR = 3600_000;

@@ -1,31 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseSurvey, SurveyDefinitionError, validateSurvey } from './survey-definition.ts';
-
-export function createTestSurvey(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id: 'rel_nps_sms',
-    name: 'How are we doing?',
-    type: 'relationship',
-    company: 'Northwind Mobile',
-    questions: [
-      {
-        id: 'nps',
-        kind: 'nps',
-        text: 'How likely are you to recommend {company} to a friend?',
-        branches: [
-          { when: 'detractor', actions: [{ type: 'open_case' }, { type: 'offer_callback' }, { type: 'webhook', url: 'https://hooks.example.com/cx' }] },
-          { when: 'promoter', message: 'Thank you {first_name}!', next: 'thanks' },
-        ],
-      },
-      { id: 'why', kind: 'text', text: 'What is the main reason for your score?' },
-      { id: 'thanks', kind: 'text', text: 'Is there anyone you would like to thank?' },
-    ],
-    staff: [{ id: 'AG-1', name: 'Maria Lopez', team: 'billing' }],
-    contact_rules: { cooldown_days: 30, max_per_period: { count: 2, days: 90 }, skip_if_open_case: true },
-    ...overrides,
-  };
-}
+import { createTestSurvey } from './test-fixture.ts';
 
 function problems(input: unknown): string[] {
   try {
@@ -45,6 +21,7 @@ describe('survey definitions', () => {
     assert.deepEqual(s.questions[0]!.branches[0]!.when, { min: 0, max: 6 });
     assert.deepEqual(s.contact_rules, { cooldown_days: 30, max_per_period: { count: 3, days: 90 }, skip_if_open_case: true });
     assert.equal(s.link_expiry_hours, 72);
+    assert.deepEqual(validateSurvey(JSON.parse(JSON.stringify(s))), s, 'a validated definition validates again unchanged');
   });
 
   test('every problem is reported with its path and reason', () => {

@@ -113,7 +113,10 @@ const TOP_KEYS = ['id', 'name', 'type', 'company', 'questions', 'contact_rules',
 const QUESTION_KEYS = ['id', 'kind', 'text', 'choices', 'branches', 'next'];
 const BRANCH_KEYS = ['when', 'message', 'actions', 'next'];
 
-/** Validates a parsed JSON value and returns the definition with defaults filled in, or throws. */
+/**
+ * Validates a parsed JSON value and returns the definition with defaults filled in, or throws.
+ * A definition this returned validates again unchanged (the store re-checks what it is handed).
+ */
 export function validateSurvey(input: unknown, source = ''): SurveyDefinition {
   const problems: Problem[] = [];
   const bad = (path: string, reason: string): void => void problems.push({ path, reason });
@@ -210,7 +213,7 @@ function validateQuestion(q: unknown, path: string, bad: (p: string, r: string) 
     out.text = q.text;
     checkTemplate(q.text, `${path}.text`, bad);
   }
-  if (q.next !== undefined) {
+  if (q.next !== undefined && q.next !== null) {
     if (typeof q.next !== 'string') bad(`${path}.next`, 'must be a question id or "end"');
     else out.next = q.next;
   }
@@ -218,9 +221,9 @@ function validateQuestion(q: unknown, path: string, bad: (p: string, r: string) 
     if (!Array.isArray(q.choices) || q.choices.length < 2 || !q.choices.every((c) => typeof c === 'string' && c.trim() !== '')) {
       bad(`${path}.choices`, 'a choice question needs at least two non-empty choices');
     } else out.choices = q.choices as string[];
-  } else if (q.choices !== undefined) bad(`${path}.choices`, 'only a choice question has choices');
+  } else if (q.choices !== undefined && !(Array.isArray(q.choices) && q.choices.length === 0)) bad(`${path}.choices`, 'only a choice question has choices');
 
-  if (q.branches !== undefined) {
+  if (q.branches !== undefined && !(Array.isArray(q.branches) && q.branches.length === 0)) {
     if (kind !== undefined && !isScoreKind(kind)) bad(`${path}.branches`, 'only nps, csat and ces questions branch on the score');
     else if (!Array.isArray(q.branches)) bad(`${path}.branches`, 'must be an array');
     else if (kind !== undefined) {
@@ -256,7 +259,7 @@ function validateBranch(b: unknown, kind: ScoreKind, path: string, bad: (p: stri
   } else bad(`${path}.when`, `must be a band name (${Object.keys(BANDS[kind]).join(', ')}) or {"min": a, "max": b}`);
 
   let message: string | null = null;
-  if (b.message !== undefined) {
+  if (b.message !== undefined && b.message !== null) {
     if (typeof b.message !== 'string' || b.message.trim() === '') bad(`${path}.message`, 'must be a non-empty string');
     else {
       message = b.message;
@@ -281,7 +284,7 @@ function validateBranch(b: unknown, kind: ScoreKind, path: string, bad: (p: stri
       });
     }
   }
-  const next = b.next === undefined ? null : typeof b.next === 'string' ? b.next : (bad(`${path}.next`, 'must be a question id or "end"'), null);
+  const next = b.next === undefined || b.next === null ? null : typeof b.next === 'string' ? b.next : (bad(`${path}.next`, 'must be a question id or "end"'), null);
   if (when === null) return null;
   if (when.min <= UNHAPPY[kind]) {
     if (!actions.some((a) => a.type === 'open_case' || a.type === 'offer_callback')) {
@@ -349,7 +352,7 @@ function validateStaff(v: unknown, bad: (p: string, r: string) => void): StaffEn
     unknownKeys(s, ['id', 'name', 'team', 'store'], p, bad);
     const ok = (k: string): boolean => typeof s[k] === 'string' && (s[k] as string).trim() !== '';
     for (const k of ['id', 'name', 'team']) if (!ok(k)) bad(`${p}.${k}`, 'must be a non-empty string');
-    if (s.store !== undefined && !ok('store')) bad(`${p}.store`, 'must be a non-empty string');
+    if (s.store !== undefined && s.store !== null && !ok('store')) bad(`${p}.store`, 'must be a non-empty string');
     if (ok('id') && ok('name') && ok('team')) out.push({ id: s.id as string, name: s.name as string, team: s.team as string, store: ok('store') ? (s.store as string) : null });
   });
   return out;

@@ -76,3 +76,29 @@ export async function importFixture(store: Store, dir: string, options: { create
     { createCases: options.createCases ?? true, rejectsPath: `${dir}/rejects.jsonl` },
   );
 }
+
+/** A relationship NPS survey by SMS with a detractor branch, a promoter branch and a staff list. */
+export function createTestSurvey(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'rel_nps_sms',
+    name: 'How are we doing?',
+    type: 'relationship',
+    company: 'Northwind Mobile',
+    questions: [
+      {
+        id: 'nps',
+        kind: 'nps',
+        text: 'How likely are you to recommend {company} to a friend?',
+        branches: [
+          { when: 'detractor', actions: [{ type: 'open_case' }, { type: 'offer_callback' }, { type: 'webhook', url: 'https://hooks.example.com/cx' }] },
+          { when: 'promoter', message: 'Thank you {first_name}!', next: 'thanks' },
+        ],
+      },
+      { id: 'why', kind: 'text', text: 'What is the main reason for your score?' },
+      { id: 'thanks', kind: 'text', text: 'Is there anyone you would like to thank?' },
+    ],
+    staff: [{ id: 'AG-1', name: 'Maria Lopez', team: 'billing' }],
+    contact_rules: { cooldown_days: 30, max_per_period: { count: 2, days: 90 }, skip_if_open_case: true },
+    ...overrides,
+  };
+}
