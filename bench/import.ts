@@ -200,10 +200,13 @@ function cpuModel(): string {
   return os.cpus()[0]?.model ?? 'unknown';
 }
 
+/** Load average when the run started: on a shared 2-core machine it explains most of the spread. */
+const startLoad = os.loadavg()[0]!;
+
 function machine(): string {
   return (
     `${os.availableParallelism()} cores (${cpuModel()}), ${fmt(os.totalmem() / 1024 ** 3)} GiB RAM, ` +
-    `Node ${process.version}, DuckDB ${duckdbVersion()}, ${os.type()} ${os.release()}`
+    `Node ${process.version}, DuckDB ${duckdbVersion()}, ${os.type()} ${os.release()}; load average ${fmt(startLoad, 2)} at start`
   );
 }
 
@@ -249,6 +252,7 @@ function record(entry: string): void {
 async function main(): Promise<void> {
   const o = parseOptions();
   fs.mkdirSync(WORK, { recursive: true });
+  console.log(machine());
   console.log(`generating ${int(o.rows)} interactions (seed ${o.seed}) in ${path.relative(ROOT, WORK)}/ ...`);
   const data = await generateInteractions({ rows: o.rows, seed: o.seed, dir: WORK });
   console.log(
