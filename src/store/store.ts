@@ -63,8 +63,15 @@ export interface Staged<K extends Kind> {
 export interface Staging {
   /** Synchronous so that the parser loop is not slowed by a promise per record. */
   append<K extends Kind>(kind: K, staged: Staged<K>): void;
+  /** Resolves once buffered records are on their way; call it now and then for backpressure. */
+  drain(): Promise<void>;
   /** Makes every appended record visible to SQL in the staging tables. */
   flush(): Promise<void>;
+  /**
+   * A transaction on the session that holds the staging tables (temporary tables belong to one
+   * session in PostgreSQL). An import's merge runs here.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Drops the staging tables. Safe to call twice. */
   release(): Promise<void>;
 }

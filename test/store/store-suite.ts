@@ -71,7 +71,10 @@ export function runStoreSuite(name: string, openFresh: () => Promise<Store>): vo
       try {
         for (let i = 1; i <= 3; i++) staging.append('interactions', { seq: i, tupleKey: `k${i}`, record: createTestStagedInteraction(i) });
         await staging.flush();
-        const rows = await store.query('SELECT seq, event_id, ts, duration_s, text, attrs, customer_id, phone, tuple_key FROM stg_interactions ORDER BY seq');
+        // Staging tables belong to the staging's own session: read them in its transaction.
+        const rows = await staging.transaction((tx) =>
+          tx.query('SELECT seq, event_id, ts, duration_s, text, attrs, customer_id, phone, tuple_key FROM stg_interactions ORDER BY seq'),
+        );
         assert.equal(rows.length, 3);
         assert.deepEqual(rows[0], {
           seq: 1,

@@ -1,0 +1,280 @@
+/**
+ * The shared store: PostgreSQL through a connection pool. Many processes (several servers, a
+ * CLI import) use one database at once; imports serialise only their merge, behind an advisory
+ * lock, so that two of them never stitch identities or rebuild journeys over each other.
+ * Bulk loads use COPY, never row inserts.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { AppError } from '../../core/errors.ts';
+import { KINDS } from '../../core/records.ts';
+import type { Kind } from '../../core/records.ts';
+import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
+import type { Column } from '../schema.ts';
+import type { Queryable, Row, SqlDialect, SqlParam, Staged, Staging, Store } from '../store.ts';
+import { pgTypes } from './postgres-values.ts';
+
+export const postgresDialect: SqlDialect = {
+  median: (e) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${e})`,
+  msToTimestamp: (e) => `to_timestamp((${e}) / 1000.0)`,
+  msToMonth: (e) => `to_char(to_timestamp((${e}) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')`,
+  stringAgg: (e, sep, orderBy) => `string_agg(${e}, '${sep}' ORDER BY ${orderBy})`,
+};
+
+/** The lock every import's merge takes, so merges from different processes run one at a time. */
+const MERGE_LOCK = 7_246_001;
+
+/** A CSV cell for COPY: NULL is an unquoted empty field, text is always quoted. */
+function csvCell(v: SqlParam): string {
+  if (v === null) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  return `"${v.replace(/"/g, '""')}"`;
+}
+
+async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], lines: string[]): Promise<void> {
+  if (lines.length === 0) return;
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
+  await pipeline(Readable.from(lines), stream);
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0]! : String(e);
+}
+
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres' as const;
+  readonly sql = postgresDialect;
+  /** The client of the transaction this async context runs in, if any. */
+  private readonly txClient = new AsyncLocalStorage<pg.PoolClient>();
+  private closed = false;
+
+  private constructor(
+    readonly location: string,
+    private readonly pool: pg.Pool,
+  ) {}
+
+  static async open(location: string): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: location, max: 8, types: pgTypes });
+    // A pool error on an idle client must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    try {
+      const c = await pool.connect();
+      c.release();
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw new AppError('input', `cannot connect to ${redact(location)}: ${describe(e)}`, {
+        hint: 'check that PostgreSQL runs and the URL (user, host, port, database) is right',
+        cause: e,
+      });
+    }
+    return new PostgresStore(redact(location), pool);
+  }
+
+  private runner(): pg.Pool | pg.PoolClient {
+    return this.txClient.getStore() ?? this.pool;
+  }
+
+  async query(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
+    const r = await this.runner().query(sql, params === undefined ? undefined : [...params]);
+    // A multi-statement text returns an array of results; the last one is the answer.
+    const last = Array.isArray(r) ? (r[r.length - 1] as pg.QueryResult) : r;
+    return (last?.rows ?? []) as Row[];
+  }
+
+  async exec(sql: string, params?: readonly SqlParam[]): Promise<void> {
+    await this.runner().query(sql, params === undefined ? undefined : [...params]);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const inner = this.txClient.getStore();
+    if (inner !== undefined) return fn(this.queryableOn(inner));
+    const client = await this.pool.connect();
+    try {
+      return await this.transactionOn(client, fn);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async transactionOn<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    await client.query('BEGIN');
+    try {
+      const result = await this.txClient.run(client, () => fn(this.queryableOn(client)));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private queryableOn(client: pg.PoolClient): Queryable {
+    return {
+      query: async (s, p) => {
+        const r = await client.query(s, p === undefined ? undefined : [...p]);
+        const last = Array.isArray(r) ? (r[r.length - 1] as pg.QueryResult) : r;
+        return (last?.rows ?? []) as Row[];
+      },
+      exec: async (s, p) => {
+        await client.query(s, p === undefined ? undefined : [...p]);
+      },
+      bulkInsert: (t, c, r) => this.bulkInsertOn(client, t, c, r),
+      stream: (s, p) => this.streamOn(client, s, p, false),
+    };
+  }
+
+  async *stream(sql: string, params?: readonly SqlParam[]): AsyncIterable<Row[]> {
+    const inner = this.txClient.getStore();
+    if (inner !== undefined) {
+      yield* this.streamOn(inner, sql, params, false);
+      return;
+    }
+    const client = await this.pool.connect();
+    try {
+      yield* this.streamOn(client, sql, params, true);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A server-side cursor: rows arrive in batches, never all at once. */
+  private async *streamOn(client: pg.PoolClient, sql: string, params: readonly SqlParam[] | undefined, ownTransaction: boolean): AsyncIterable<Row[]> {
+    const cursor = `c_${Math.random().toString(36).slice(2)}`;
+    if (ownTransaction) await client.query('BEGIN');
+    let done = false;
+    try {
+      await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, params === undefined ? undefined : [...params]);
+      for (;;) {
+        const r = await client.query(`FETCH 2048 FROM ${cursor}`);
+        if (r.rows.length === 0) break;
+        yield r.rows as Row[];
+      }
+      await client.query(`CLOSE ${cursor}`);
+      done = true;
+    } finally {
+      if (ownTransaction) await client.query(done ? 'COMMIT' : 'ROLLBACK').catch(() => undefined);
+      else if (!done) await client.query(`CLOSE ${cursor}`).catch(() => undefined);
+    }
+  }
+
+  async bulkInsert(table: string, columns: readonly string[], rows: readonly (readonly SqlParam[])[]): Promise<void> {
+    const inner = this.txClient.getStore();
+    if (inner !== undefined) return this.bulkInsertOn(inner, table, columns, rows);
+    const client = await this.pool.connect();
+    try {
+      await this.bulkInsertOn(client, table, columns, rows);
+    } finally {
+      client.release();
+    }
+  }
+
+  private async bulkInsertOn(client: pg.PoolClient, table: string, columns: readonly string[], rows: readonly (readonly SqlParam[])[]): Promise<void> {
+    await copyRows(
+      client,
+      table,
+      columns,
+      rows.map((r) => r.map((v) => csvCell(v ?? null)).join(',') + '\n'),
+    );
+  }
+
+  async openStaging(): Promise<Staging> {
+    // Temporary tables belong to one session, so the staging and its merge share one client.
+    const client = await this.pool.connect();
+    try {
+      for (const kind of KINDS) {
+        const cols = stagingColumns(kind).map((c) => `${c.name} ${sqlType(c.type)}`);
+        await client.query(`DROP TABLE IF EXISTS stg_${kind}`);
+        await client.query(`CREATE TEMP TABLE stg_${kind} (${cols.join(', ')})`);
+      }
+    } catch (e) {
+      client.release();
+      throw e;
+    }
+    return new PostgresStaging(client, (fn) => this.mergeOn(client, fn));
+  }
+
+  /** The import's merge: on the staging's session, one import at a time across processes. */
+  private mergeOn<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.transactionOn(client, async (tx) => {
+      await tx.exec(`SELECT pg_advisory_xact_lock(${MERGE_LOCK})`);
+      return fn(tx);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+/** Hides a password in a connection URL before it reaches a message. */
+export function redact(url: string): string {
+  return url.replace(/(postgres(?:ql)?:\/\/[^:/@]+):[^@]*@/i, '$1:***@');
+}
+
+const FLUSH_ROWS = 20_000;
+
+class PostgresStaging implements Staging {
+  private readonly buffers = new Map<Kind, string[]>();
+  private pending: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private released = false;
+
+  constructor(
+    private readonly client: pg.PoolClient,
+    readonly transaction: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>,
+  ) {}
+
+  append<K extends Kind>(kind: K, staged: Staged<K>): void {
+    let buf = this.buffers.get(kind);
+    if (buf === undefined) this.buffers.set(kind, (buf = []));
+    const cols = [...FIELDS[kind], ...commonColumns<K>()] as readonly Column<K>[];
+    let line = String(staged.seq);
+    for (const c of cols) line += ',' + csvCell(c.get(staged.record));
+    line += ',' + csvCell(staged.tupleKey) + '\n';
+    buf.push(line);
+    if (buf.length >= FLUSH_ROWS) this.ship(kind);
+  }
+
+  /** Sends a kind's buffer with COPY, after whatever is already on its way. */
+  private ship(kind: Kind): void {
+    const lines = this.buffers.get(kind) ?? [];
+    if (lines.length === 0) return;
+    this.buffers.set(kind, []);
+    const columns = stagingColumns(kind).map((c) => c.name);
+    this.pending = this.pending.then(async () => {
+      if (this.failure !== null) return;
+      try {
+        await copyRows(this.client, `stg_${kind}`, columns, lines);
+      } catch (e) {
+        this.failure = e;
+      }
+    });
+  }
+
+  async drain(): Promise<void> {
+    await this.pending;
+    if (this.failure !== null) throw this.failure;
+  }
+
+  async flush(): Promise<void> {
+    for (const kind of KINDS) this.ship(kind);
+    await this.drain();
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.pending.catch(() => undefined);
+    try {
+      for (const kind of KINDS) await this.client.query(`DROP TABLE IF EXISTS stg_${kind}`);
+    } finally {
+      this.client.release();
+    }
+  }
+}
