@@ -118,3 +118,12 @@ test('customer keys are stable across later imports', () => {
   assert.equal(second.keys.get(5), first.keys.get(2));
   assert.equal(second.customers, 3);
 });
+
+test('keys do not depend on whether records arrive in one import or day by day', () => {
+  const cookieFirst = [createTestTuple(1, { cookie_id: 'k1' }), createTestTuple(2, { cookie_id: 'k1', customer_id: 'C1' })];
+  const atOnce = stitch(cookieFirst);
+  const day1 = stitch([cookieFirst[0]!]);
+  const day2 = stitch([createTestTuple(1, { cookie_id: 'k1' }, day1.keys.get(1)!), cookieFirst[1]!]);
+  assert.equal(day2.keys.get(2), atOnce.keys.get(2));
+  assert.equal(day2.keys.get(1), atOnce.keys.get(1));
+});

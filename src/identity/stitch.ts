@@ -242,14 +242,19 @@ export class IdentityGraph {
       const key = this.tupleKey[t];
       if (key === null || key === undefined) continue;
       const strong = tupleStrong[t] !== NONE;
+      // A known customer keeps only a key its strong identifiers held: an anonymous visitor's key
+      // gives way, so that importing in one go or day by day gives the same keys.
+      if (isStrongNode(o) && !strong) continue;
       const cur = bestKey.get(o);
-      if (cur === undefined || (strong && !cur.strong)) bestKey.set(o, { key, strong });
+      if (cur === undefined) bestKey.set(o, { key, strong });
     }
-    // The anchor of each owner: its first identifier in input order, from which a new key is minted.
+    // The anchor of each owner: its first identifier in input order, from which a new key is
+    // minted; for a known customer, its first strong identifier.
     const anchor = new Map<number, number>();
     for (let t = 0; t < T; t++) {
       const o = tupleOwner[t]!;
       if (o === NONE || anchor.has(o)) continue;
+      if (isStrongNode(o) && tupleStrong[t] === NONE) continue;
       for (let s = 0; s < SLOTS; s++) {
         const n = nodes[t * SLOTS + s]!;
         if (n !== NONE && owner[n] === o) {

@@ -144,7 +144,7 @@ export async function brokenSteps(db: JourneyDb, options: BrokenOptions = {}): P
   if (options.top !== undefined && !(options.top >= 1)) throw new AppError('usage', `top must be at least 1, not ${options.top}`);
   const params: SqlParam[] = [];
   const where = journeyConditions(options, params);
-  const selected = `SELECT j.journey_id, j.customer_key, j.intent, j.outcome, j.assisted, j.start_ts, j.end_ts, j.first_seq
+  const selected = `SELECT j.journey_id, j.customer_key, j.intent, j.outcome, j.assisted, j.failures, j.start_ts, j.end_ts, j.first_seq
     FROM journeys j WHERE ${where}`;
 
   // 1. Every step: events, failures by kind, customers hit.
@@ -172,23 +172,24 @@ export async function brokenSteps(db: JourneyDb, options: BrokenOptions = {}): P
      nextj AS (
        SELECT jj.journey_id,
          lead(jj.start_ts) OVER (PARTITION BY jj.customer_key, jj.intent ORDER BY jj.start_ts, jj.first_seq) AS next_start
-       FROM journeys jj WHERE jj.customer_key IN (SELECT customer_key FROM s)
+       FROM journeys jj WHERE jj.customer_key IN (SELECT customer_key FROM s WHERE failures > 0)
      ),
      e AS (
        SELECT i.journey_id, i.channel, i.activity, i.step_no,
          CASE WHEN i.outcome IN (${FAILED_SQL}) THEN 1 ELSE 0 END AS failed,
          CASE WHEN i.channel IN (${ASSISTED_SQL}) THEN 1 ELSE 0 END AS assisted
-       FROM interactions i WHERE i.step_no IS NOT NULL AND i.journey_id IN (SELECT journey_id FROM s)
+       -- Only journeys with a failure can have a first failure at a step: the windows sort just those.
+       FROM interactions i WHERE i.step_no IS NOT NULL AND i.journey_id IN (SELECT journey_id FROM s WHERE failures > 0)
      ),
      w AS (
        SELECT e.*,
-         coalesce(sum(assisted) OVER after, 0) AS assisted_after,
-         min(channel) OVER after AS min_channel_after,
-         max(channel) OVER after AS max_channel_after,
+         coalesce(sum(assisted) OVER rest, 0) AS assisted_after,
+         min(channel) OVER rest AS min_channel_after,
+         max(channel) OVER rest AS max_channel_after,
          count(*) OVER (PARTITION BY journey_id, activity ORDER BY step_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS same_after,
          row_number() OVER (PARTITION BY journey_id, channel, activity, failed ORDER BY step_no) AS occurrence
        FROM e
-       WINDOW after AS (PARTITION BY journey_id ORDER BY step_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+       WINDOW rest AS (PARTITION BY journey_id ORDER BY step_no ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
      ),
      sat AS (${journeySatisfactionSql()})
      SELECT w.channel, w.activity, s.intent, count(*) AS journeys,

@@ -97,8 +97,7 @@ function applyStatements(stringAgg: StringAgg): string[] {
     SELECT e.*,
       row_number() OVER w AS step_no,
       lead(e.ts) OVER w AS next_ts, lead(e.channel) OVER w AS next_channel, lead(e.activity) OVER w AS next_activity,
-      lag(e.channel) OVER w AS prev_channel,
-      row_number() OVER (PARTITION BY e.journey_id, e.channel ORDER BY e.ts, e.seq) AS crn
+      lag(e.channel) OVER w AS prev_channel
     FROM (
       SELECT i.event_id, coalesce(a.journey_id, i.journey_id) AS journey_id, i.customer_key, i.intent, i.journey_ref,
         i.ts, i.seq, i.channel, i.activity, i.outcome, i.duration_s, i.wait_s
@@ -116,11 +115,14 @@ function applyStatements(stringAgg: StringAgg): string[] {
     WHERE interactions.event_id = s.event_id AND (interactions.journey_id IS DISTINCT FROM s.journey_id
       OR interactions.step_no IS DISTINCT FROM s.step_no OR interactions.next_ts IS DISTINCT FROM s.next_ts
       OR interactions.next_channel IS DISTINCT FROM s.next_channel OR interactions.next_activity IS DISTINCT FROM s.next_activity)`,
+    // Ordered aggregation is by far the dearest part of a rebuild, so it runs only where order
+    // matters: the path of journeys with more than one step, the channels of journeys that used
+    // more than one. A one-step journey's path is its step; a one-channel journey's channels, its channel.
     `INSERT INTO journeys (journey_id, customer_key, intent, explicit, start_ts, end_ts, first_seq, steps,
       first_channel, last_channel, channels, channel_switches, assisted, failures, last_outcome, outcome, effort_s, path, contained)
-    SELECT journey_id, customer_key, intent, explicit, start_ts, end_ts, first_seq, steps,
-      first_channel, last_channel, channels, channel_switches, assisted, failures, last_outcome, ${JOURNEY_OUTCOME_SQL},
-      effort_s, path, ${containedSql('j')}
+    SELECT j.journey_id, customer_key, intent, explicit, start_ts, end_ts, first_seq, steps,
+      first_channel, last_channel, coalesce(c.channels, j.first_channel), channel_switches, assisted, failures, last_outcome,
+      ${JOURNEY_OUTCOME_SQL}, effort_s, coalesce(p.path, j.first_step), ${containedSql('j')}
     FROM (
       SELECT journey_id,
         min(CASE WHEN step_no = 1 THEN customer_key END) AS customer_key,
@@ -128,17 +130,30 @@ function applyStatements(stringAgg: StringAgg): string[] {
         bool_or(journey_ref IS NOT NULL) AS explicit,
         min(ts) AS start_ts, max(ts) AS end_ts, min(seq) AS first_seq, count(*) AS steps,
         min(CASE WHEN step_no = 1 THEN channel END) AS first_channel,
+        min(CASE WHEN step_no = 1 THEN channel || '${PATH_PART_SEP}' || activity END) AS first_step,
         min(CASE WHEN next_ts IS NULL THEN channel END) AS last_channel,
-        ${stringAgg('CASE WHEN crn = 1 THEN channel END', ',', 'step_no')} AS channels,
         sum(CASE WHEN prev_channel IS NOT NULL AND prev_channel <> channel THEN 1 ELSE 0 END) AS channel_switches,
         sum(CASE WHEN channel IN (${ASSISTED_SQL}) THEN 1 ELSE 0 END) AS assisted,
         sum(CASE WHEN outcome IN (${FAILED_SQL}) THEN 1 ELSE 0 END) AS failures,
         min(CASE WHEN next_ts IS NULL THEN outcome END) AS last_outcome,
-        ${EFFORT_SQL} AS effort_s,
-        ${stringAgg(`channel || '${PATH_PART_SEP}' || activity`, PATH_STEP_SEP, 'step_no')} AS path
+        ${EFFORT_SQL} AS effort_s
       FROM jsteps i
       GROUP BY journey_id
-    ) j`,
+    ) j
+    LEFT JOIN (
+      SELECT journey_id, ${stringAgg(`channel || '${PATH_PART_SEP}' || activity`, PATH_STEP_SEP, 'step_no')} AS path
+      FROM jsteps WHERE NOT (step_no = 1 AND next_ts IS NULL)
+      GROUP BY journey_id
+    ) p ON p.journey_id = j.journey_id
+    LEFT JOIN (
+      SELECT journey_id, ${stringAgg('channel', ',', 'first_step')} AS channels
+      FROM (
+        SELECT journey_id, channel, min(step_no) AS first_step FROM jsteps
+        WHERE journey_id IN (SELECT journey_id FROM jsteps WHERE prev_channel <> channel)
+        GROUP BY journey_id, channel
+      ) u
+      GROUP BY journey_id
+    ) c ON c.journey_id = j.journey_id`,
     `DROP TABLE jsteps`,
   ];
 }

@@ -5,7 +5,7 @@
  * DFG that pm4py's `discover_dfg` returns, with the same start and end activities.
  *
  * The journey build stores each step's position and the step after it (build.ts), so the map is
- * a few grouped scans with no sort, however many events there are.
+ * one grouped scan with no sort, however many events there are.
  */
 import type { SqlParam } from '../store/store.ts';
 import { stepConditions } from './filters.ts';
@@ -23,7 +23,7 @@ export interface MapEdge {
   from: string;
   to: string;
   count: number;
-  /** Median time from the end of `from`'s event to `to`'s event, in seconds. */
+  /** Median time from a `from` step to the `to` step right after it (between their timestamps), in seconds. */
   median_seconds: number | null;
 }
 
@@ -40,19 +40,15 @@ export interface MapOptions extends JourneyFilter {
   readonly by?: MapBy;
 }
 
-/**
- * The node id of a step for a map view: `channel:activity`, `activity` or `channel`, from the
- * step's own columns (`prefix` '') or from its next step's (`prefix` 'next_').
- */
-export function nodeSql(by: MapBy, i = 'i', prefix = ''): string {
-  switch (by) {
-    case 'activity':
-      return `${i}.${prefix}activity`;
-    case 'channel':
-      return `${i}.${prefix}channel`;
-    case 'step':
-      return `${i}.${prefix}channel || ':' || ${i}.${prefix}activity`;
-  }
+/** The stored columns that make a step's node id in a view, and those of its next step. */
+function nodeColumns(by: MapBy): { own: string[]; next: string[] } {
+  const cols = by === 'step' ? ['channel', 'activity'] : [by];
+  return { own: cols.map((c) => `i.${c}`), next: cols.map((c) => `i.next_${c}`) };
+}
+
+/** A node id from its columns: `channel:activity` for steps, the one value otherwise. */
+function nodeId(values: readonly unknown[]): string {
+  return values.map(String).join(':');
 }
 
 /** Counts first, then ids, so equal counts always list in the same order. */
@@ -64,34 +60,36 @@ export async function journeyMap(db: JourneyDb, options: MapOptions = {}): Promi
   const by = options.by ?? 'step';
   const params: SqlParam[] = [];
   const where = stepConditions(options, params);
-  const node = nodeSql(by);
-  const next = nodeSql(by, 'i', 'next_');
+  const { own, next } = nodeColumns(by);
+  // One grouping by (step, next step) gives everything: a row with no next step is a journey's
+  // end, a node's count is the sum of its rows, and its starts ride along as a sum. Grouping by
+  // the stored columns instead of a concatenated id keeps the step view as fast as the others.
   const rows = await db.query(
-    `WITH e AS (SELECT i.step_no, i.ts, i.channel, i.activity, i.next_ts, i.next_channel, i.next_activity
-       FROM interactions i WHERE ${where})
-     SELECT 'node' AS kind, ${node} AS a, NULL AS b, count(*) AS n, NULL AS med FROM e i GROUP BY 2
-     UNION ALL
-     SELECT 'edge', ${node}, ${next}, count(*), ${db.sql.median('(i.next_ts - i.ts) / 1000.0')}
-       FROM e i WHERE i.next_ts IS NOT NULL GROUP BY 2, 3
-     UNION ALL
-     SELECT 'start', ${node}, NULL, count(*), NULL FROM e i WHERE i.step_no = 1 GROUP BY 2
-     UNION ALL
-     SELECT 'end', ${node}, NULL, count(*), NULL FROM e i WHERE i.next_ts IS NULL GROUP BY 2`,
+    `SELECT ${[...own, ...next].map((c, k) => `${c} AS c${k}`).join(', ')},
+       count(*) AS n, sum(CASE WHEN i.step_no = 1 THEN 1 ELSE 0 END) AS starts,
+       ${db.sql.median('(i.next_ts - i.ts) / 1000.0')} AS med
+     FROM interactions i WHERE ${where}
+     GROUP BY ${[...own, ...next].join(', ')}`,
     params,
   );
-  const nodes: MapNode[] = [];
+  const counts = new Map<string, number>();
+  const starts = new Map<string, number>();
   const edges: MapEdge[] = [];
-  const start: [string, number][] = [];
   const end: [string, number][] = [];
+  const add = (m: Map<string, number>, k: string, n: number): void => {
+    if (n > 0) m.set(k, (m.get(k) ?? 0) + n);
+  };
   for (const r of rows) {
-    const a = String(r.a);
+    const from = nodeId(own.map((_, k) => r[`c${k}`]));
+    const toCells = next.map((_, k) => r[`c${own.length + k}`]);
     const n = Number(r.n);
-    if (r.kind === 'node') nodes.push({ id: a, count: n });
-    else if (r.kind === 'edge') {
-      edges.push({ from: a, to: String(r.b), count: n, median_seconds: r.med === null ? null : Math.round(Number(r.med) * 1000) / 1000 });
-    } else if (r.kind === 'start') start.push([a, n]);
-    else end.push([a, n]);
+    add(counts, from, n);
+    add(starts, from, Number(r.starts));
+    if (toCells[0] === null) end.push([from, n]);
+    else edges.push({ from, to: nodeId(toCells), count: n, median_seconds: r.med === null ? null : Math.round(Number(r.med) * 1000) / 1000 });
   }
+  const nodes: MapNode[] = [...counts].map(([id, count]) => ({ id, count }));
+  const start = [...starts];
   nodes.sort(byCountThenId((x) => x.count, (x) => x.id));
   edges.sort(byCountThenId((x) => x.count, (x) => `${x.from}\u0000${x.to}`));
   const pairs = byCountThenId<[string, number]>((x) => x[1], (x) => x[0]);
