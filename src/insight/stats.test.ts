@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { auc, averageRanks, descendingRanks, fitLogistic, fitMixedLinear, invertSpd, sigmoid, spearman } from './stats.ts';
+
+/** mulberry32 with Box–Muller normals: synthetic data that is the same on every run. */
+function createTestRandom(seed: number): { uniform: () => number; normal: () => number } {
+  let a = seed >>> 0;
+  const uniform = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  return { uniform, normal };
+}
+
+describe('linear algebra', () => {
+  test('the inverse of a symmetric positive definite matrix times the matrix is the identity', () => {
+    const a = [
+      [4, 1, 0.5],
+      [1, 3, 0.2],
+      [0.5, 0.2, 2],
+    ];
+    const inv = invertSpd(a);
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        const v = a[i]!.reduce((s, x, k) => s + x * inv[k]![j]!, 0);
+        assert.ok(Math.abs(v - (i === j ? 1 : 0)) < 1e-12);
+      }
+    }
+  });
+});
+
+describe('penalised logistic regression', () => {
+  test('it recovers known coefficients from synthetic data', () => {
+    const rng = createTestRandom(11);
+    const truth = [-1.2, 1.5, -0.8, 0.6];
+    const x: number[][] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const row = [1, rng.uniform() < 0.3 ? 1 : 0, rng.normal(), rng.uniform() < 0.5 ? 1 : 0];
+      x.push(row);
+      y.push(rng.uniform() < sigmoid(row.reduce((s, v, j) => s + v * truth[j]!, 0)) ? 1 : 0);
+    }
+    const fit = fitLogistic(x, y, { penalty: [0, 0.01, 0.01, 0.01] });
+    assert.ok(fit.converged);
+    truth.forEach((b, j) => {
+      const se = Math.sqrt(fit.cov[j]![j]!);
+      assert.ok(Math.abs(fit.coef[j]! - b) < 3.5 * se, `coefficient ${j}: ${fit.coef[j]} vs ${b} (se ${se})`);
+      assert.ok(se < 0.08, `coefficient ${j} is estimated precisely (se ${se})`);
+    });
+  });
+
+  test('a penalty keeps a perfectly separating factor finite and pulls it towards its prior mean', () => {
+    const x = [
+      [1, 1],
+      [1, 1],
+      [1, 0],
+      [1, 0],
+      [1, 0],
+    ];
+    const y = [1, 1, 0, 1, 0];
+    const free = fitLogistic(x, y, { penalty: [0, 1] });
+    assert.ok(free.converged && Number.isFinite(free.coef[1]!) && free.coef[1]! > 0);
+    const pulled = fitLogistic(x, y, { penalty: [0, 1000], priorMean: [0, -2] });
+    assert.ok(Math.abs(pulled.coef[1]! + 2) < 0.01, `a strong prior wins: ${pulled.coef[1]}`);
+  });
+});
+
+describe('linear mixed model with a random intercept', () => {
+  test('it recovers the fixed effects and both variance components from synthetic data', () => {
+    const rng = createTestRandom(7);
+    const q = 60;
+    const tau = 0.5;
+    const sigma = 1;
+    const effects = Array.from({ length: q }, () => tau * rng.normal());
+    const y: number[] = [];
+    const x: number[][] = [];
+    const groups: number[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const g = Math.floor(rng.uniform() * q);
+      // The covariate is correlated with the group, as friction is with escalation agents.
+      const friction = rng.uniform() < 0.2 + 0.6 * (g % 2) ? 1 : 0;
+      const wait = rng.uniform() * 5;
+      x.push([1, friction, wait]);
+      groups.push(g);
+      y.push(4 - 1.5 * friction - 0.2 * wait + effects[g]! + sigma * rng.normal());
+    }
+    const fit = fitMixedLinear(y, x, groups, q);
+    assert.ok(fit.converged);
+    assert.ok(Math.abs(fit.beta[1]! + 1.5) < 0.08, `friction effect ${fit.beta[1]}`);
+    assert.ok(Math.abs(fit.beta[2]! + 0.2) < 0.03, `wait effect ${fit.beta[2]}`);
+    assert.ok(Math.abs(fit.sigma2 - 1) < 0.08, `σ² ${fit.sigma2}`);
+    assert.ok(Math.abs(fit.tau2 - 0.25) < 0.12, `τ² ${fit.tau2}`);
+    assert.ok(spearman(fit.u, effects) > 0.9, 'the predicted group effects order the groups as the true ones do');
+  });
+
+  test('a group with few observations is shrunk towards the average more than a group with many', () => {
+    const rng = createTestRandom(3);
+    const y: number[] = [];
+    const groups: number[] = [];
+    // Groups 0–9 hold 50 answers each around 3; group 10 holds 2, group 11 holds 50, both around 4.5.
+    for (let g = 0; g < 12; g++) {
+      const n = g === 10 ? 2 : 50;
+      for (let i = 0; i < n; i++) {
+        groups.push(g);
+        y.push((g >= 10 ? 4.5 : 3 + 0.2 * rng.normal()) + 0.8 * rng.normal());
+      }
+    }
+    const fit = fitMixedLinear(y, y.map(() => [1]), groups, 12);
+    const few = fit.u[10]!;
+    const many = fit.u[11]!;
+    assert.ok(few > 0 && many > few, `shrunk ${few} below ${many}`);
+    const varFew = fit.cov[1 + 10]![1 + 10]!;
+    const varMany = fit.cov[1 + 11]![1 + 11]!;
+    assert.ok(varFew > 3 * varMany, 'and it is less certain');
+  });
+});
+
+describe('rank statistics', () => {
+  test('Spearman ρ of the textbook IQ and television example is −29/165', () => {
+    const iq = [106, 86, 100, 101, 99, 103, 97, 113, 112, 110];
+    const tv = [7, 0, 27, 50, 28, 29, 20, 12, 6, 17];
+    assert.ok(Math.abs(spearman(iq, tv) - -29 / 165) < 1e-12);
+  });
+
+  test('Spearman ρ is 1 for any increasing relation, −1 for a decreasing one, and handles ties', () => {
+    assert.equal(spearman([1, 2, 3, 4], [1, 8, 27, 64]), 1);
+    assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
+    assert.deepEqual(averageRanks([10, 20, 20, 30]), [1, 2.5, 2.5, 4]);
+    assert.ok(Math.abs(spearman([1, 2, 3, 4], [1, 2, 2, 3]) - 0.9486832980505138) < 1e-12);
+  });
+
+  test('the AUC is the share of positive–negative pairs ranked the right way, ties counting half', () => {
+    assert.equal(auc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 0.75);
+    assert.equal(auc([0.5, 0.5], [true, false]), 0.5);
+    assert.equal(auc([0.9, 0.8, 0.1], [1, 1, 0]), 1);
+    assert.ok(Number.isNaN(auc([0.1, 0.2], [0, 0])));
+  });
+
+  test('descending ranks give 1 to the highest value and share ranks on ties', () => {
+    assert.deepEqual(descendingRanks([3.2, 4.1, 3.2, 2]), [2, 1, 2, 4]);
+  });
+});
