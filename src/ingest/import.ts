@@ -8,12 +8,12 @@ import { AppError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { IDENTIFIER_TYPES, KINDS } from '../core/records.ts';
-import type { Identifiers, Kind } from '../core/records.ts';
+import type { Identifiers, Kind, RecordOfKind } from '../core/records.ts';
 import { casesAfterImport } from '../feedback/after-import.ts';
 import { IdentityGraph } from '../identity/stitch.ts';
 import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys } from '../journey/build.ts';
-import { FIELDS, ID_COLUMN, commonColumns } from '../store/schema.ts';
-import type { Staging, Store } from '../store/store.ts';
+import { FIELDS, ID_COLUMN, commonColumns, stagingColumns } from '../store/schema.ts';
+import type { Queryable, SqlDialect, SqlParam, Staging, Store } from '../store/store.ts';
 import { detectKind, isKind } from './fields.ts';
 import { openSource } from './parsers/open.ts';
 import type { Format, Source } from './parsers/types.ts';
@@ -129,7 +129,11 @@ export async function importFiles(store: Store, paths: readonly string[], option
         });
       for await (const item of source.items()) {
         rows++;
-        if ((rows & 0x3fff) === 0) report();
+        if ((rows & 0x3fff) === 0) {
+          report();
+          // Backpressure: a store that ships staged rows asynchronously (COPY) catches up here.
+          await staging.drain();
+        }
         if (!item.ok) {
           rejects.write(source.path, item.line, item.reason, item.raw);
           continue;
@@ -236,7 +240,7 @@ interface Merged {
 
 async function mergeStaged(
   store: Store,
-  _staging: Staging,
+  staging: Staging,
   seqBase: number,
   seqEnd: number,
   windowMs: number,
@@ -249,12 +253,41 @@ async function mergeStaged(
     logger.info(`  ${name}: ${((t - t0) / 1000).toFixed(2)} s`);
     t0 = t;
   };
-  return store.transaction(async (tx) => {
+  const timings: { sql: string; s: number }[] = [];
+  try {
+    return await staging.transaction((tx) => mergeInTransaction(timed(tx, timings), store.sql, seqBase, seqEnd, windowMs, phase, createCases, true));
+  } finally {
+    // The slowest statements, for `-v`: where an import's time goes is the first question asked.
+    for (const t of timings.sort((a, b) => b.s - a.s).slice(0, 8)) logger.info(`    ${t.s.toFixed(2)} s  ${t.sql}`);
+  }
+}
+
+/**
+ * The merge of whatever the staging tables `stg_<kind>` hold (records with seq in
+ * [seqBase, seqEnd)), inside the caller's transaction. `totals` counts every customer and
+ * journey in the store afterwards, two full scans the real-time path does without.
+ */
+async function mergeInTransaction(
+  tx: Queryable,
+  sql: SqlDialect,
+  seqBase: number,
+  seqEnd: number,
+  windowMs: number,
+  phase: (name: string) => void,
+  createCases: boolean,
+  totals: boolean,
+): Promise<Merged> {
+  {
     const imported = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
     let skipped = 0;
 
+    // Only the kinds this import brought are merged: every statement has a fixed cost, and the
+    // collector merges small batches many times a second.
+    const stagedRows = await tx.query(KINDS.map((k) => `SELECT '${k}' AS kind, count(*) AS n FROM stg_${k}`).join(' UNION ALL '));
+    const present = KINDS.filter((k) => Number(stagedRows.find((r) => r.kind === k)?.n ?? 0) > 0);
+
     // 1. Keep the first record of each id that is not stored already.
-    for (const kind of KINDS) {
+    for (const kind of present) {
       const id = ID_COLUMN[kind];
       const cols = stagedColumnNames(kind);
       await tx.exec(`DROP TABLE IF EXISTS new_${kind}`);
@@ -272,15 +305,17 @@ async function mergeStaged(
     phase('skip stored ids');
     // 2. New identifier tuples.
     const [maxTuple] = await tx.query(`SELECT coalesce(max(tuple_id), 0) AS n FROM id_tuples`);
-    const unionNew = KINDS.map((k) => `SELECT tuple_key, seq, ${IDENTIFIER_TYPES.join(', ')} FROM new_${k}`).join(' UNION ALL ');
-    await tx.exec(`INSERT INTO id_tuples (tuple_id, tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, customer_key)
-      SELECT ${Number(maxTuple!.n)} + row_number() OVER (ORDER BY first_seq, tuple_key), tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, NULL
-      FROM (
-        SELECT tuple_key, ${IDENTIFIER_TYPES.map((t) => `min(${t}) AS ${t}`).join(', ')}, min(seq) AS first_seq
-        FROM (${unionNew}) n
-        WHERE NOT EXISTS (SELECT 1 FROM id_tuples t WHERE t.tuple_key = n.tuple_key)
-        GROUP BY tuple_key
-      ) g`);
+    const unionNew = present.map((k) => `SELECT tuple_key, seq, ${IDENTIFIER_TYPES.join(', ')} FROM new_${k}`).join(' UNION ALL ');
+    if (present.length > 0) {
+      await tx.exec(`INSERT INTO id_tuples (tuple_id, tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, customer_key)
+        SELECT ${Number(maxTuple!.n)} + row_number() OVER (ORDER BY first_seq, tuple_key), tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, NULL
+        FROM (
+          SELECT tuple_key, ${IDENTIFIER_TYPES.map((t) => `min(${t}) AS ${t}`).join(', ')}, min(seq) AS first_seq
+          FROM (${unionNew}) n
+          WHERE NOT EXISTS (SELECT 1 FROM id_tuples t WHERE t.tuple_key = n.tuple_key)
+          GROUP BY tuple_key
+        ) g`);
+    }
 
     // 3. Stitch the whole identity graph (tuples are far fewer than records) and store what changed.
     // The graph is streamed in input order and held in compact arrays: memory follows the
@@ -318,41 +353,48 @@ async function mergeStaged(
     // and those of new interactions.
     await tx.exec(`DROP TABLE IF EXISTS affected`);
     await tx.exec(`CREATE TEMP TABLE affected (customer_key TEXT)`);
-    await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key FROM interactions
-      WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`);
+    // Tuples that existed before this import and changed customer: their stored records move.
+    const rekeyed = changedIds.filter((id) => id <= Number(maxTuple!.n)).length;
+    if (rekeyed > 0) {
+      await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key FROM interactions
+        WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`);
+    }
 
     // 5. Re-key stored records whose tuple changed customer, then insert the new records.
     for (const kind of KINDS) {
       const key = recordKeySql(kind, 't', 'r');
-      await tx.exec(`UPDATE ${kind} AS r SET customer_key = ${key.replace(/\bt\.customer_key\b/, 'c.customer_key')}
-        FROM tuple_changes c WHERE r.tuple_id = c.tuple_id`);
+      if (rekeyed > 0) {
+        await tx.exec(`UPDATE ${kind} AS r SET customer_key = ${key.replace(/\bt\.customer_key\b/, 'c.customer_key')}
+          FROM tuple_changes c WHERE r.tuple_id = c.tuple_id`);
+      }
+      if (!present.includes(kind)) continue;
       const cols = stagedColumnNames(kind).filter((c) => c !== 'tuple_key');
       await tx.exec(`INSERT INTO ${kind} (${cols.join(', ')}, tuple_id, customer_key)
         SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tuple_id, ${key}
         FROM new_${kind} r JOIN id_tuples t ON t.tuple_key = r.tuple_key`);
     }
-    await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)
-      UNION SELECT DISTINCT customer_key FROM interactions WHERE seq >= ${seqBase} AND seq < ${seqEnd}`);
+    await tx.exec(`INSERT INTO affected ${rekeyed > 0 ? `SELECT DISTINCT customer_key FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes) UNION ` : ''}SELECT DISTINCT customer_key FROM interactions WHERE seq >= ${seqBase} AND seq < ${seqEnd}`);
 
     phase('insert and re-key records');
     // 6. Journeys of the affected customers only.
-    await rebuildJourneys(tx, windowMs, store.sql.stringAgg);
+    await rebuildJourneys(tx, windowMs, sql.stringAgg);
     phase('journeys');
 
     await tx.exec(`DELETE FROM settings WHERE key = 'next_seq'`);
     await tx.exec(`INSERT INTO settings (key, value) VALUES ('next_seq', $1)`, [String(seqEnd)]);
-    for (const kind of KINDS) await tx.exec(`DROP TABLE new_${kind}`);
+    for (const kind of present) await tx.exec(`DROP TABLE new_${kind}`);
     await tx.exec(`DROP TABLE tuple_changes`);
     await tx.exec(`DROP TABLE affected`);
 
     // 7. The closed loop: cases for the new answers that call for one (src/feedback/after-import.ts).
-    const casesOpened = await casesAfterImport(tx, store.sql, seqBase, seqEnd, createCases);
+    const casesOpened = await casesAfterImport(tx, sql, seqBase, seqEnd, createCases);
     phase('cases');
 
+    if (!totals) return { imported, skipped, customers: -1, journeys: -1, cases_opened: casesOpened };
     const [c] = await tx.query(`SELECT count(DISTINCT customer_key) AS n FROM (${KINDS.map((k) => `SELECT customer_key FROM ${k}`).join(' UNION ALL ')}) a`);
     const [j] = await tx.query(`SELECT count(*) AS n FROM journeys`);
     return { imported, skipped, customers: Number(c!.n), journeys: Number(j!.n), cases_opened: casesOpened };
-  });
+  }
 }
 
 /**
@@ -365,4 +407,115 @@ export function recordKeySql(kind: Kind, tuple: string, rec: string): string {
 
 function stagedColumnNames(kind: Kind): string[] {
   return ['seq', ...FIELDS[kind].map((c) => c.name), ...commonColumns().map((c) => c.name), 'tuple_key'];
+}
+
+/** One record handed over in memory (the HTTP API, the collector) instead of read from a file. */
+export interface RawRecord {
+  /** Where it came from, for messages and for routing rejects back to a request. */
+  readonly source: string;
+  /** 1-based position in its source (a line of an NDJSON body, an index in a JSON array). */
+  readonly line: number;
+  readonly kind: Kind;
+  /** Contract field → value, as a parsed JSON Lines row would hold them. */
+  readonly fields: Record<string, unknown>;
+}
+
+export interface RecordsOptions {
+  readonly timezone?: string;
+  readonly journeyWindowMs?: number;
+  readonly createCases?: boolean;
+  readonly logger?: Logger;
+  /** Called for each record that breaks the contract, instead of writing a reject file. */
+  readonly onReject?: (record: RawRecord, reason: string) => void;
+}
+
+export interface RecordsSummary {
+  imported: Record<Kind, number>;
+  skipped_duplicates: number;
+  rejected: number;
+  cases_opened: number;
+  seconds: number;
+}
+
+/**
+ * Imports in-memory records through the same validation, staging tables and merge as
+ * `importFiles`: when it returns, every valid record is committed (or was already stored under
+ * its id), which is what lets the collector acknowledge only durable data.
+ */
+export async function importRecords(store: Store, records: Iterable<RawRecord>, options: RecordsOptions = {}): Promise<RecordsSummary> {
+  const started = performance.now();
+  const logger = options.logger ?? silentLogger;
+  const validators = new Map<Kind, Validator<Kind>>();
+  const valid = Object.fromEntries(KINDS.map((k) => [k, [] as { record: RecordOfKind[Kind]; key: string }[]])) as Record<
+    Kind,
+    { record: RecordOfKind[Kind]; key: string }[]
+  >;
+  let rejected = 0;
+  let count = 0;
+  for (const raw of records) {
+    let validate = validators.get(raw.kind);
+    if (validate === undefined) {
+      validate = createValidator(raw.kind, options.timezone !== undefined ? { timezone: options.timezone } : {}) as Validator<Kind>;
+      validators.set(raw.kind, validate);
+    }
+    const result = validate(raw.fields, raw.line);
+    if (result.kind !== 'ok') {
+      rejected++;
+      options.onReject?.(raw, result.reason);
+      continue;
+    }
+    valid[raw.kind].push({ record: result.value, key: tupleKey(result.value.ids) });
+    count++;
+  }
+  const imported = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  if (count === 0) return { imported, skipped_duplicates: 0, rejected, cases_opened: 0, seconds: 0 };
+
+  // The store's staging (its tables and, in PostgreSQL, its session and merge lock), filled
+  // inside the merge's own transaction so nothing else runs between staging and merge.
+  const staging = await store.openStaging();
+  let merged: Merged;
+  try {
+    merged = await staging.transaction(async (tx) => {
+      const [seqRow] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
+      const seqBase = seqRow ? Number(seqRow.value) : 1;
+      let seq = seqBase;
+      for (const kind of KINDS) {
+        if (valid[kind].length === 0) continue;
+        const fields = [...FIELDS[kind], ...commonColumns()] as unknown as readonly { get: (r: RecordOfKind[Kind]) => SqlParam }[];
+        const rows = valid[kind].map(({ record, key }) => [seq++, ...fields.map((f) => f.get(record)), key]);
+        await tx.bulkInsert(`stg_${kind}`, stagingColumns(kind).map((c) => c.name), rows);
+      }
+      // Phase timings are for bulk imports; a real-time batch would flood the log with them.
+      const result = await mergeInTransaction(tx, store.sql, seqBase, seq, options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS, () => undefined, options.createCases ?? true, false);
+      logger.info(`merged ${seq - seqBase} records`);
+      return result;
+    });
+  } finally {
+    await staging.release();
+  }
+  return {
+    imported: merged.imported,
+    skipped_duplicates: merged.skipped,
+    rejected,
+    cases_opened: merged.cases_opened,
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+  };
+}
+
+/** The same queryable, timing each statement into `out`. */
+function timed(tx: Queryable, out: { sql: string; s: number }[]): Queryable {
+  const time = async <T>(sql: string, run: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await run();
+    } finally {
+      out.push({ sql: sql.replace(/\s+/g, ' ').trim().slice(0, 100), s: (performance.now() - t0) / 1000 });
+    }
+  };
+  return {
+    query: (sql, p) => time(sql, () => tx.query(sql, p)),
+    exec: (sql, p) => time(sql, () => tx.exec(sql, p)),
+    bulkInsert: (t, c, r) => time(`bulkInsert ${t}`, () => tx.bulkInsert(t, c, r)),
+    stream: (sql, p) => tx.stream(sql, p),
+  };
 }

@@ -4,7 +4,9 @@
  */
 import { AppError } from '../core/errors.ts';
 import { DuckDbStore } from './duckdb/duckdb-store.ts';
+import { PostgresStore } from './postgres/postgres-store.ts';
 import { applyMigrations } from './migrations/index.ts';
+import { readServerNote } from './server-note.ts';
 import type { Store } from './store.ts';
 
 export function isPostgresLocation(location: string): boolean {
@@ -13,11 +15,21 @@ export function isPostgresLocation(location: string): boolean {
 
 export async function openStore(location: string): Promise<Store> {
   if (isPostgresLocation(location)) {
-    throw new AppError('usage', `PostgreSQL stores are not available yet (${location})`, {
-      hint: 'use a DuckDB file path with --db for now',
-    });
+    const store = await PostgresStore.open(location);
+    try {
+      await applyMigrations(store);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+    return store;
   }
-  const store = await DuckDbStore.open(location);
+  let store: DuckDbStore;
+  try {
+    store = await DuckDbStore.open(location);
+  } catch (e) {
+    throw explainLock(location, e);
+  }
   try {
     await applyMigrations(store);
   } catch (e) {
@@ -25,4 +37,15 @@ export async function openStore(location: string): Promise<Store> {
     throw e;
   }
   return store;
+}
+
+/** A lock held by a running `throughline serve`: say where it listens and what to do instead. */
+function explainLock(location: string, e: unknown): unknown {
+  if (!(e instanceof AppError) || e.code !== 'locked') return e;
+  const note = readServerNote(location);
+  if (note === null) return e;
+  return new AppError('locked', `${location} is held by a running Throughline server (pid ${note.pid}, ${note.url})`, {
+    hint: `while it runs, use its API: send data to POST ${note.url}/api/v1/events (or Segment's /v1/batch), read analyses at ${note.url}/api/v1/<command>, contexts at ${note.url}/api/v1/customers/<id>/context, keys at ${note.url}/api/v1/keys; or stop it (Ctrl-C, or kill ${note.pid}) and run this command again`,
+    cause: e,
+  });
 }

@@ -3,6 +3,7 @@
  * at a time through a queue because a DuckDB connection is not re-entrant, and a transaction
  * must not interleave with a request that arrives while it runs.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { AppError } from '../../core/errors.ts';
@@ -17,8 +18,17 @@ export const duckdbDialect: SqlDialect = {
   median: (e) => `median(${e})`,
   msToTimestamp: (e) => `make_timestamp(CAST(${e} AS BIGINT) * 1000)`,
   msToMonth: (e) => `strftime(make_timestamp(CAST(${e} AS BIGINT) * 1000), '%Y-%m')`,
-  stringAgg: (e, sep, orderBy) => `string_agg(${e}, '${sep}' ORDER BY ${orderBy})`,
+  // An ordered string_agg sorts inside every group; sorting a list of structs does the same
+  // job about 2.5x faster in DuckDB (it dominated journey rebuilds). Ascending keys only, as
+  // every caller uses; NULL values are skipped and an empty result is NULL, as string_agg does.
+  stringAgg: (e, sep, orderBy) => {
+    const keys = orderBy.split(',').map((k, i) => `'o${i}': ${k.trim()}`);
+    return `nullif(array_to_string(list_transform(list_sort(list({${keys.join(', ')}, 'v': ${e}})), x -> x.v), '${sep}'), '')`;
+  },
 };
+
+/** DuckDB's memory limit unless THROUGHLINE_DUCKDB_MEMORY says otherwise (see config). */
+export const DEFAULT_MEMORY_LIMIT = '1GB';
 
 const LOCK_PATTERN = /Could not set lock on file .*?(?:\(PID (\d+)\))?/s;
 
@@ -64,8 +74,17 @@ export class DuckDbStore implements Store {
   readonly dialect = 'duckdb' as const;
   readonly sql = duckdbDialect;
   private readonly serial = new Mutex();
-  private inTransaction = false;
+  /**
+   * Set inside `transaction(fn)` for `fn`'s own async calls only. A plain flag would let a
+   * concurrent caller (another HTTP request in the server) slip its statement into the middle
+   * of someone else's transaction, or kill a result that transaction is streaming.
+   */
+  private readonly txScope = new AsyncLocalStorage<true>();
   private closed = false;
+
+  private get inTransaction(): boolean {
+    return this.txScope.getStore() === true;
+  }
 
   private constructor(
     readonly location: string,
@@ -73,10 +92,15 @@ export class DuckDbStore implements Store {
     private readonly conn: DuckDBConnection,
   ) {}
 
-  static async open(location: string): Promise<DuckDbStore> {
+  /**
+   * `memoryLimit` bounds DuckDB's own memory (it spills to a temp folder beside the file past
+   * it). Without a limit DuckDB takes up to 80% of RAM for an import's temporary tables, which
+   * is what pushed a 1M-event import past 2 GB of RSS (BENCHMARKS.md).
+   */
+  static async open(location: string, options: { memoryLimit?: string } = {}): Promise<DuckDbStore> {
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(location);
+      instance = await DuckDBInstance.create(location, { memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT });
     } catch (e) {
       if (e instanceof Error && LOCK_PATTERN.test(e.message)) throw lockError(location, e);
       throw new AppError('input', `cannot open ${location} as a DuckDB database: ${(e as Error).message.split('\n')[0]}`, {
@@ -111,7 +135,6 @@ export class DuckDbStore implements Store {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.serial.run(async () => {
       await this.conn.run('BEGIN TRANSACTION');
-      this.inTransaction = true;
       const tx: Queryable = {
         query: (s, p) => this.rawQuery(s, p),
         exec: (s, p) => this.rawExec(s, p),
@@ -119,14 +142,12 @@ export class DuckDbStore implements Store {
         stream: (s, p) => this.rawStream(s, p),
       };
       try {
-        const result = await fn(tx);
+        const result = await this.txScope.run(true, () => fn(tx));
         await this.conn.run('COMMIT');
         return result;
       } catch (e) {
         await this.conn.run('ROLLBACK').catch(() => undefined);
         throw e;
-      } finally {
-        this.inTransaction = false;
       }
     });
   }
@@ -160,7 +181,7 @@ export class DuckDbStore implements Store {
       const cols = stagingColumns(kind).map((c) => `${c.name} ${sqlType(c.type)}`);
       await this.exec(`CREATE OR REPLACE TEMP TABLE stg_${kind} (${cols.join(', ')})`);
     }
-    const staging = new DuckDbStaging(this.conn, (sql) => this.exec(sql));
+    const staging = new DuckDbStaging(this.conn, (sql) => this.exec(sql), (fn) => this.transaction(fn));
     await staging.prepare();
     return staging;
   }
@@ -224,7 +245,13 @@ class DuckDbStaging implements Staging {
   constructor(
     private readonly conn: DuckDBConnection,
     private readonly exec: (sql: string) => Promise<void>,
+    readonly transaction: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>,
   ) {}
+
+  /** The appender writes synchronously: nothing is ever in flight. */
+  drain(): Promise<void> {
+    return Promise.resolve();
+  }
 
   append<K extends Kind>(kind: K, staged: Staged<K>): void {
     const a = this.appenders.get(kind);
