@@ -5,6 +5,7 @@
  */
 import { KINDS } from '../../core/records.ts';
 import { feedbackLoopStatements } from '../../feedback/schema.ts';
+import { insightStatements } from '../../insight/schema.ts';
 import { rederiveAllJourneysStatements } from '../../journey/build.ts';
 import { recordTableDdl, SUPPORT_TABLES } from '../schema.ts';
 import type { Dialect, Store } from '../store.ts';
@@ -67,6 +68,34 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'feedback loop: surveys, survey tokens and sessions, cases, staff, praise, comment analysis',
     statements: (dialect) => feedbackLoopStatements(dialect),
+  },
+  {
+    version: 4,
+    name: 'real-time service: API keys, engagement decisions',
+    statements(dialect) {
+      const out = [
+        // Only a salted hash of each key is kept (docs/security.md); the key itself is shown once.
+        `CREATE TABLE api_keys (key_id TEXT PRIMARY KEY, name TEXT, role TEXT NOT NULL, salt TEXT NOT NULL, hash TEXT NOT NULL,
+           created_at BIGINT NOT NULL, revoked_at BIGINT)`,
+        // Every engagement-guard decision, so marketing can see why a contact was stopped (docs/engagement.md).
+        `CREATE TABLE engagement_decisions (decision_id TEXT PRIMARY KEY, evaluation_id TEXT NOT NULL, evaluated_at BIGINT NOT NULL,
+           customer_key TEXT NOT NULL, action_id TEXT NOT NULL, kind TEXT NOT NULL, product TEXT, channel TEXT NOT NULL,
+           decision TEXT NOT NULL, final_channel TEXT, defer_until BIGINT, priority DOUBLE PRECISION NOT NULL,
+           reasons TEXT NOT NULL, key_id TEXT)`,
+      ];
+      if (dialect === 'postgres') {
+        out.push(
+          `CREATE INDEX engagement_decisions_customer ON engagement_decisions (customer_key, evaluated_at)`,
+          `CREATE INDEX engagement_decisions_time ON engagement_decisions (evaluated_at)`,
+        );
+      }
+      return out;
+    },
+  },
+  {
+    version: 5,
+    name: 'insight: the case each broken promise opened',
+    statements: (dialect) => insightStatements(dialect),
   },
 ];
 

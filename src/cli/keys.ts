@@ -1,0 +1,50 @@
+/** `throughline keys create|list|revoke`: API keys for the server (docs/security.md). */
+import type { Command } from 'commander';
+import { AppError } from '../core/errors.ts';
+import { createKey, isRole, listKeys, revokeKey, ROLES } from '../server/index.ts';
+import type { Role } from '../server/index.ts';
+import type { CommandContext } from './context.ts';
+import { withStore } from './context.ts';
+import { printJson, table } from './output.ts';
+
+export function registerKeys(program: Command, ctx: CommandContext): void {
+  const keys = program.command('keys').description('API keys for throughline serve: admin, analyst, agent, collector');
+  keys
+    .command('create')
+    .description('create a key; it is shown once, only a salted hash is stored')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .option('--name <name>', 'what the key is for (shown in keys list)')
+    .action(async (flags: { role: string; name?: string }) => {
+      if (!isRole(flags.role)) throw new AppError('usage', `--role ${flags.role} is not a role`, { hint: `use one of ${ROLES.join(', ')}` });
+      const created = await withStore(ctx, (store) => createKey(store, flags.role as Role, flags.name ?? null, Date.now()));
+      if (ctx.global().json) return printJson(ctx.io, created);
+      ctx.io.out(
+        [
+          `Created ${created.role} key ${created.id}${created.name ? ` (${created.name})` : ''}.`,
+          `Key: ${created.key}`,
+          'Store it now: it is not shown again, only a salted hash of it is kept.',
+          created.role === 'collector'
+            ? 'Use it as the Segment write key (HTTP Basic user) or as Authorization: Bearer <key>.'
+            : 'Send it as Authorization: Bearer <key>.',
+        ].join('\n'),
+      );
+    });
+  keys
+    .command('list')
+    .description('list keys (never the keys themselves)')
+    .action(async () => {
+      const list = await withStore(ctx, (store) => listKeys(store));
+      if (ctx.global().json) return printJson(ctx.io, list);
+      if (list.length === 0) return ctx.io.out('No API keys. Create one with: throughline keys create --role admin');
+      ctx.io.out(table(['id', 'role', 'name', 'created', 'revoked'], list.map((k) => [k.id, k.role, k.name ?? '', k.created_at, k.revoked_at ?? ''])));
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key by its id (while the server runs, it holds the database: use DELETE /api/v1/keys/ID)')
+    .argument('<id>', 'the key id (keys list)')
+    .action(async (id: string) => {
+      const revoked = await withStore(ctx, (store) => revokeKey(store, id, Date.now()));
+      if (ctx.global().json) return printJson(ctx.io, revoked);
+      ctx.io.out(`Revoked ${revoked.role} key ${revoked.id}${revoked.name ? ` (${revoked.name})` : ''}.`);
+    });
+}

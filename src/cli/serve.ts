@@ -1,0 +1,68 @@
+/** `throughline serve`: runs the API, the collector, the live context and the guard until Ctrl-C. */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { AppError } from '../core/errors.ts';
+import { parsePolicies } from '../engage/index.ts';
+import type { Policies } from '../engage/index.ts';
+import { listKeys, startServer } from '../server/index.ts';
+import type { CommandContext } from './context.ts';
+import { dbLocation } from './context.ts';
+import { printJson, stderrLogger } from './output.ts';
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new AppError('usage', `--port must be a port number (0–65535; 0 picks a free one), not "${v}"`);
+  return n;
+}
+
+/** Reads and validates a policy file; a bad file stops `serve` before it listens. */
+export function loadPolicies(file: string | undefined): Policies | undefined {
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new AppError('input', `cannot read the policy file ${file}`, { hint: 'check the path given with --policies' });
+  }
+  return parsePolicies(text, file);
+}
+
+export function registerServe(program: Command, ctx: CommandContext): void {
+  program
+    .command('serve')
+    .description('run the HTTP API, the Segment-compatible collector, live customer contexts and the engagement guard (docs/security.md)')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', port, 4319)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--policies <file>', 'engagement policies JSON (docs/engagement.md; default: the documented defaults)')
+    .action(async (flags: { port: number; host: string; policies?: string }) => {
+      const g = ctx.global();
+      const policies = loadPolicies(flags.policies);
+      const db = dbLocation(ctx);
+      const server = await startServer({
+        db,
+        host: flags.host,
+        port: flags.port,
+        logger: stderrLogger(ctx.io, Boolean(g.verbose)),
+        journeyWindowMs: ctx.config.journeyWindowMs,
+        ...(policies !== undefined ? { policies } : {}),
+      });
+      const keys = await listKeys(server.store);
+      if (g.json) printJson(ctx.io, { url: server.url, pid: process.pid, db });
+      ctx.io.err(`Throughline is serving ${db} at ${server.url} (API docs: ${server.url}/api/docs). Ctrl-C stops it.`);
+      if (!keys.some((k) => k.revoked_at === null && k.role === 'admin')) {
+        ctx.io.err('warning: no admin API key exists, so nothing but /healthz answers; stop the server and run: throughline keys create --role admin');
+      }
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      ctx.io.err('Stopping: finishing the collector queue and closing the database...');
+      await server.close();
+      ctx.io.err('Stopped.');
+    });
+}

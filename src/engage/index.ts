@@ -1,0 +1,15 @@
+/**
+ * Engagement: the live customer context an agent reads while the customer is still there, and
+ * the engagement guard that decides whether an offer, a service message, a survey or a reminder
+ * may go out now (relevance, respect, credibility, value). Edges (CLI, server) call only what is here.
+ */
+export { customerContext, buildContext } from './context.ts';
+export type { ContextDoc, ContextJourney, ContextOptions, ContextPromise, ContextStep } from './context.ts';
+export { loadFacts, openJourneys, outboundContacts, promiseState } from './facts.ts';
+export type { CustomerFacts, PromiseState } from './facts.ts';
+export { credibilityBlocks, decide, evaluate, listDecisions, loadGuardInputs, offerBlocks, quietUntil } from './guard.ts';
+export type { Candidate, Decision, DecisionFilter, Evaluation, GuardInputs, OfferBlock, Pillar, RecordedDecision, Verdict } from './guard.ts';
+export { ACTION_KINDS, DEFAULT_POLICIES, parsePolicies, validatePolicies } from './policies.ts';
+export type { ActionKind, FrequencyCap, Policies } from './policies.ts';
+export { RISK_WEIGHTS, simpleRisk } from './risk.ts';
+export type { Risk } from './risk.ts';

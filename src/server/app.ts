@@ -1,0 +1,110 @@
+/**
+ * `createApp(deps)`: the HTTP API, the Segment-compatible collector, the live customer context
+ * and the engagement guard, as a Fastify instance that has not opened a port — tests call
+ * `app.inject()`; `serve` calls `listen()`. The store is the caller's: the app never opens or
+ * closes it, it only drains its write queue on close.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../core/logger.ts';
+import { silentLogger } from '../core/logger.ts';
+import { DEFAULT_POLICIES } from '../engage/index.ts';
+import type { Policies } from '../engage/index.ts';
+import { importRecords } from '../ingest/import.ts';
+import { DEFAULT_JOURNEY_WINDOW_MS } from '../journey/index.ts';
+import type { Store } from '../store/store.ts';
+import { DEFAULT_RATE_LIMITS, installAuth } from './auth.ts';
+import type { RateLimits } from './auth.ts';
+import { installErrorHandling } from './errors.ts';
+import { ANALYSES, registerAnalyses } from './routes/analyses.ts';
+import type { Analysis } from './routes/analyses.ts';
+import { DEFAULT_COLLECTOR_LIMITS, registerCollector } from './routes/collector.ts';
+import type { CollectorLimits } from './routes/collector.ts';
+import { registerCases } from './routes/cases.ts';
+import { registerCustomers } from './routes/customers.ts';
+import { registerEngage } from './routes/engage.ts';
+import { registerKeys } from './routes/keys.ts';
+import { DEFAULT_WRITE_QUEUE, WriteQueue } from './write-queue.ts';
+import type { WriteQueueOptions } from './write-queue.ts';
+
+export interface AppDeps {
+  readonly store: Store;
+  /** Where 500s (with their stacks) and collector failures are reported. */
+  readonly logger?: Logger;
+  /** The clock of contexts, decisions and keys; tests pin it. */
+  readonly now?: () => number;
+  readonly policies?: Policies;
+  readonly limits?: Partial<CollectorLimits>;
+  readonly rateLimits?: Partial<RateLimits>;
+  readonly writeQueue?: Partial<WriteQueueOptions>;
+  readonly journeyWindowMs?: number;
+  /** How long a verified key is trusted before it is looked up again (revocations over the API clear it at once). */
+  readonly keyCacheTtlMs?: number;
+  readonly analyses?: readonly Analysis[];
+  readonly version?: string;
+}
+
+export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
+  const logger = deps.logger ?? silentLogger;
+  const now = deps.now ?? Date.now;
+  const policies = deps.policies ?? DEFAULT_POLICIES;
+  const limits: CollectorLimits = { ...DEFAULT_COLLECTOR_LIMITS, ...deps.limits };
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    // Shutdown drains the write queue; requests that arrive meanwhile get the queue's own answer.
+    return503OnClosing: false,
+    // Unknown query parameters are refused (400) like unknown options on the command line,
+    // instead of being silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  installErrorHandling(app, logger);
+  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Throughline API',
+        version: deps.version ?? '1',
+        description:
+          'Every CLI analysis at /api/v1/<command> (the documents of spec/CLI.md), a Segment-compatible collector, the live customer context and the engagement guard. Every endpoint but /healthz and these docs needs an API key (docs/security.md).',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <key> (throughline keys create --role ROLE)' },
+          segmentWriteKey: { type: 'http', scheme: 'basic', description: 'Segment style: the write key (a collector key) as the user, no password' },
+        },
+      },
+      security: [{ bearer: [] }, { segmentWriteKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  const queue = new WriteQueue(
+    (records, options) =>
+      importRecords(deps.store, records, { ...options, journeyWindowMs: deps.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS, logger: silentLogger }),
+    { ...DEFAULT_WRITE_QUEUE, ...deps.writeQueue },
+    logger,
+  );
+  app.addHook('onClose', async () => {
+    await queue.close();
+  });
+
+  const auth = installAuth(app, { db: deps.store, rateLimits: { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits }, cacheTtlMs: deps.keyCacheTtlMs ?? 30_000 });
+
+  app.get(
+    '/healthz',
+    { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: no key needed, no data' } },
+    async () => ({ status: 'ok', collector: { waiting: queue.waiting, ...queue.stats } }),
+  );
+  registerAnalyses(app, { store: deps.store, now }, deps.analyses ?? ANALYSES);
+  registerCustomers(app, { store: deps.store, now, policies });
+  registerCases(app, { store: deps.store, now });
+  registerEngage(app, { store: deps.store, now, policies });
+  registerCollector(app, { queue, now, limits });
+  registerKeys(app, { store: deps.store, now, forget: auth.forget });
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * API keys (docs/security.md). A key is `tl_<id>_<secret>`: the id finds the stored row in one
+ * lookup; the secret is 32 random bytes of which only a salted SHA-256 is stored. A fast hash
+ * is enough because the secret is random, not a password: 256 bits cannot be guessed offline,
+ * so a slow KDF (scrypt) would only add latency to every request. The key is shown once.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../core/errors.ts';
+import type { Queryable } from '../store/store.ts';
+
+export const ROLES = ['admin', 'analyst', 'agent', 'collector'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(s: string): s is Role {
+  return (ROLES as readonly string[]).includes(s);
+}
+
+export interface ApiKeyInfo {
+  id: string;
+  name: string | null;
+  role: Role;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface CreatedKey {
+  id: string;
+  role: Role;
+  name: string | null;
+  /** The key itself: shown once, never stored. */
+  key: string;
+}
+
+export interface Principal {
+  readonly keyId: string;
+  readonly role: Role;
+  readonly name: string | null;
+}
+
+const KEY_PATTERN = /^tl_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+
+function hashSecret(salt: string, secret: string): Buffer {
+  return createHash('sha256').update(salt).update(':').update(secret).digest();
+}
+
+export async function createKey(db: Queryable, role: Role, name: string | null, now: number): Promise<CreatedKey> {
+  if (!isRole(role)) throw new AppError('usage', `${String(role)} is not a role`, { hint: `use one of ${ROLES.join(', ')}` });
+  const id = randomBytes(6).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  const salt = randomBytes(16).toString('hex');
+  await db.exec(`INSERT INTO api_keys (key_id, name, role, salt, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)`, [
+    id,
+    name,
+    role,
+    salt,
+    hashSecret(salt, secret).toString('hex'),
+    now,
+  ]);
+  return { id, role, name, key: `tl_${id}_${secret}` };
+}
+
+function info(r: Record<string, unknown>): ApiKeyInfo {
+  return {
+    id: String(r.key_id),
+    name: r.name === null ? null : String(r.name),
+    role: String(r.role) as Role,
+    created_at: new Date(Number(r.created_at)).toISOString(),
+    revoked_at: r.revoked_at === null ? null : new Date(Number(r.revoked_at)).toISOString(),
+  };
+}
+
+export async function listKeys(db: Queryable): Promise<ApiKeyInfo[]> {
+  const rows = await db.query(`SELECT key_id, name, role, created_at, revoked_at FROM api_keys ORDER BY created_at, key_id`);
+  return rows.map(info);
+}
+
+/** Revokes a key; revoking a revoked key changes nothing. */
+export async function revokeKey(db: Queryable, id: string, now: number): Promise<ApiKeyInfo> {
+  const [row] = await db.query(`SELECT key_id, name, role, created_at, revoked_at FROM api_keys WHERE key_id = $1`, [id]);
+  if (row === undefined) throw new AppError('not_found', `no API key has id ${id}`, { hint: 'list the keys with: throughline keys list' });
+  if (row.revoked_at !== null) return info(row);
+  await db.exec(`UPDATE api_keys SET revoked_at = $2 WHERE key_id = $1`, [id, now]);
+  return info({ ...row, revoked_at: now });
+}
+
+/** The principal a presented key stands for, or null when it is malformed, unknown or revoked. */
+export async function verifyKey(db: Queryable, presented: string): Promise<Principal | null> {
+  const m = KEY_PATTERN.exec(presented);
+  if (m === null) return null;
+  const [, id, secret] = m;
+  const [row] = await db.query(`SELECT key_id, name, role, salt, hash, revoked_at FROM api_keys WHERE key_id = $1`, [id!]);
+  if (row === undefined || row.revoked_at !== null) return null;
+  const expected = Buffer.from(String(row.hash), 'hex');
+  const actual = hashSecret(String(row.salt), secret!);
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+  return { keyId: String(row.key_id), role: String(row.role) as Role, name: row.name === null ? null : String(row.name) };
+}

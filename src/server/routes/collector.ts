@@ -1,0 +1,222 @@
+/**
+ * The collector: Segment's tracking API (`/v1/batch`, `/v1/track`, …) and the data-contract
+ * endpoint `POST /api/v1/events`. Both map what they receive to contract records, hand them to
+ * the write queue, and answer 200 only when the queue's merge has committed them. Per-record
+ * problems are listed in the answer; the request fails as a whole only when it cannot be read.
+ */
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.ts';
+import { KINDS } from '../../core/records.ts';
+import type { Kind } from '../../core/records.ts';
+import { detectKind } from '../../ingest/fields.ts';
+import { ERROR_SCHEMA } from '../errors.ts';
+import { mapSegmentMessage, MAX_EVENT_BYTES, SEGMENT_TYPES, withEnvelope } from '../segment.ts';
+import type { SegmentType } from '../segment.ts';
+import type { QueuedRecord, WriteQueue } from '../write-queue.ts';
+
+export interface CollectorLimits {
+  /** Bytes per single-event request and per event inside a batch (Segment: 32 KB). */
+  readonly eventBytes: number;
+  /** Bytes per batch request, Segment's and the contract endpoint's (Segment: 500 KB). */
+  readonly batchBytes: number;
+}
+
+export const DEFAULT_COLLECTOR_LIMITS: CollectorLimits = Object.freeze({ eventBytes: MAX_EVENT_BYTES, batchBytes: 500 * 1024 });
+
+interface CollectorDeps {
+  readonly queue: WriteQueue;
+  readonly now: () => number;
+  readonly limits: CollectorLimits;
+}
+
+interface MessageError {
+  index: number;
+  messageId: string | null;
+  reason: string;
+}
+
+const SEGMENT_ANSWER = {
+  type: 'object',
+  properties: {
+    success: { type: 'boolean' },
+    received: { type: 'integer' },
+    accepted: { type: 'integer' },
+    rejected: { type: 'integer' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { index: { type: 'integer' }, messageId: { type: ['string', 'null'] }, reason: { type: 'string' } } },
+    },
+  },
+} as const;
+
+const tooBig = (bytes: number, limit: number): string => `the event is ${Math.ceil(bytes / 1024)} KB; the limit per event is ${Math.round(limit / 1024)} KB`;
+
+function byteSize(v: unknown): number {
+  return Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+}
+
+/** Maps Segment messages, queues their records, and builds the answer once they are durable. */
+async function collect(deps: CollectorDeps, messages: readonly unknown[], expected: SegmentType | null) {
+  const receivedAt = deps.now();
+  const errors: MessageError[] = [];
+  const records: QueuedRecord[] = [];
+  const ids: (string | null)[] = [];
+  messages.forEach((m, index) => {
+    const size = byteSize(m);
+    const mapped = mapSegmentMessage(m, expected, receivedAt);
+    ids.push(mapped.messageId);
+    if (size > deps.limits.eventBytes) return errors.push({ index, messageId: mapped.messageId, reason: tooBig(size, deps.limits.eventBytes) });
+    if (!mapped.ok) return errors.push({ index, messageId: mapped.messageId, reason: mapped.reason });
+    for (const r of mapped.records) records.push({ kind: r.kind, fields: r.fields, line: index + 1 });
+  });
+  const result = await deps.queue.submit(records);
+  const failed = new Set(errors.map((e) => e.index));
+  for (const e of result.errors) {
+    const index = e.line - 1;
+    if (failed.has(index)) continue;
+    failed.add(index);
+    errors.push({ index, messageId: ids[index] ?? null, reason: e.reason });
+  }
+  errors.sort((a, b) => a.index - b.index);
+  return { success: true, received: messages.length, accepted: messages.length - failed.size, rejected: failed.size, errors };
+}
+
+function asObject(body: unknown): Record<string, unknown> {
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      throw new AppError('input', 'the body is not valid JSON');
+    }
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new AppError('input', 'the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+export function registerCollector(app: FastifyInstance, deps: CollectorDeps): void {
+  const segmentConfig = { access: ['collector'] as const, bodyWriteKey: true };
+  const batchSchema = {
+    tags: ['collector'],
+    summary: 'Segment batch: many track, identify, alias, page, screen and group calls',
+    description: `Segment's HTTP tracking API. The write key is the HTTP Basic user (or a Bearer key, or writeKey in the body). Answers 200 once every valid message is committed; per-message problems are in errors. Limits: ${Math.round(deps.limits.eventBytes / 1024)} KB per event, ${Math.round(deps.limits.batchBytes / 1024)} KB per batch.`,
+    response: { 200: SEGMENT_ANSWER, 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 413: ERROR_SCHEMA, 429: ERROR_SCHEMA },
+  };
+  for (const path of ['/v1/batch', '/v1/import']) {
+    app.post(path, { config: segmentConfig, bodyLimit: deps.limits.batchBytes, schema: { ...batchSchema, ...(path === '/v1/import' ? { hide: true } : {}) } }, async (request) => {
+      const body = asObject(request.body);
+      if (!Array.isArray(body.batch)) throw new AppError('input', 'a batch needs a "batch" array of messages', { hint: 'send {"batch": [{"type": "track", ...}]}' });
+      return collect(deps, body.batch.map((m) => withEnvelope(m, body)), null);
+    });
+  }
+  for (const type of SEGMENT_TYPES) {
+    app.post(
+      `/v1/${type}`,
+      {
+        config: segmentConfig,
+        bodyLimit: deps.limits.eventBytes,
+        schema: {
+          tags: ['collector'],
+          summary: `Segment ${type}`,
+          description: type === 'group' ? 'Accepted and not stored: an account group is not a customer.' : `Segment's ${type} call; see the batch endpoint.`,
+          response: { 200: SEGMENT_ANSWER, 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 413: ERROR_SCHEMA, 429: ERROR_SCHEMA },
+        },
+      },
+      async (request) => {
+        const answer = await collect(deps, [asObject(request.body)], type);
+        const e = answer.errors[0];
+        if (e !== undefined) throw new AppError('input', e.reason);
+        return answer;
+      },
+    );
+  }
+
+  app.post(
+    '/api/v1/events',
+    {
+      config: { access: ['collector'] },
+      bodyLimit: deps.limits.batchBytes,
+      schema: {
+        tags: ['collector'],
+        summary: 'Records in the data contract (spec/DATA.md)',
+        description:
+          'A JSON array of records, one record, or NDJSON (application/x-ndjson). `kind` names what they are; without it each record\'s kind is told from its fields, as the importer does. Validation is the importer\'s; the answer lists each rejected record by its line (NDJSON) or 1-based position (array). Answers 200 once every valid record is committed.',
+        querystring: { type: 'object', properties: { kind: { type: 'string', enum: [...KINDS] } }, additionalProperties: false },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              received: { type: 'integer' },
+              accepted: { type: 'integer' },
+              rejected: { type: 'integer' },
+              errors: { type: 'array', items: { type: 'object', properties: { line: { type: 'integer' }, reason: { type: 'string' } } } },
+            },
+          },
+          400: ERROR_SCHEMA,
+          401: ERROR_SCHEMA,
+          403: ERROR_SCHEMA,
+          413: ERROR_SCHEMA,
+          429: ERROR_SCHEMA,
+        },
+      },
+    },
+    async (request) => {
+      const kind = (request.query as { kind?: Kind }).kind;
+      const items = contractItems(request.body);
+      const errors: { line: number; reason: string }[] = [];
+      const records: QueuedRecord[] = [];
+      for (const item of items) {
+        if ('reason' in item) {
+          errors.push({ line: item.line, reason: item.reason });
+          continue;
+        }
+        const size = byteSize(item.fields);
+        if (size > deps.limits.eventBytes) {
+          errors.push({ line: item.line, reason: `the record is ${Math.ceil(size / 1024)} KB; the limit per record is ${Math.round(deps.limits.eventBytes / 1024)} KB` });
+          continue;
+        }
+        const k = kind ?? detectKind(Object.keys(item.fields));
+        if (k === null) {
+          errors.push({ line: item.line, reason: `cannot tell the kind of record from its fields (${Object.keys(item.fields).slice(0, 8).join(', ')}); pass ?kind=` });
+          continue;
+        }
+        records.push({ kind: k, fields: item.fields, line: item.line });
+      }
+      const result = await deps.queue.submit(records);
+      errors.push(...result.errors);
+      errors.sort((a, b) => a.line - b.line);
+      return { received: items.length, accepted: result.accepted, rejected: errors.length, errors };
+    },
+  );
+}
+
+type Item = { line: number; fields: Record<string, unknown> } | { line: number; reason: string };
+
+/** The records of a contract body: a JSON array, one object, or NDJSON text (blank lines skipped). */
+function contractItems(body: unknown): Item[] {
+  const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (typeof body === 'string') {
+    const trimmed = body.trim();
+    // A JSON array sent as text is still an array.
+    if (trimmed.startsWith('[')) {
+      try {
+        return contractItems(JSON.parse(trimmed));
+      } catch {
+        throw new AppError('input', 'the body starts like a JSON array but is not valid JSON');
+      }
+    }
+    const out: Item[] = [];
+    body.split('\n').forEach((text, i) => {
+      if (text.trim() === '') return;
+      try {
+        const v: unknown = JSON.parse(text);
+        out.push(isRecord(v) ? { line: i + 1, fields: v } : { line: i + 1, reason: 'the line is not a JSON object' });
+      } catch {
+        out.push({ line: i + 1, reason: 'the line is not valid JSON' });
+      }
+    });
+    return out;
+  }
+  if (Array.isArray(body)) return body.map((v, i) => (isRecord(v) ? { line: i + 1, fields: v } : { line: i + 1, reason: 'the record is not a JSON object' }));
+  if (isRecord(body)) return [{ line: 1, fields: body }];
+  throw new AppError('input', 'send a JSON array of records, one record, or NDJSON');
+}
