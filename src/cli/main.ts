@@ -18,6 +18,13 @@ import { registerMetrics } from './metrics.ts';
 import { registerCases } from './cases.ts';
 import { registerSurveys } from './surveys.ts';
 import { registerFeedback } from './feedback.ts';
+import { registerServe } from './serve.ts';
+import { registerKeys } from './keys.ts';
+import { registerContext } from './customer-context.ts';
+import { registerAgents } from './agents.ts';
+import { registerDrivers } from './drivers.ts';
+import { registerRisk } from './risk.ts';
+import { registerPromises } from './promises.ts';
 import { processIo } from './output.ts';
 import type { Io } from './output.ts';
 
@@ -47,6 +54,13 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     registerCases(program, ctx);
     registerSurveys(program, ctx);
     registerFeedback(program, ctx);
+    registerServe(program, ctx);
+    registerKeys(program, ctx);
+    registerContext(program, ctx);
+    registerAgents(program, ctx);
+    registerDrivers(program, ctx);
+    registerRisk(program, ctx);
+    registerPromises(program, ctx);
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (e) {

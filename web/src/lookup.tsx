@@ -1,0 +1,23 @@
+/** The customer lookup field the customer and engagement pages share. */
+import { useState } from 'react';
+import type { FormEvent, ReactNode } from 'react';
+import { Field } from './ui.tsx';
+
+export function LookupForm({ initial, action, label = 'Look up' }: { initial: string; action: (id: string) => void; label?: string }): ReactNode {
+  const [text, setText] = useState(initial);
+  const submit = (e: FormEvent): void => {
+    e.preventDefault();
+    const id = text.trim();
+    if (id !== '') action(id);
+  };
+  return (
+    <form className="filters lookup" onSubmit={submit} role="search" aria-label="Find a customer">
+      <Field label="Customer" hint="type:value, e.g. phone:5551234567, email:a@b.com, account_id:ACC-1, customer_id:C000001, or a customer key">
+        <input name="customer" value={text} onChange={(e) => setText(e.target.value)} placeholder="phone:5551234567" spellCheck={false} required />
+      </Field>
+      <button type="submit" className="primary">
+        {label}
+      </button>
+    </form>
+  );
+}
