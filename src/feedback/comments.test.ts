@@ -53,6 +53,12 @@ describe('comments in the store', () => {
   });
   after(() => store.close());
 
+  test('two requests that analyse comments at once both succeed, as the dashboard makes them', async () => {
+    const [topics, comments] = await Promise.all([topicSummary(store), listComments(store, {})]);
+    assert.ok(topics.length > 0);
+    assert.deepEqual(comments.map((c) => c.response_id).sort(), ['a', 'b']);
+  });
+
   test('every comment is analysed once, and verbatims filter by topic and sentiment', async () => {
     const billing = await listComments(store, { topic: 'billing' });
     assert.deepEqual(billing.map((c) => c.response_id), ['a']);

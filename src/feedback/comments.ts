@@ -12,8 +12,26 @@ import type { Taxonomy } from './taxonomy.ts';
 const BATCH = 5000;
 
 /** Analyses the comments that have no analysis under this taxonomy yet; returns how many. */
-export async function analyseComments(db: Queryable, taxonomy: Taxonomy = DEFAULT_TAXONOMY): Promise<number> {
+/**
+ * Analyses every comment not yet analysed under this taxonomy. Concurrent callers in one
+ * process (the dashboard asks for topics and comments at once) share one run: two runs would
+ * race on the same batch and on the scratch table.
+ */
+export function analyseComments(db: Queryable, taxonomy: Taxonomy = DEFAULT_TAXONOMY): Promise<number> {
   const tid = taxonomyId(taxonomy);
+  const key = `${tid}`;
+  const running = inFlight.get(db)?.get(key);
+  if (running !== undefined) return running;
+  let byDb = inFlight.get(db);
+  if (byDb === undefined) inFlight.set(db, (byDb = new Map()));
+  const run = analyseOnce(db, taxonomy, tid).finally(() => byDb.delete(key));
+  byDb.set(key, run);
+  return run;
+}
+
+const inFlight = new WeakMap<Queryable, Map<string, Promise<number>>>();
+
+async function analyseOnce(db: Queryable, taxonomy: Taxonomy, tid: string): Promise<number> {
   let analyse: ((text: string) => ReturnType<Awaited<ReturnType<typeof createAnalyser>>>) | null = null;
   let done = 0;
   for (;;) {
