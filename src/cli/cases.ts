@@ -1,7 +1,8 @@
 /** `throughline cases`: the closed loop — list, show, contact, resolve, close, roll up, hidden at risk. */
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
-import { caseRollup, CASE_STATUSES, closeCase, contactCase, listCases, resolveCase, showCase } from '../feedback/cases.ts';
+import { caseRollup, CASE_STATUSES, closeCase, contactCase, resolveCase, showCase } from '../feedback/cases.ts';
+import { currentCases } from '../insight/current-cases.ts';
 import type { CaseDoc } from '../feedback/cases.ts';
 import { listHiddenAtRisk } from '../feedback/hidden.ts';
 import type { CommandContext } from './context.ts';
@@ -43,7 +44,7 @@ export function registerCases(program: Command, ctx: CommandContext): void {
     .option('--hidden-at-risk', 'only cases of hidden-at-risk customers')
     .action(async (flags: ListFlags) => {
       const list = await withStore(ctx, (store) =>
-        listCases(store, { now: Date.now(), status: flags.status, owner: flags.owner, overdue: flags.overdue, hiddenAtRisk: flags.hiddenAtRisk }),
+        currentCases(store, { now: Date.now(), status: flags.status, owner: flags.owner, overdue: flags.overdue, hiddenAtRisk: flags.hiddenAtRisk }),
       );
       if (ctx.global().json) return printJson(ctx.io, list);
       if (list.length === 0) return ctx.io.out('No cases match.');

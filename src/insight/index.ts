@@ -15,3 +15,4 @@ export type { CustomerSignals, RiskAnalysis, RiskFeature, RiskModel, RiskOptions
 export { openPromiseCase, PROMISE_STATES, promiseStateSql, promisesReport, syncPromiseCases } from './promises.ts';
 export type { BrokenPromise, BrokenPromiseCase, PromiseCaseOpener, PromiseItem, PromisesDoc, PromisesOptions, PromiseStatus, PromiseTally } from './promises.ts';
 export { auc, fitLogistic, fitMixedLinear, spearman } from './stats.ts';
+export { currentCases } from './current-cases.ts';

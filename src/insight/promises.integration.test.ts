@@ -5,6 +5,7 @@ import { listCases } from '../feedback/cases.ts';
 import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
+import { currentCases } from './current-cases.ts';
 import { promisesReport, syncPromiseCases } from './promises.ts';
 import { at, createTestDir, createTestEvent, createTestFeedback, writeInsightFiles } from './testing.ts';
 import type { Cells } from './testing.ts';
@@ -75,4 +76,29 @@ describe('promises', () => {
     assert.equal(joined.case_id, cases.find((c) => c.kind === 'detractor')!.case_id);
     assert.equal(doc.broken.find((p) => p.promise_id === 'BROKEN')!.case_id, c1.case_id);
   });
+});
+
+describe('the case inbox and promises', () => {
+  let store: Store;
+  let remove: () => Promise<void>;
+
+  before(async () => {
+    const d = await createTestDir();
+    remove = d.remove;
+    store = await openStore(path.join(d.dir, 'db.duckdb'));
+    await importFiles(store, await writeInsightFiles(d.dir, world()));
+  });
+
+  after(async () => {
+    await store.close();
+    await remove();
+  });
+
+  test('listing cases is enough for a promise broken by the passing of time to have its case', async () => {
+    // Before the due dates nothing is broken; at NOW two promises are, and the inbox shows it.
+    assert.ok((await currentCases(store, { now: NOW - 30 * 86_400_000 })).every((c) => c.kind !== 'broken_promise'));
+    const cases = await currentCases(store, { now: NOW });
+    assert.ok(cases.some((c) => c.kind === 'broken_promise' && /credit promise BROKEN/.test(c.reason)));
+  });
+
 });

@@ -4,13 +4,13 @@
  * endpoint is one line that calls the same domain function the command calls.
  */
 import type { FastifyInstance } from 'fastify';
-import { caseRollup, computeMetrics, getSurvey, listCases, listComments, listHiddenAtRisk, listPraise, listSurveys, METRICS_BY, topicSummary } from '../../feedback/index.ts';
+import { caseRollup, computeMetrics, getSurvey, listComments, listHiddenAtRisk, listPraise, listSurveys, METRICS_BY, topicSummary } from '../../feedback/index.ts';
 import type { MetricsBy } from '../../feedback/index.ts';
 import type { SentimentLabel } from '../../feedback/sentiment.ts';
 import { brokenSteps, journeyMap, journeysDocument, journeyVariants, JOURNEY_OUTCOMES, MAP_BY, parseJourneyFilter } from '../../journey/index.ts';
 import type { MapBy } from '../../journey/index.ts';
 import { parseBound } from '../../journey/filters.ts';
-import { agentsAnalysis, DEFAULT_HORIZON_DAYS, DEFAULT_MIN_EXPOSED, DEFAULT_WINDOW_DAYS, DRIVER_METRICS, driversReport, promisesReport, riskReport } from '../../insight/index.ts';
+import { agentsAnalysis, currentCases, DEFAULT_HORIZON_DAYS, DEFAULT_MIN_EXPOSED, DEFAULT_WINDOW_DAYS, DRIVER_METRICS, driversReport, promisesReport, riskReport } from '../../insight/index.ts';
 import type { DriverMetric } from '../../insight/index.ts';
 import type { Store } from '../../store/store.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
@@ -84,7 +84,7 @@ export const ANALYSES: readonly Analysis[] = [
       'hidden-at-risk': { type: 'boolean', description: 'only cases of hidden-at-risk customers' },
     },
     ({ store, now }, q) =>
-      listCases(store, { now, status: s(q.status), owner: s(q.owner), overdue: q.overdue === true ? true : undefined, hiddenAtRisk: q['hidden-at-risk'] === true ? true : undefined }),
+      currentCases(store, { now, status: s(q.status), owner: s(q.owner), overdue: q.overdue === true ? true : undefined, hiddenAtRisk: q['hidden-at-risk'] === true ? true : undefined }),
     ['analyst', 'agent'],
   ),
   analysis('cases/rollup', 'Cases grouped by root-cause step', {}, ({ store, now }) => caseRollup(store, now)),
