@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../core/errors.ts';
-import { normalizeIdentifier } from '../identity/normalize.ts';
+import { isPlaceholder, normalizeIdentifier } from '../identity/normalize.ts';
 import type { Queryable, SqlDialect, Store } from '../store/store.ts';
 import { appendComment, insertSurveyAnswer } from './answers.ts';
 import { openCasesForAnswers, requestCallback } from './cases.ts';
@@ -21,7 +21,7 @@ import { parseScore, yesNo } from './score-parse.ts';
 import { branchFor, SCALES, UNHAPPY } from './survey-definition.ts';
 import type { Action, Placeholder, Question, ScoreKind, SurveyDefinition } from './survey-definition.ts';
 import { getSurvey } from './surveys.ts';
-import { issueToken, redeemToken } from './tokens.ts';
+import { issueToken, readToken, redeemToken, usedError } from './tokens.ts';
 
 export interface DialogueDeps {
   readonly now?: () => number;
@@ -45,6 +45,8 @@ export interface SurveyMessage {
   done: boolean;
   /** The case this conversation opened or joined, if any. */
   case_id: string | null;
+  /** Whether a "yes" now accepts a callback (a page can offer it as a button). */
+  callback_offered: boolean;
   webhooks: WebhookCall[];
 }
 
@@ -101,16 +103,18 @@ export interface SurveyLink {
  */
 export async function createSurveyLink(
   db: Db,
-  request: { surveyId: string; customerKey: string; eventId?: string | null; channel?: 'web' | 'sms'; ignoreContactRules?: boolean },
+  request: { surveyId: string; customerKey: string; eventId?: string | null; channel?: 'web' | 'sms'; ignoreContactRules?: boolean; ttlHours?: number },
   deps: DialogueDeps = {},
 ): Promise<SurveyLink> {
   const now = clock(deps);
+  const ttl = request.ttlHours;
+  if (ttl !== undefined && !(ttl > 0 && ttl <= 24 * 90)) throw new AppError('usage', `a link's lifetime must be above 0 and at most 2160 hours (90 days), got ${ttl}`);
   return inTransaction(db, async (q) => {
     const survey = await getSurvey(q, request.surveyId);
     await checkContact(q, survey, request.customerKey, now, request.ignoreContactRules === true);
     const t = await issueToken(
       q,
-      { surveyId: survey.id, customerKey: request.customerKey, channel: request.channel ?? 'web', eventId: request.eventId ?? null, ttlHours: survey.link_expiry_hours },
+      { surveyId: survey.id, customerKey: request.customerKey, channel: request.channel ?? 'web', eventId: request.eventId ?? null, ttlHours: ttl ?? survey.link_expiry_hours },
       now,
     );
     return { token: t.token, path: `/s/${t.token}`, survey_id: survey.id, customer_key: request.customerKey, expires_at: new Date(t.expires_at).toISOString() };
@@ -136,6 +140,44 @@ export async function startSession(db: Db, token: string, deps: DialogueDeps = {
   });
 }
 
+/**
+ * The first question behind a link, without using the link up: the hosted page shows it on GET,
+ * and only an answer redeems the link (mail scanners and link previews fetch links before the
+ * customer does). A used link is `conflict`. The message has no session yet (`session_id` "").
+ */
+export async function previewSurveyLink(db: Db, token: string, deps: DialogueDeps = {}): Promise<SurveyMessage> {
+  const now = clock(deps);
+  const t = await readToken(db, token, now);
+  if (t.used_at !== null) throw usedError();
+  const survey = await getSurvey(db, t.survey_id);
+  const s: Session = { session_id: '', survey, customer_key: t.customer_key, channel: t.channel, state: initialState(t.event_id) };
+  const ctx = await loadContext(db, { customer_key: t.customer_key, at: now, event_id: t.event_id }, dialectOf(db));
+  const first = survey.questions[0]!;
+  return message(s, askText(first, s, ctx, now), first, []);
+}
+
+/**
+ * An answer given on the hosted page. Without a session, the answer redeems the link (once) and
+ * answers its first question; with one, it continues that link's conversation, which only the
+ * one who redeemed the link knows. A finished conversation, or another's, is `conflict`.
+ */
+export async function answerSurveyLink(db: Db, request: { token: string; sessionId: string | null; text: string }, deps: DialogueDeps = {}): Promise<SurveyMessage> {
+  const now = clock(deps);
+  if (request.sessionId === null) {
+    const first = await startSession(db, request.token, deps);
+    return answer(db, first.session_id, request.text, { ...deps, now: () => now });
+  }
+  // A conversation begun before the link expired may be finished after.
+  const t = await readToken(db, request.token, now, { allowExpired: true });
+  if (t.session_id !== request.sessionId) {
+    if (t.used_at !== null) throw usedError();
+    throw new AppError('unauthorized', 'this survey conversation does not belong to this link', { hint: 'open the link again' });
+  }
+  const [row] = await db.query(`SELECT status FROM survey_sessions WHERE session_id = $1`, [request.sessionId]);
+  if (row === undefined || row.status !== 'active') throw new AppError('conflict', 'this survey has already been answered', { hint: 'each link can be answered once' });
+  return answer(db, request.sessionId, request.text, deps);
+}
+
 /** Starts an SMS survey for a customer: the returned text is the first message to send them. */
 export async function startSmsSurvey(
   db: Db,
@@ -147,23 +189,35 @@ export async function startSmsSurvey(
   return startSession(db, link.token, { ...deps, now: () => now });
 }
 
-/** An inbound text message from a phone: the reply to send back, from that customer's survey in progress. */
-export async function receiveSms(db: Db, message: { from: string; text: string }, deps: DialogueDeps = {}): Promise<SurveyMessage> {
+// Providers send E.164 (+15551234567) while a CRM may hold 5551234567: a number matches when
+// one is the other with a country code in front.
+const SAME_PHONE = `phone = $1
+  OR (length(phone) >= 9 AND length($1) > length(phone) AND right($1, length(phone)) = phone)
+  OR (length($1) >= 9 AND length(phone) > length($1) AND right(phone, length($1)) = $1)`;
+
+/**
+ * An inbound text message from a phone: the reply to send back, from that customer's survey in
+ * progress. With `surveyId`, a text from a customer with no survey in progress starts that
+ * survey (the customer texted a keyword), and the reply is its first question.
+ */
+export async function receiveSms(db: Db, message: { from: string; text: string; surveyId?: string }, deps: DialogueDeps = {}): Promise<SurveyMessage> {
   const phone = normalizeIdentifier('phone', message.from);
   if (phone === null) throw new AppError('usage', `"${message.from}" is not a phone number`);
-  // Providers send E.164 (+15551234567) while a CRM may hold 5551234567: a number matches when
-  // one is the other with a country code in front.
   const [row] = await db.query(
     `SELECT s.session_id FROM survey_sessions s
-     WHERE s.channel = 'sms' AND s.status = 'active' AND s.customer_key IN (
-       SELECT customer_key FROM id_tuples WHERE phone = $1
-         OR (length(phone) >= 9 AND length($1) > length(phone) AND right($1, length(phone)) = phone)
-         OR (length($1) >= 9 AND length(phone) > length($1) AND right(phone, length($1)) = $1))
+     WHERE s.channel = 'sms' AND s.status = 'active' AND s.customer_key IN (SELECT customer_key FROM id_tuples WHERE ${SAME_PHONE})
      ORDER BY s.updated_at DESC LIMIT 1`,
     [phone],
   );
-  if (row === undefined) throw new AppError('not_found', `no survey is waiting for an answer from ${phone}`);
-  return answer(db, String(row.session_id), message.text, deps);
+  if (row !== undefined) return answer(db, String(row.session_id), message.text, deps);
+  if (message.surveyId === undefined) throw new AppError('not_found', `no survey is waiting for an answer from ${phone}`);
+  const keys = (await db.query(`SELECT DISTINCT customer_key FROM id_tuples WHERE customer_key IS NOT NULL AND (${SAME_PHONE}) ORDER BY customer_key`, [phone])).map((r) =>
+    String(r.customer_key),
+  );
+  if (keys.length === 0 || isPlaceholder('phone', phone)) throw new AppError('not_found', `no customer has phone ${phone}`);
+  // A shared number names no single customer: surveying one of them would answer for another.
+  if (keys.length > 1) throw new AppError('conflict', `phone ${phone} is shared by several customers, so it names no single customer`);
+  return startSmsSurvey(db, { surveyId: message.surveyId, customerKey: keys[0]! }, deps);
 }
 
 function initialState(eventId: string | null): State {
@@ -514,6 +568,7 @@ function message(s: Session, text: string, q: Question | null, webhooks: Webhook
         : { id: q.id, kind: q.kind, text: q.text, choices: q.choices, scale: q.kind === 'nps' || q.kind === 'csat' || q.kind === 'ces' ? [...SCALES[q.kind]] : null },
     done: false,
     case_id: s.state.case_id,
+    callback_offered: s.state.offered_callback && (s.state.stage === 'recovery' || s.state.stage === 'callback_offer'),
     webhooks,
   };
 }

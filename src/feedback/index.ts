@@ -14,7 +14,7 @@ export { parseSurvey, validateSurvey, SurveyDefinitionError, PLACEHOLDERS } from
 export type { SurveyDefinition, Problem } from './survey-definition.ts';
 export { getSurvey, listSurveys, saveSurvey } from './surveys.ts';
 export type { SurveySummary } from './surveys.ts';
-export { answer, createSurveyLink, receiveSms, startSession, startSmsSurvey } from './dialogue.ts';
+export { answer, answerSurveyLink, createSurveyLink, previewSurveyLink, receiveSms, startSession, startSmsSurvey } from './dialogue.ts';
 export type { DialogueDeps, SurveyLink, SurveyMessage, WebhookCall } from './dialogue.ts';
 export { contactDecision } from './contact-rules.ts';
 export { listPraise } from './praise.ts';

@@ -61,32 +61,34 @@ export interface TokenRow {
   expires_at: number;
 }
 
-/**
- * Checks a token and marks it used, atomically: of two requests with one link, one wins.
- * A forged or mangled link is `unauthorized`, an expired one `forbidden`, a used one `conflict`.
- */
-export async function redeemToken(db: Queryable, token: string, sessionId: string, now: number): Promise<TokenRow> {
+export interface TokenState extends TokenRow {
+  /** When the link was redeemed, and the session it started; null while unused. */
+  used_at: number | null;
+  session_id: string | null;
+}
+
+const invalid = (): AppError => new AppError('unauthorized', 'this survey link is not valid', { hint: 'use the link exactly as it was sent' });
+
+/** The id and expiry a token carries, once its signature is checked (a forged or mangled token is `unauthorized`). */
+async function verifySignature(db: Queryable, token: string): Promise<{ tokenId: string; expiresAt: number }> {
   const parts = token.split('.');
-  const invalid = (): AppError => new AppError('unauthorized', 'this survey link is not valid', { hint: 'use the link exactly as it was sent' });
   if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) throw invalid();
   const [tokenId, exp, sig] = parts as [string, string, string];
   const expected = Buffer.from(sign(await linkSecret(db), `${tokenId}.${exp}`));
   const given = Buffer.from(sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
-  const expiresAt = parseInt(exp, 36);
+  return { tokenId, expiresAt: parseInt(exp, 36) };
+}
+
+function checkExpiry(expiresAt: number, now: number): void {
   if (!(now < expiresAt)) {
     throw new AppError('forbidden', `this survey link expired on ${new Date(expiresAt).toISOString().slice(0, 16).replace('T', ' ')} UTC`, {
       hint: 'links work for a limited time; nothing was recorded',
     });
   }
-  const won = await db.query(`UPDATE survey_tokens SET used_at = $1, session_id = $2 WHERE token_id = $3 AND used_at IS NULL RETURNING token_id`, [
-    now,
-    sessionId,
-    tokenId,
-  ]);
-  const [row] = await db.query(`SELECT token_id, survey_id, customer_key, channel, event_id, expires_at FROM survey_tokens WHERE token_id = $1`, [tokenId]);
-  if (row === undefined) throw invalid();
-  if (won.length === 0) throw new AppError('conflict', 'this survey link has already been used', { hint: 'each link can be answered once' });
+}
+
+function tokenRow(row: Record<string, unknown>): TokenState {
   return {
     token_id: String(row.token_id),
     survey_id: String(row.survey_id),
@@ -94,5 +96,46 @@ export async function redeemToken(db: Queryable, token: string, sessionId: strin
     channel: String(row.channel),
     event_id: row.event_id === null ? null : String(row.event_id),
     expires_at: Number(row.expires_at),
+    used_at: row.used_at === null ? null : Number(row.used_at),
+    session_id: row.session_id === null ? null : String(row.session_id),
   };
+}
+
+const SELECT_TOKEN = `SELECT token_id, survey_id, customer_key, channel, event_id, expires_at, used_at, session_id FROM survey_tokens WHERE token_id = $1`;
+
+/**
+ * Checks a token without using it up, for the hosted page: showing the first question must not
+ * spend the link (mail scanners and link previews fetch it before the customer does). Forged is
+ * `unauthorized`, expired `forbidden` (unless `allowExpired`, for a conversation already begun).
+ */
+export async function readToken(db: Queryable, token: string, now: number, options: { allowExpired?: boolean } = {}): Promise<TokenState> {
+  const { tokenId, expiresAt } = await verifySignature(db, token);
+  if (options.allowExpired !== true) checkExpiry(expiresAt, now);
+  const [row] = await db.query(SELECT_TOKEN, [tokenId]);
+  if (row === undefined) throw invalid();
+  return tokenRow(row);
+}
+
+/**
+ * Checks a token and marks it used, atomically: of two requests with one link, one wins.
+ * A forged or mangled link is `unauthorized`, an expired one `forbidden`, a used one `conflict`.
+ */
+export async function redeemToken(db: Queryable, token: string, sessionId: string, now: number): Promise<TokenRow> {
+  const { tokenId, expiresAt } = await verifySignature(db, token);
+  checkExpiry(expiresAt, now);
+  const won = await db.query(`UPDATE survey_tokens SET used_at = $1, session_id = $2 WHERE token_id = $3 AND used_at IS NULL RETURNING token_id`, [
+    now,
+    sessionId,
+    tokenId,
+  ]);
+  const [row] = await db.query(SELECT_TOKEN, [tokenId]);
+  if (row === undefined) throw invalid();
+  if (won.length === 0) throw usedError();
+  const t = tokenRow(row);
+  return { token_id: t.token_id, survey_id: t.survey_id, customer_key: t.customer_key, channel: t.channel, event_id: t.event_id, expires_at: t.expires_at };
+}
+
+/** The answer to a second use of a link. */
+export function usedError(): AppError {
+  return new AppError('conflict', 'this survey link has already been used', { hint: 'each link can be answered once' });
 }

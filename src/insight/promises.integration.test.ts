@@ -32,17 +32,18 @@ function world(): { interactions: Cells[]; feedback: Cells[]; promises: Cells[] 
   };
 }
 
+/** A fresh store holding world(), for one describe block. */
+async function openWorld(): Promise<{ store: Store; remove: () => Promise<void> }> {
+  const d = await createTestDir();
+  const store = await openStore(path.join(d.dir, 'db.duckdb'));
+  await importFiles(store, await writeInsightFiles(d.dir, world()));
+  return { store, remove: d.remove };
+}
+
 describe('promises', () => {
   let store: Store;
   let remove: () => Promise<void>;
-
-  before(async () => {
-    const d = await createTestDir();
-    remove = d.remove;
-    store = await openStore(path.join(d.dir, 'db.duckdb'));
-    await importFiles(store, await writeInsightFiles(d.dir, world()));
-  });
-
+  before(async () => ({ store, remove } = await openWorld()));
   after(async () => {
     await store.close();
     await remove();
@@ -81,14 +82,7 @@ describe('promises', () => {
 describe('the case inbox and promises', () => {
   let store: Store;
   let remove: () => Promise<void>;
-
-  before(async () => {
-    const d = await createTestDir();
-    remove = d.remove;
-    store = await openStore(path.join(d.dir, 'db.duckdb'));
-    await importFiles(store, await writeInsightFiles(d.dir, world()));
-  });
-
+  before(async () => ({ store, remove } = await openWorld()));
   after(async () => {
     await store.close();
     await remove();

@@ -26,6 +26,9 @@ import { registerCases } from './routes/cases.ts';
 import { registerCustomers } from './routes/customers.ts';
 import { registerEngage } from './routes/engage.ts';
 import { registerKeys } from './routes/keys.ts';
+import { registerSurveyPage } from './routes/survey-page.ts';
+import { registerSurveys } from './routes/surveys.ts';
+import { DEFAULT_WEBHOOK_TIMEOUT_MS, WebhookSender } from './routes/webhooks.ts';
 import { DEFAULT_WRITE_QUEUE, WriteQueue } from './write-queue.ts';
 import type { WriteQueueOptions } from './write-queue.ts';
 
@@ -44,6 +47,8 @@ export interface AppDeps {
   readonly keyCacheTtlMs?: number;
   readonly analyses?: readonly Analysis[];
   readonly version?: string;
+  /** How long a survey webhook's receiver is waited for (default 5 s). */
+  readonly webhookTimeoutMs?: number;
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -89,8 +94,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     { ...DEFAULT_WRITE_QUEUE, ...deps.writeQueue },
     logger,
   );
+  const webhooks = new WebhookSender(logger, deps.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS);
   app.addHook('onClose', async () => {
     await queue.close();
+    await webhooks.drain();
   });
 
   const auth = installAuth(app, { db: deps.store, rateLimits: { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits }, cacheTtlMs: deps.keyCacheTtlMs ?? 30_000 });
@@ -106,5 +113,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   registerEngage(app, { store: deps.store, now, policies });
   registerCollector(app, { queue, now, limits });
   registerKeys(app, { store: deps.store, now, forget: auth.forget });
+  registerSurveys(app, { store: deps.store, now, webhooks });
+  await registerSurveyPage(app, { store: deps.store, now, webhooks, logger });
   return app;
 }
