@@ -1,8 +1,8 @@
 /** `throughline keys create|list|revoke`: API keys for the server (docs/security.md). */
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
-import { createKey, isRole, listKeys, revokeKey, ROLES } from '../server/index.ts';
-import type { Role } from '../server/index.ts';
+import { createKey, isRole, listKeys, revokeKey, ROLES } from '../server/keys.ts';
+import type { Role } from '../server/keys.ts';
 import type { CommandContext } from './context.ts';
 import { withStore } from './context.ts';
 import { printJson, table } from './output.ts';

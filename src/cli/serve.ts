@@ -4,7 +4,6 @@ import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
 import { parsePolicies } from '../engage/index.ts';
 import type { Policies } from '../engage/index.ts';
-import { listKeys, startServer } from '../server/index.ts';
 import type { CommandContext } from './context.ts';
 import { dbLocation } from './context.ts';
 import { printJson, stderrLogger } from './output.ts';
@@ -36,6 +35,8 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--policies <file>', 'engagement policies JSON (docs/engagement.md; default: the documented defaults)')
     .action(async (flags: { port: number; host: string; policies?: string }) => {
       const g = ctx.global();
+      // The server (Fastify, OpenAPI) loads only for this command: every other command starts faster.
+      const { listKeys, startServer } = await import('../server/index.ts');
       const policies = loadPolicies(flags.policies);
       const db = dbLocation(ctx);
       const server = await startServer({
