@@ -33,6 +33,17 @@ const ROUTES: readonly RouteCase[] = [
     (verb): RouteCase => ({ method: 'POST', url: `/api/v1/cases/CS-NONE/${verb}`, path: `/api/v1/cases/{id}/${verb}`, allowed: ['admin', 'agent'], payload: verb === 'contact' ? { note: 'called' } : { root_cause: 'x', issue_resolved: true } }),
   ),
   { method: 'GET', url: '/api/v1/surveys/none', path: '/api/v1/surveys/{id}', allowed: ANALYST_ONLY },
+  {
+    method: 'POST',
+    url: '/api/v1/surveys',
+    path: '/api/v1/surveys',
+    allowed: ANALYST_ONLY,
+    payload: { id: 'auth_survey', type: 'transaction', questions: [{ id: 'csat', kind: 'csat', text: 'How was your visit?' }] },
+  },
+  ...['links', 'conversations'].map(
+    (what): RouteCase => ({ method: 'POST', url: `/api/v1/surveys/none/${what}`, path: `/api/v1/surveys/{id}/${what}`, allowed: ['admin', 'analyst', 'agent'], payload: { customer: 'customer_id:C1' } }),
+  ),
+  { method: 'POST', url: '/api/v1/conversations/inbound', path: '/api/v1/conversations/inbound', allowed: ['admin', 'collector'], payload: { from: '5550001111', text: '1' } },
   { method: 'GET', url: '/api/v1/me', path: '/api/v1/me', allowed: ['admin', 'analyst', 'agent', 'collector'] },
   { method: 'GET', url: '/api/v1/engage/policies', path: '/api/v1/engage/policies', allowed: ['admin', 'analyst', 'agent'] },
   { method: 'GET', url: '/api/v1/customers/customer_id:C1', path: '/api/v1/customers/{id}', allowed: ['admin', 'agent'] },
@@ -61,6 +72,9 @@ const ROUTES: readonly RouteCase[] = [
   { method: 'DELETE', url: '/api/v1/keys/000000000000', path: '/api/v1/keys/{id}', allowed: ['admin'] },
 ];
 
+/** Open to anyone: the hosted survey page checks its signed link instead of a key. */
+const PUBLIC = ['GET /healthz', 'GET /s/{token}', 'POST /s/{token}'];
+
 const WHO: readonly Who[] = ['none', 'bad key', 'revoked', 'admin', 'analyst', 'agent', 'collector'];
 
 describe('access control', () => {
@@ -81,7 +95,7 @@ describe('access control', () => {
     const doc = (await s.app.inject({ method: 'GET', url: '/api/docs/json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
     const documented = Object.entries(doc.paths).flatMap(([p, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${p}`));
     const covered = new Set(ROUTES.map((r) => `${r.method} ${r.path}`));
-    const missing = documented.filter((d) => !covered.has(d) && d !== 'GET /healthz');
+    const missing = documented.filter((d) => !covered.has(d) && !PUBLIC.includes(d));
     assert.deepEqual(missing, [], 'routes without an access row');
   });
 
@@ -117,6 +131,22 @@ describe('access control', () => {
     assert.equal((await s.app.inject({ method: 'GET', url: '/api/docs/json' })).statusCode, 200);
     const ui = await s.app.inject({ method: 'GET', url: '/api/docs' });
     assert.ok(ui.statusCode === 200 || ui.statusCode === 302, String(ui.statusCode));
+  });
+
+  test('the hosted survey page takes no key: whoever calls, the signed link is what is checked', async () => {
+    for (const who of WHO) {
+      const authorization = who === 'none' ? undefined : who === 'bad key' || who === 'revoked' ? `Bearer ${revokedKey}` : `Bearer ${s.keys[who]}`;
+      for (const method of ['GET', 'POST'] as const) {
+        const r = await s.app.inject({
+          method,
+          url: '/s/not.a.link',
+          ...(authorization !== undefined ? { headers: { authorization } } : {}),
+          ...(method === 'POST' ? { payload: 'answer=1', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization !== undefined ? { authorization } : {}) } } : {}),
+        });
+        assert.equal(r.statusCode, 401, `${method} as ${who}`);
+        assert.match(r.body, /This survey link is not valid/, `${method} as ${who}`);
+      }
+    }
   });
 
   test('a collector key works as the Segment write key: HTTP Basic user or writeKey in the body', async () => {
