@@ -151,13 +151,15 @@ export function promiseState(due: number, keptAt: number | null, now: number): P
 export async function loadFacts(db: Queryable, customerKey: string, now: number, limits: FactLimits = DEFAULT_FACT_LIMITS): Promise<CustomerFacts> {
   const k = [customerKey];
   const idRows = await db.query(
-    IDENTIFIER_TYPES.map((t, i) => `SELECT DISTINCT ${i} AS o, '${t}' AS type, ${t} AS value FROM id_tuples WHERE customer_key = $1 AND ${t} IS NOT NULL`).join(
-      ' UNION ALL ',
-    ) + ' ORDER BY o, value',
+    // Values in byte order on both stores (COLLATE "C"); the union is wrapped because
+    // PostgreSQL orders a union's result by bare column names only.
+    'SELECT * FROM (' +
+      IDENTIFIER_TYPES.map((t, i) => `SELECT DISTINCT ${i} AS o, '${t}' AS type, ${t} AS value FROM id_tuples WHERE customer_key = $1 AND ${t} IS NOT NULL`).join(' UNION ALL ') +
+      ') u ORDER BY o, value COLLATE "C"',
     k,
   );
   const profiles = await db.query(`SELECT attrs FROM profiles WHERE customer_key = $1 AND attrs IS NOT NULL ORDER BY seq DESC LIMIT 50`, k);
-  const holdings = await db.query(`SELECT product, since, until FROM holdings WHERE customer_key = $1 ORDER BY product, seq`, k);
+  const holdings = await db.query(`SELECT product, since, until FROM holdings WHERE customer_key = $1 ORDER BY product COLLATE "C", seq`, k);
   const consents = await db.query(
     `SELECT channel, status, ts, timezone, quiet_start, quiet_end FROM consents WHERE customer_key = $1 ORDER BY coalesce(ts, 0), seq`,
     k,
@@ -165,7 +167,7 @@ export async function loadFacts(db: Queryable, customerKey: string, now: number,
   // Promise states are the promises analysis' own definition (insight/promises.ts), judged at `now`.
   const promises = await db.query(
     `SELECT p.promise_id, p.kind, p.ts, p.due, p.kept_at, p.agent_id, p.description, ${promiseStateSql('p', '$2')} AS state
-     FROM promises p WHERE p.customer_key = $1 AND p.ts <= $2 ORDER BY p.due, p.promise_id`,
+     FROM promises p WHERE p.customer_key = $1 AND p.ts <= $2 ORDER BY p.due, p.promise_id COLLATE "C"`,
     [customerKey, now],
   );
   const journeys = await db.query(

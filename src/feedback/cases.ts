@@ -341,7 +341,7 @@ export async function listCases(db: Queryable, filter: CaseFilter): Promise<Case
   if (rows.length === 0) return [];
   const ids = rows.map((r) => String(r.case_id));
   const links = await db.query(
-    `SELECT case_id, response_id FROM case_responses WHERE case_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY added_at, response_id`,
+    `SELECT case_id, response_id FROM case_responses WHERE case_id IN (${ids.map((_, i) => `$${i + 1}`).join(', ')}) ORDER BY added_at, response_id COLLATE "C"`,
     ids,
   );
   const responses = new Map<string, string[]>();

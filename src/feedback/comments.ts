@@ -10,12 +10,14 @@ import { DEFAULT_TAXONOMY, taxonomyId } from './taxonomy.ts';
 import type { Taxonomy } from './taxonomy.ts';
 
 const BATCH = 5000;
+/** Rows per upsert statement: 5 parameters each, well under PostgreSQL's 65,535. */
+const UPSERT_ROWS = 1000;
 
 /** Analyses the comments that have no analysis under this taxonomy yet; returns how many. */
 /**
  * Analyses every comment not yet analysed under this taxonomy. Concurrent callers in one
  * process (the dashboard asks for topics and comments at once) share one run: two runs would
- * race on the same batch and on the scratch table.
+ * read every comment of the same batch twice.
  */
 export function analyseComments(db: Queryable, taxonomy: Taxonomy = DEFAULT_TAXONOMY): Promise<number> {
   const tid = taxonomyId(taxonomy);
@@ -40,7 +42,7 @@ async function analyseOnce(db: Queryable, taxonomy: Taxonomy, tid: string): Prom
       `SELECT f.response_id, f.comment FROM feedback f
        WHERE f.comment IS NOT NULL AND trim(f.comment) <> ''
          AND NOT EXISTS (SELECT 1 FROM comment_analysis a WHERE a.response_id = f.response_id AND a.taxonomy = $1)
-       ORDER BY f.response_id LIMIT ${BATCH}`,
+       ORDER BY f.response_id COLLATE "C" LIMIT ${BATCH}`,
       [tid],
     );
     if (rows.length === 0) return done;
@@ -49,12 +51,19 @@ async function analyseOnce(db: Queryable, taxonomy: Taxonomy, tid: string): Prom
       const a = analyse!(String(r.comment));
       return [String(r.response_id), a.sentiment, a.label, a.topics.join(','), tid];
     });
-    await db.exec(`DROP TABLE IF EXISTS stale_analysis`);
-    await db.exec(`CREATE TEMP TABLE stale_analysis (response_id TEXT)`);
-    await db.bulkInsert('stale_analysis', ['response_id'], out.map((r) => [r[0]!]));
-    await db.exec(`DELETE FROM comment_analysis WHERE response_id IN (SELECT response_id FROM stale_analysis)`);
-    await db.exec(`DROP TABLE stale_analysis`);
-    await db.bulkInsert('comment_analysis', ['response_id', 'sentiment', 'label', 'topics', 'taxonomy'], out);
+    // An upsert replaces an analysis made under another taxonomy. It needs no scratch table
+    // (a temporary table lives in one session, and a pooled store hands each statement any
+    // session), and another process analysing the same comments at the same time, as two
+    // servers on one PostgreSQL do, overwrites the same values instead of failing on the key.
+    for (let i = 0; i < out.length; i += UPSERT_ROWS) {
+      const chunk = out.slice(i, i + UPSERT_ROWS);
+      await db.exec(
+        `INSERT INTO comment_analysis (response_id, sentiment, label, topics, taxonomy)
+         VALUES ${chunk.map((_, r) => `(${[1, 2, 3, 4, 5].map((c) => `$${r * 5 + c}`).join(', ')})`).join(', ')}
+         ON CONFLICT (response_id) DO UPDATE SET sentiment = excluded.sentiment, label = excluded.label, topics = excluded.topics, taxonomy = excluded.taxonomy`,
+        chunk.flat(),
+      );
+    }
     done += rows.length;
   }
 }
@@ -108,7 +117,7 @@ export async function listComments(db: Queryable, filter: CommentFilter = {}): P
   const rows = await db.query(
     `SELECT f.response_id, f.ts, f.customer_key, f.survey_id, f.metric, f.scope, f.score, f.comment, a.sentiment, a.label, a.topics
      FROM feedback f JOIN comment_analysis a ON a.response_id = f.response_id
-     WHERE ${where} ORDER BY a.sentiment, f.ts DESC, f.response_id LIMIT ${Math.max(1, Math.floor(filter.limit ?? 50))}`,
+     WHERE ${where} ORDER BY a.sentiment, f.ts DESC, f.response_id COLLATE "C" LIMIT ${Math.max(1, Math.floor(filter.limit ?? 50))}`,
     params,
   );
   return rows.map((r) => ({

@@ -5,7 +5,7 @@
  * and the case roll-up always name the same step (docs/feedback.md, "Root cause").
  */
 import { brokenSteps } from '../journey/broken.ts';
-import type { Queryable, SqlDialect, SqlParam } from '../store/store.ts';
+import type { Queryable, SqlDialect } from '../store/store.ts';
 import { capitalise, channelWords, contactWords, dayWords, forPerson, outcomeWords, stepNoun } from './phrases.ts';
 import type { Person } from './phrases.ts';
 
@@ -168,24 +168,26 @@ export async function loadContexts(db: Queryable, requests: readonly ContextRequ
   const out = new Map<string, CustomerContext>();
   if (requests.length === 0) return out;
   const stepRates = await loadStepRates(db, sql);
-  const keys = [...new Set(requests.map((r) => r.customer_key))];
-  await db.exec(`DROP TABLE IF EXISTS ctx_customers`);
-  await db.exec(`CREATE TEMP TABLE ctx_customers (customer_key TEXT, first_at BIGINT, last_at BIGINT)`);
   const span = new Map<string, [number, number]>();
   for (const r of requests) {
     const s = span.get(r.customer_key);
     span.set(r.customer_key, s === undefined ? [r.at, r.at] : [Math.min(s[0], r.at), Math.max(s[1], r.at)]);
   }
-  await db.bulkInsert('ctx_customers', ['customer_key', 'first_at', 'last_at'], keys.map((k) => [k, span.get(k)![0], span.get(k)![1]] as SqlParam[]));
-  const events = await db.query(`SELECT i.customer_key, i.event_id, i.ts, i.seq, i.channel, i.activity, i.intent, i.outcome, i.agent_id, i.journey_id
-    FROM interactions i JOIN ctx_customers c ON c.customer_key = i.customer_key
+  // The customers as an inline table rather than a temporary one: a temporary table lives in
+  // one session, and a pooled store (PostgreSQL) runs each statement outside a transaction on
+  // whichever session is free. Keys are quoted as SQL strings; times are integers.
+  const quote = (v: string): string => `'${v.replace(/'/g, "''")}'`;
+  const ctx = `WITH c (customer_key, first_at, last_at) AS (VALUES ${[...span]
+    .map(([k, [first, last]]) => `(${quote(k)}, CAST(${Math.floor(first)} AS BIGINT), CAST(${Math.floor(last)} AS BIGINT))`)
+    .join(', ')})`;
+  const events = await db.query(`${ctx} SELECT i.customer_key, i.event_id, i.ts, i.seq, i.channel, i.activity, i.intent, i.outcome, i.agent_id, i.journey_id
+    FROM interactions i JOIN c ON c.customer_key = i.customer_key
     WHERE coalesce(i.direction, 'inbound') = 'inbound' AND i.ts >= c.first_at - ${LOOKBACK_MS} AND i.ts <= c.last_at
     ORDER BY i.customer_key, i.ts, i.seq`);
-  const profiles = await db.query(`SELECT p.customer_key, p.attrs FROM profiles p JOIN ctx_customers c ON c.customer_key = p.customer_key
+  const profiles = await db.query(`${ctx} SELECT p.customer_key, p.attrs FROM profiles p JOIN c ON c.customer_key = p.customer_key
     WHERE p.attrs IS NOT NULL ORDER BY p.seq`);
-  const consents = await db.query(`SELECT k.customer_key, k.timezone FROM consents k JOIN ctx_customers c ON c.customer_key = k.customer_key
+  const consents = await db.query(`${ctx} SELECT k.customer_key, k.timezone FROM consents k JOIN c ON c.customer_key = k.customer_key
     WHERE k.timezone IS NOT NULL ORDER BY k.seq`);
-  await db.exec(`DROP TABLE ctx_customers`);
 
   const byCustomer = new Map<string, StepEvent[]>();
   for (const r of events) {

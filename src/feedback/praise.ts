@@ -73,7 +73,7 @@ export async function findNamedStaff(db: Queryable, text: string, listed: readon
 async function teamOf(db: Queryable, c: Candidate): Promise<string> {
   if (c.team !== null) return c.team;
   if (c.store !== null) return `store:${c.store}`;
-  const [row] = await db.query(`SELECT channel, count(*) AS n FROM interactions WHERE agent_id = $1 GROUP BY channel ORDER BY n DESC, channel LIMIT 1`, [c.id]);
+  const [row] = await db.query(`SELECT channel, count(*) AS n FROM interactions WHERE agent_id = $1 GROUP BY channel ORDER BY n DESC, channel COLLATE "C" LIMIT 1`, [c.id]);
   if (row === undefined) return 'cx-team';
   return String(row.channel) === 'store' ? 'stores' : `queue:${String(row.channel)}`;
 }

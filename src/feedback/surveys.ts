@@ -37,7 +37,7 @@ export async function saveSurvey(db: Queryable, input: unknown, now: number): Pr
 }
 
 export async function listSurveys(db: Queryable): Promise<SurveySummary[]> {
-  const rows = await db.query(`SELECT survey_id, name, type, definition, created_at, updated_at FROM surveys ORDER BY survey_id`);
+  const rows = await db.query(`SELECT survey_id, name, type, definition, created_at, updated_at FROM surveys ORDER BY survey_id COLLATE "C"`);
   return rows.map((r) => ({
     survey_id: String(r.survey_id),
     name: String(r.name ?? r.survey_id),

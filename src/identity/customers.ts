@@ -43,9 +43,11 @@ export async function resolveCustomer(db: Queryable, text: string): Promise<stri
 
 export async function customerSummary(db: Queryable, key: string): Promise<CustomerSummary> {
   const idRows = await db.query(
-    IDENTIFIER_TYPES.map((t, i) => `SELECT DISTINCT ${i} AS o, '${t}' AS type, ${t} AS value FROM id_tuples WHERE customer_key = $1 AND ${t} IS NOT NULL`).join(
-      ' UNION ALL ',
-    ) + ' ORDER BY o, value',
+    // Values in byte order on both stores (COLLATE "C"); the union is wrapped because
+    // PostgreSQL orders a union's result by bare column names only.
+    'SELECT * FROM (' +
+      IDENTIFIER_TYPES.map((t, i) => `SELECT DISTINCT ${i} AS o, '${t}' AS type, ${t} AS value FROM id_tuples WHERE customer_key = $1 AND ${t} IS NOT NULL`).join(' UNION ALL ') +
+      ') u ORDER BY o, value COLLATE "C"',
     [key],
   );
   const counts = await db.query(KINDS.map((k) => `SELECT '${k}' AS kind, count(*) AS n FROM ${k} WHERE customer_key = $1`).join(' UNION ALL '), [key]);

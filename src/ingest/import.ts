@@ -255,7 +255,14 @@ async function mergeStaged(
   };
   const timings: { sql: string; s: number }[] = [];
   try {
-    return await staging.transaction((tx) => mergeInTransaction(timed(tx, timings), store.sql, seqBase, seqEnd, windowMs, phase, createCases, true));
+    return await staging.transaction(async (tx) => {
+      // Another writer (a server, another import) may have taken sequence numbers since this
+      // import read next_seq: its records move after them, so input order stays total.
+      const [row] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
+      const shift = (row ? Number(row.value) : 1) - seqBase;
+      if (shift !== 0) for (const kind of KINDS) await tx.exec(`UPDATE stg_${kind} SET seq = seq + ${shift}`);
+      return mergeInTransaction(timed(tx, timings), store.sql, seqBase + shift, seqEnd + shift, windowMs, phase, createCases, true);
+    });
   } finally {
     // The slowest statements, for `-v`: where an import's time goes is the first question asked.
     for (const t of timings.sort((a, b) => b.s - a.s).slice(0, 8)) logger.info(`    ${t.s.toFixed(2)} s  ${t.sql}`);

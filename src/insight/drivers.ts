@@ -165,7 +165,7 @@ async function fitDrivers(db: Queryable, options: DriversOptions): Promise<Fitte
   const { metric, windowMs, minExposed } = checkOptions(options);
   const params: SqlParam[] = [];
   const anchors = answerSql(metric, options, params);
-  const answerRows = await db.query(`SELECT a.anchor_id, a.customer_key, a.detractor FROM (${anchors}) a ORDER BY a.anchor_id`, params);
+  const answerRows = await db.query(`SELECT a.anchor_id, a.customer_key, a.detractor FROM (${anchors}) a ORDER BY a.anchor_id COLLATE "C"`, params);
   const answers = answerRows.map((r) => ({ id: String(r.anchor_id), customer: String(r.customer_key), detractor: Number(r.detractor) === 1 }));
   const empty: Fitted = { model: { metric, windowMs, intercept: 0, effects: new Map() }, answers, kept: [], fit: null };
   if (answers.length === 0) return empty;

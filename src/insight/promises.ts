@@ -118,12 +118,12 @@ export async function promisesReport(db: Queryable, options: PromisesOptions = {
       ${PROMISE_STATES.map((st) => `sum(CASE WHEN st = '${st}' THEN 1 ELSE 0 END) AS ${st}`).join(', ')}
     FROM (SELECT p.*, ${state} AS st FROM promises p WHERE p.ts <= $1) s${key === null ? '' : ` GROUP BY ${key}`}`;
   const [all] = await db.query(counts(null), params);
-  const byAgent = await db.query(`${counts('agent_id')} ORDER BY agent_id`, params);
-  const byKind = await db.query(`${counts('kind')} ORDER BY kind`, params);
-  const open = await db.query(`SELECT p.* FROM promises p WHERE p.ts <= $1 AND ${state} = 'open' ORDER BY p.due, p.promise_id`, params);
+  const byAgent = await db.query(`${counts('agent_id')} ORDER BY agent_id COLLATE "C"`, params);
+  const byKind = await db.query(`${counts('kind')} ORDER BY kind COLLATE "C"`, params);
+  const open = await db.query(`SELECT p.* FROM promises p WHERE p.ts <= $1 AND ${state} = 'open' ORDER BY p.due, p.promise_id COLLATE "C"`, params);
   const broken = await db.query(
     `SELECT p.*, pc.case_id FROM promises p LEFT JOIN promise_cases pc ON pc.promise_id = p.promise_id
-     WHERE p.ts <= $1 AND ${state} = 'broken' ORDER BY p.due, p.promise_id`,
+     WHERE p.ts <= $1 AND ${state} = 'broken' ORDER BY p.due, p.promise_id COLLATE "C"`,
     params,
   );
   const overall = tally(all ?? {});
@@ -205,6 +205,16 @@ export const openPromiseCase: PromiseCaseOpener = async (db, p, now) => {
   return caseId;
 };
 
+/** Promises aliased `p` broken by `$1` whose case is not opened yet. */
+const WITHOUT_CASE_SQL = `p.customer_key IS NOT NULL AND p.ts <= $1 AND ${promiseStateSql('p', '$1')} = 'broken'
+       AND NOT EXISTS (SELECT 1 FROM promise_cases pc WHERE pc.promise_id = p.promise_id)`;
+
+/** Whether syncPromiseCases has anything to do at `now`: a cheap read that needs no write transaction. */
+export async function promiseCasesPending(db: Queryable, now: number): Promise<boolean> {
+  const [row] = await db.query(`SELECT 1 AS x FROM promises p WHERE ${WITHOUT_CASE_SQL} LIMIT 1`, [now]);
+  return row !== undefined;
+}
+
 /**
  * Opens a case for every promise broken by `now` that has none yet, and remembers which case it
  * went to (table promise_cases), so running it again opens nothing twice. Call it after an import
@@ -216,9 +226,8 @@ export async function syncPromiseCases(db: Queryable, options: { now: number; op
     `SELECT p.promise_id, p.customer_key, p.kind, p.agent_id, p.description, p.ts, p.due,
        i.channel || ':' || i.activity AS step
      FROM promises p LEFT JOIN interactions i ON i.event_id = p.event_id
-     WHERE p.customer_key IS NOT NULL AND p.ts <= $1 AND ${promiseStateSql('p', '$1')} = 'broken'
-       AND NOT EXISTS (SELECT 1 FROM promise_cases pc WHERE pc.promise_id = p.promise_id)
-     ORDER BY p.due, p.promise_id`,
+     WHERE ${WITHOUT_CASE_SQL}
+     ORDER BY p.due, p.promise_id COLLATE "C"`,
     [options.now],
   );
   const done: string[] = [];

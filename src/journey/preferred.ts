@@ -49,13 +49,13 @@ function votesSql(customerCondition: (column: string) => string): string {
 export function preferredChannelsSql(customerCondition: (column: string) => string = () => 'TRUE'): string {
   return `SELECT customer_key, channel FROM (
       SELECT customer_key, channel,
-        row_number() OVER (PARTITION BY customer_key ORDER BY votes DESC, last_ts DESC, channel) AS r
+        row_number() OVER (PARTITION BY customer_key ORDER BY votes DESC, last_ts DESC, channel COLLATE "C") AS r
       FROM (${votesSql(customerCondition)}) v
     ) p WHERE r = 1`;
 }
 
 export async function preferredChannel(db: Queryable, customerKey: string): Promise<PreferredChannel> {
-  const rows = await db.query(`${votesSql((c) => `${c} = $1`)} ORDER BY votes DESC, last_ts DESC, channel`, [customerKey]);
+  const rows = await db.query(`${votesSql((c) => `${c} = $1`)} ORDER BY votes DESC, last_ts DESC, channel COLLATE "C"`, [customerKey]);
   const votes = rows.map((r) => ({
     channel: String(r.channel),
     started: Number(r.started),

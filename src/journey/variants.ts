@@ -53,7 +53,7 @@ export async function journeyVariants(db: JourneyDb, options: VariantOptions = {
     `WITH p AS (SELECT j.path, count(*) AS n FROM journeys j WHERE ${where} GROUP BY j.path),
      g AS (SELECT ${viewSql(by, 'p.path')} AS v, sum(p.n) AS n FROM p GROUP BY 1)
      SELECT v, n, count(*) OVER () AS variants, sum(n) OVER () AS journeys FROM g
-     ORDER BY n DESC, v ${limit}`,
+     ORDER BY n DESC, v COLLATE "C" ${limit}`,
     params,
   );
   // The totals ride on every row; with no rows there are no journeys either.

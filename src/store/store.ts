@@ -3,6 +3,11 @@
  * modules talk SQL through it — written in the subset both dialects share, with `$1` params —
  * and never import a driver. Values come back as plain JSON (see each dialect's value converter).
  *
+ * Text a user supplied (ids, products, activities, emails) is sorted in SQL with `COLLATE "C"`:
+ * byte order, DuckDB's default, which both dialects accept. Without it PostgreSQL sorts by the
+ * database's language collation (`en-US` puts `a_b` before `a-b`, and `A-c` after it), and
+ * the same command would list things in another order (test/postgres/parity.test.ts).
+ *
  * @example
  * ```ts
  * import { openStore } from './open.ts';
@@ -46,7 +51,11 @@ export interface Store extends Queryable {
   readonly dialect: Dialect;
   readonly location: string;
   readonly sql: SqlDialect;
-  /** Runs `fn` in one transaction: all of it lands, or none of it. */
+  /**
+   * Runs `fn` in one write transaction: all of it lands, or none of it. Write transactions run
+   * one at a time across every process using the store (PostgreSQL: an advisory lock taken
+   * first), so `fn` reads what the previous writer committed. Reads outside it never wait.
+   */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Opens per-import staging tables (`stg_<kind>`) that validated records are appended to. */
   openStaging(): Promise<Staging>;

@@ -3,7 +3,7 @@
  * built for a dialect; `applyMigrations` runs the ones a database has not seen, each in its own
  * transaction, and records them in `schema_migrations`. Never edit a released migration: add one.
  */
-import { KINDS } from '../../core/records.ts';
+import { IDENTIFIER_TYPES, KINDS } from '../../core/records.ts';
 import { feedbackLoopStatements } from '../../feedback/schema.ts';
 import { insightStatements } from '../../insight/schema.ts';
 import { rederiveAllJourneysStatements } from '../../journey/build.ts';
@@ -97,22 +97,61 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'insight: the case each broken promise opened',
     statements: (dialect) => insightStatements(dialect),
   },
+  {
+    version: 6,
+    name: 'PostgreSQL: indexes for collector merges and per-customer lookups',
+    statements(dialect) {
+      if (dialect !== 'postgres') return [];
+      return [
+        // Every merge finds its own records by sequence range (the customers whose journeys it
+        // rebuilds, the answers that may open cases): without these, each collector batch scans
+        // every stored event.
+        `CREATE INDEX interactions_seq ON interactions (seq)`,
+        `CREATE INDEX feedback_seq ON feedback (seq)`,
+        // Stitching writes key changes by tuple id and re-keys the records of changed tuples.
+        `CREATE UNIQUE INDEX id_tuples_id ON id_tuples (tuple_id)`,
+        ...['feedback', 'profiles', 'holdings', 'promises', 'consents'].map((t) => `CREATE INDEX ${t}_tuple ON ${t} (tuple_id)`),
+        // Live lookups while a customer is on the line: by key (context, summary, survey answers)
+        // and by any identifier (`phone:5551234567`). Partial: most identifier cells are empty,
+        // and every stitch rewrites tuples, so empty cells are not worth an index entry each.
+        `CREATE INDEX id_tuples_customer ON id_tuples (customer_key)`,
+        ...IDENTIFIER_TYPES.map((t) => `CREATE INDEX id_tuples_${t} ON id_tuples (${t}) WHERE ${t} IS NOT NULL`),
+        ...['profiles', 'holdings', 'promises', 'consents'].map((t) => `CREATE INDEX ${t}_customer ON ${t} (customer_key)`),
+        // Answers joined to the contact they rate (journey satisfaction, agents, cases).
+        `CREATE INDEX feedback_event ON feedback (event_id)`,
+      ];
+    },
+  },
 ];
 
+/**
+ * Several processes may open a shared store at once (servers starting together on a fresh
+ * PostgreSQL database). Each migration runs in a write transaction — one at a time across
+ * processes — and checks again inside it whether another process applied it meanwhile. An
+ * up-to-date database is recognised with plain reads, so opening one never waits for a writer.
+ */
 export async function applyMigrations(store: Store, now: () => number = Date.now): Promise<number[]> {
-  await store.exec(
-    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+  const [exists] = await store.query(
+    `SELECT 1 AS x FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`,
   );
+  if (exists === undefined) {
+    await store.transaction((tx) =>
+      tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`),
+    );
+  }
   const rows = await store.query('SELECT version FROM schema_migrations');
   const done = new Set(rows.map((r) => Number(r.version)));
   const applied: number[] = [];
   for (const m of MIGRATIONS) {
     if (done.has(m.version)) continue;
-    await store.transaction(async (tx) => {
+    const ran = await store.transaction(async (tx) => {
+      const [again] = await tx.query('SELECT 1 AS x FROM schema_migrations WHERE version = $1', [m.version]);
+      if (again !== undefined) return false;
       for (const s of m.statements(store.dialect)) await tx.exec(s);
       await tx.exec('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now()]);
+      return true;
     });
-    applied.push(m.version);
+    if (ran) applied.push(m.version);
   }
   return applied;
 }

@@ -1,8 +1,11 @@
 /**
  * The shared store: PostgreSQL through a connection pool. Many processes (several servers, a
- * CLI import) use one database at once; imports serialise only their merge, behind an advisory
- * lock, so that two of them never stitch identities or rebuild journeys over each other.
- * Bulk loads use COPY, never row inserts.
+ * CLI import) use one database at once. Reads run in parallel on the pool; every write
+ * transaction (an import's merge, a collector batch, a survey answer, a case update, a
+ * migration) takes one advisory lock first, so writers from different processes run one at a
+ * time — as they do in the single DuckDB process — and two of them never take the same
+ * sequence numbers, stitch identities or rebuild journeys over each other. An import reads and
+ * stages its file outside the lock; only its merge waits. Bulk loads use COPY, never row inserts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { pipeline } from 'node:stream/promises';
@@ -24,8 +27,11 @@ export const postgresDialect: SqlDialect = {
   stringAgg: (e, sep, orderBy) => `string_agg(${e}, '${sep}' ORDER BY ${orderBy})`,
 };
 
-/** The lock every import's merge takes, so merges from different processes run one at a time. */
-const MERGE_LOCK = 7_246_001;
+/**
+ * The lock every write transaction takes (a transaction-level advisory lock: released by
+ * COMMIT or ROLLBACK, or when a crashed process's session ends, so it is never left behind).
+ */
+export const WRITE_LOCK = 7_246_001;
 
 /** A CSV cell for COPY: NULL is an unquoted empty field, text is always quoted. */
 function csvCell(v: SqlParam): string {
@@ -35,10 +41,26 @@ function csvCell(v: SqlParam): string {
   return `"${v.replace(/"/g, '""')}"`;
 }
 
-async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], lines: string[]): Promise<void> {
+/** Bytes of CSV per chunk written to COPY. */
+const COPY_CHUNK = 1 << 20;
+
+/** Lines joined into large chunks: each chunk is one CopyData message, and one per line cost 4× the load time. */
+function* chunks(lines: readonly string[]): Generator<string> {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line;
+    if (chunk.length >= COPY_CHUNK) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+async function copyRows(client: pg.PoolClient, table: string, columns: readonly string[], lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
-  await pipeline(Readable.from(lines), stream);
+  await pipeline(Readable.from(chunks(lines)), stream);
 }
 
 function describe(e: unknown): string {
@@ -103,6 +125,9 @@ export class PostgresStore implements Store {
   private async transactionOn<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     await client.query('BEGIN');
     try {
+      // Taken before fn reads anything, so what it reads (next_seq, the identity graph, the
+      // cases a customer has) is what the previous writer committed, not a stale snapshot.
+      await client.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
       const result = await this.txClient.run(client, () => fn(this.queryableOn(client)));
       await client.query('COMMIT');
       return result;
@@ -194,15 +219,8 @@ export class PostgresStore implements Store {
       client.release();
       throw e;
     }
-    return new PostgresStaging(client, (fn) => this.mergeOn(client, fn));
-  }
-
-  /** The import's merge: on the staging's session, one import at a time across processes. */
-  private mergeOn<T>(client: pg.PoolClient, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.transactionOn(client, async (tx) => {
-      await tx.exec(`SELECT pg_advisory_xact_lock(${MERGE_LOCK})`);
-      return fn(tx);
-    });
+    // The import's merge is a write transaction on the staging's own session.
+    return new PostgresStaging(client, (fn) => this.transactionOn(client, fn));
   }
 
   async close(): Promise<void> {
