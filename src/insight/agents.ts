@@ -30,40 +30,35 @@ export const FRICTION_TERMS = [
 ] as const;
 export type FrictionTerm = (typeof FRICTION_TERMS)[number]['key'];
 
-export interface AgentScore {
-  agent_id: string;
-  /** `agent` (call, chat, …) or `store` (store staff): where most of their contacts were. */
-  kind: 'agent' | 'store';
-  team: string;
-  /** Contacts the employee handled (the first step of each of their turns in a journey). */
+/** What an employee and a team are scored on alike. */
+interface Score {
+  /** Contacts handled (for an employee: the first step of each of their turns in a journey). */
   contacts: number;
-  /** Transaction CSAT answers about the employee. */
+  /** Transaction CSAT answers about them. */
   responses: number;
   /** Mean of those answers, 1–5. */
   raw_csat: number;
   /** Predicted mean CSAT (1–5) on a contact with the average friction, shrunk for small n. */
   adjusted_csat: number;
   ci95: [number, number];
-  /** CSAT points the friction of the employee's contacts costs on average, by the model. */
+  /** CSAT points the friction of their contacts costs on average, by the model. */
   inherited_friction: number;
-  /** Share of the employee's contacts that inherited any friction. */
+  /** Share of their contacts that inherited any friction. */
   friction_share: number;
   rank_raw: number;
   rank_adjusted: number;
 }
 
-export interface TeamScore {
+export interface AgentScore extends Score {
+  agent_id: string;
+  /** `agent` (call, chat, …) or `store` (store staff): where most of their contacts were. */
+  kind: 'agent' | 'store';
+  team: string;
+}
+
+export interface TeamScore extends Score {
   team: string;
   agents: number;
-  contacts: number;
-  responses: number;
-  raw_csat: number;
-  adjusted_csat: number;
-  ci95: [number, number];
-  inherited_friction: number;
-  friction_share: number;
-  rank_raw: number;
-  rank_adjusted: number;
 }
 
 export interface AgentModel {
