@@ -17,50 +17,17 @@ import { importFiles } from '../src/ingest/import.ts';
 import { journeyMap } from '../src/journey/map.ts';
 import { journeyVariants } from '../src/journey/variants.ts';
 import { openStore } from '../src/store/open.ts';
+import { writeProcessLog } from './process-log-data.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WORK = path.join(ROOT, '.bench');
 const PM4PY = { read: 4.0, analyse: 3.8, total: 7.8 };
-const ACTIVITIES = ['register', 'check', 'review', 'approve', 'reject', 'notify', 'pay', 'ship', 'archive', 'close'];
 
 const { values } = parseArgs({ options: { events: { type: 'string', default: '1000000' }, 'no-record': { type: 'boolean', default: false } } });
 const events = Number(values.events);
-const journeys = Math.max(1, Math.round(events / 10));
-
-/** A seeded walk through the 10 activities: a realistic number of distinct variants, deterministic. */
-function generate(file: string): void {
-  if (fs.existsSync(file)) return;
-  fs.mkdirSync(WORK, { recursive: true });
-  let state = 12345;
-  const rand = (): number => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  const fd = fs.openSync(file, 'w');
-  fs.writeSync(fd, 'case_id,activity,timestamp\n');
-  let buf: string[] = [];
-  let written = 0;
-  const t0 = Date.UTC(2025, 0, 1);
-  for (let j = 0; j < journeys && written < events; j++) {
-    const len = j === journeys - 1 ? events - written : Math.min(events - written, 10);
-    let t = t0 + j * 60_000;
-    let a = 0;
-    for (let k = 0; k < len; k++) {
-      buf.push(`case-${j},${ACTIVITIES[a]},${new Date(t).toISOString()}`);
-      t += 1000 + Math.floor(rand() * 3_600_000);
-      // Mostly forward, sometimes a loop back or a skip: process logs have both.
-      const r = rand();
-      a = r < 0.7 ? Math.min(a + 1, 9) : r < 0.85 ? Math.max(a - 1, 0) : Math.min(a + 2, 9);
-      written++;
-    }
-    if (buf.length >= 50_000) {
-      fs.writeSync(fd, buf.join('\n') + '\n');
-      buf = [];
-    }
-  }
-  if (buf.length > 0) fs.writeSync(fd, buf.join('\n') + '\n');
-  fs.closeSync(fd);
-}
 
 const file = path.join(WORK, `process-${events}.csv`);
-generate(file);
+writeProcessLog(file, events);
 const db = path.join(WORK, `journeys-${events}.duckdb`);
 for (const f of [db, `${db}.wal`]) fs.rmSync(f, { force: true });
 

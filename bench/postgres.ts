@@ -30,11 +30,11 @@ import { openStore } from '../src/store/open.ts';
 import { createTestDatabase, dropTestDatabase, PG_ADMIN_URL } from '../src/store/postgres/postgres-testing.ts';
 import type { Store } from '../src/store/store.ts';
 import { generateInteractions } from './interactions-data.ts';
+import { writeProcessLog } from './process-log-data.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WORK = path.join(ROOT, '.bench');
 const BENCHMARKS = path.join(ROOT, 'BENCHMARKS.md');
-const ACTIVITIES = ['register', 'check', 'review', 'approve', 'reject', 'notify', 'pay', 'ship', 'archive', 'close'];
 const BATCHES = [100, 1000, 5000] as const;
 
 const { values } = parseArgs({
@@ -47,38 +47,6 @@ const { values } = parseArgs({
 const rows = Number(values.rows.replace(/_/g, ''));
 const seed = Number(values.seed);
 if (!Number.isSafeInteger(rows) || rows < 1000) throw new Error('--rows must be an integer of at least 1000');
-
-/** bench/journeys.ts' process log: about 10 events per case, mostly forward, with loops and skips. */
-function processLog(file: string, events: number): void {
-  if (fs.existsSync(file)) return;
-  let state = 12345;
-  const rand = (): number => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-  const fd = fs.openSync(`${file}.tmp`, 'w');
-  fs.writeSync(fd, 'case_id,activity,timestamp\n');
-  let buf: string[] = [];
-  let written = 0;
-  const t0 = Date.UTC(2025, 0, 1);
-  const journeys = Math.max(1, Math.round(events / 10));
-  for (let j = 0; j < journeys && written < events; j++) {
-    const len = j === journeys - 1 ? events - written : Math.min(events - written, 10);
-    let t = t0 + j * 60_000;
-    let a = 0;
-    for (let k = 0; k < len; k++) {
-      buf.push(`case-${j},${ACTIVITIES[a]},${new Date(t).toISOString()}`);
-      t += 1000 + Math.floor(rand() * 3_600_000);
-      const r = rand();
-      a = r < 0.7 ? Math.min(a + 1, 9) : r < 0.85 ? Math.max(a - 1, 0) : Math.min(a + 2, 9);
-      written++;
-    }
-    if (buf.length >= 50_000) {
-      fs.writeSync(fd, buf.join('\n') + '\n');
-      buf = [];
-    }
-  }
-  if (buf.length > 0) fs.writeSync(fd, buf.join('\n') + '\n');
-  fs.closeSync(fd);
-  fs.renameSync(`${file}.tmp`, file);
-}
 
 /** A collector batch: tracks of customers already in the store, at times after everything loaded. */
 function collectorBatch(run: number, size: number): RawRecord[] {
@@ -196,7 +164,7 @@ await dropTestDatabase(reachable);
 fs.mkdirSync(WORK, { recursive: true });
 const generated = await generateInteractions({ rows, seed, dir: WORK });
 const log = path.join(WORK, `process-${rows}.csv`);
-processLog(log, rows);
+writeProcessLog(log, rows);
 
 const pgUrls: string[] = [];
 const freshPg = async (): Promise<Store> => {
