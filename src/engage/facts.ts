@@ -141,12 +141,6 @@ function parseAttrs(v: unknown): Record<string, unknown> {
   }
 }
 
-/** The state of a promise as of `now`: the same rule as `promiseStateSql` (insight/promises.ts), in memory. */
-export function promiseState(due: number, keptAt: number | null, now: number): PromiseState {
-  if (keptAt !== null && keptAt <= now) return keptAt <= due ? 'kept' : 'kept_late';
-  return due < now ? 'overdue' : 'open';
-}
-
 /** Reads the facts of one customer (a key from `resolveCustomer`) as of `now`. */
 export async function loadFacts(db: Queryable, customerKey: string, now: number, limits: FactLimits = DEFAULT_FACT_LIMITS): Promise<CustomerFacts> {
   const k = [customerKey];

@@ -5,7 +5,7 @@
  */
 export { customerContext, buildContext } from './context.ts';
 export type { ContextDoc, ContextJourney, ContextOptions, ContextPromise, ContextStep } from './context.ts';
-export { loadFacts, openJourneys, outboundContacts, promiseState } from './facts.ts';
+export { loadFacts, openJourneys, outboundContacts } from './facts.ts';
 export type { CustomerFacts, PromiseState } from './facts.ts';
 export { credibilityBlocks, decide, evaluate, listDecisions, loadGuardInputs, offerBlocks, quietUntil } from './guard.ts';
 export type { Candidate, Decision, DecisionFilter, Evaluation, GuardInputs, OfferBlock, Pillar, RecordedDecision, Verdict } from './guard.ts';
