@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
+import { describeOn, StoreAnswers, storeTargets } from '../../test/support/store-targets.ts';
 import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
@@ -68,14 +68,17 @@ function world(): { interactions: Cells[]; feedback: Cells[]; promises: Cells[] 
   return { interactions, feedback, promises };
 }
 
-describe('fair agent scores', () => {
+const documents = new StoreAnswers();
+
+// Both stores: the answers are matched to contacts and the contacts totalled in SQL.
+for (const target of storeTargets()) describeOn(target, 'fair agent scores', () => {
   let store: Store;
   let remove: () => Promise<void>;
 
   before(async () => {
     const d = await createTestDir();
     remove = d.remove;
-    store = await openStore(path.join(d.dir, 'db.duckdb'));
+    store = await openStore(await target.freshLocation('agents'));
     await importFiles(store, await writeInsightFiles(d.dir, world()));
   });
 
@@ -98,7 +101,7 @@ describe('fair agent scores', () => {
   });
 
   test('the agent who takes the escalations ranks first once friction is accounted for', async () => {
-    const { agents, model } = await agentsAnalysis(store);
+    const { agents, model } = documents.keep(target, 'agents', await agentsAnalysis(store));
     const good = agents.find((a) => a.agent_id === 'AG-GOOD')!;
     const ok = agents.find((a) => a.agent_id === 'AG-OK')!;
     assert.ok(good.raw_csat < ok.raw_csat, `raw: ${good.raw_csat} vs ${ok.raw_csat}`);
@@ -125,11 +128,17 @@ describe('fair agent scores', () => {
   });
 
   test('teams roll up from a team attribute, and from the id prefix when there is none', async () => {
-    const teams: TeamScore[] = await agentsReport(store, { by: 'team' });
+    const teams: TeamScore[] = documents.keep(target, 'agents --by team', await agentsReport(store, { by: 'team' }));
     const billing = teams.find((t) => t.team === 'billing');
     assert.ok(billing, `teams: ${teams.map((t) => t.team).join(', ')}`);
     assert.equal(billing.agents, 2);
     assert.ok(teams.some((t) => t.team === 'ST' && t.agents === 1));
     assert.equal(billing.responses, 3 * 32);
   });
+
+  if (target.dialect !== 'duckdb') {
+    test('the scores are the same documents as on DuckDB', () => {
+      documents.assertSameAsDuckDb(target);
+    });
+  }
 });

@@ -8,11 +8,13 @@
  *
  * The adjusted CSAT is β₀ + β·(average friction) + u: what the employee would score on an
  * average contact. u is shrunk towards 0 by τ²/(τ² + σ²/n), so five lucky answers do not top the
- * board. SQL extracts one row per contact and per answer; the model is fitted here.
+ * board. SQL matches each answer to the contact it rates and totals each employee's contacts, so
+ * one row per answer and one per employee come back, never the contacts; the model is fitted
+ * here, because neither SQL dialect fits one.
  */
 import { AppError } from '../core/errors.ts';
 import type { Queryable, SqlParam } from '../store/store.ts';
-import { contactsSql, employeeKind, round, toContact } from './contacts.ts';
+import { contactsSql, DAY_MS, employeeKind, round } from './contacts.ts';
 import type { Contact } from './contacts.ts';
 import { descendingRanks, fitMixedLinear, quadForm, Z95 } from './stats.ts';
 import type { MixedFit } from './stats.ts';
@@ -101,16 +103,12 @@ export function frictionRow(c: Pick<Contact, 'failed_before' | 'transferred_in' 
   ];
 }
 
-const hasFriction = (row: readonly number[]): boolean => row[1]! > 0 || row[3]! > 0 || row[4]! > 0 || row[5]! > 0;
-
+/** An answer the model is fitted on: its score, the employee it is about, the contact it rates. */
 interface Answer {
-  response_id: string;
-  ts: number;
   score: number;
-  customer_key: string | null;
   agent_id: string;
-  journey_id: string | null;
-  step_no: number | null;
+  /** frictionRow of the contact it rates (no contact found: none inherited). */
+  friction: number[];
 }
 
 function timeConditions(column: string, options: AgentsOptions, params: SqlParam[]): string {
@@ -126,35 +124,70 @@ function timeConditions(column: string, options: AgentsOptions, params: SqlParam
   return out.length === 0 ? 'TRUE' : out.join(' AND ');
 }
 
+/** How far back an answer without an event looks for the employee's contact with the customer. */
+const MATCH_WINDOW_MS = 7 * DAY_MS;
+const WAIT_CAP_S = WAIT_CAP_MINUTES * 60;
+
 /**
- * The contact an answer rates: by its event, the employee's turn that event belongs to; without
- * an event, the employee's latest contact with that customer before the answer (within 7 days).
+ * One row per transaction CSAT answer about an employee (by the answer's `agent_id`, or the agent
+ * of the interaction its `event_id` names), in input order, with the friction columns of the
+ * contact it rates: by its event, the employee's turn that event belongs to (their latest contact
+ * at or before that step of the journey); else the employee's latest contact with that customer
+ * in the 7 days before the answer (the lowest event id among contacts at the same instant). The
+ * friction columns are NULL where no contact is found. `contactTime` filters contacts on `c0.ts`,
+ * `answerTime` answers on `f.ts`.
  */
-function matchContacts(answers: readonly Answer[], contacts: readonly Contact[]): (Contact | null)[] {
-  const byJourney = new Map<string, Contact[]>();
-  const byCustomer = new Map<string, Contact[]>();
-  for (const c of contacts) {
-    const j = `${c.journey_id}\u0000${c.agent_id}`;
-    (byJourney.get(j) ?? byJourney.set(j, []).get(j)!).push(c);
-    const k = `${c.customer_key}\u0000${c.agent_id}`;
-    (byCustomer.get(k) ?? byCustomer.set(k, []).get(k)!).push(c);
-  }
-  const week = 7 * 24 * 3600 * 1000;
-  return answers.map((a) => {
-    if (a.journey_id !== null && a.step_no !== null) {
-      let best: Contact | null = null;
-      for (const c of byJourney.get(`${a.journey_id}\u0000${a.agent_id}`) ?? []) {
-        if (c.step_no <= a.step_no && (best === null || c.step_no > best.step_no)) best = c;
-      }
-      if (best !== null) return best;
-    }
-    if (a.customer_key === null) return null;
-    let best: Contact | null = null;
-    for (const c of byCustomer.get(`${a.customer_key}\u0000${a.agent_id}`) ?? []) {
-      if (c.ts <= a.ts && c.ts >= a.ts - week && (best === null || c.ts > best.ts)) best = c;
-    }
-    return best;
-  });
+function answersSql(contactTime: string, answerTime: string): string {
+  // Every answer is ranked once among its candidates: the contacts of its journey first, then
+  // those with its customer, then itself without a contact. No join back to the answers: where
+  // the planner has no statistics yet (a fresh import), such a join became a nested loop that
+  // ranked all candidates again for every answer.
+  return `WITH k AS (SELECT * FROM (${contactsSql()}) c0 WHERE ${contactTime}),
+    a AS (
+      SELECT f.response_id, f.ts, f.seq, f.score, f.customer_key, coalesce(f.agent_id, i.agent_id) AS agent_id, i.journey_id, i.step_no
+      FROM feedback f LEFT JOIN interactions i ON i.event_id = f.event_id
+      WHERE f.metric = 'csat' AND f.scope = 'transaction' AND f.score IS NOT NULL
+        AND coalesce(f.agent_id, i.agent_id) IS NOT NULL AND ${answerTime}
+    ),
+    candidates AS (
+      SELECT a.response_id, a.ts, a.seq, a.score, a.agent_id, 0 AS pass, k.step_no AS latest, k.event_id AS contact_id,
+        k.failed_before, k.transferred_in, k.repeat_contact, k.overdue_promises, k.wait_s
+      FROM a JOIN k ON k.journey_id = a.journey_id AND k.agent_id = a.agent_id AND k.step_no <= a.step_no
+      UNION ALL
+      SELECT a.response_id, a.ts, a.seq, a.score, a.agent_id, 1, k.ts, k.event_id,
+        k.failed_before, k.transferred_in, k.repeat_contact, k.overdue_promises, k.wait_s
+      FROM a JOIN k ON k.customer_key = a.customer_key AND k.agent_id = a.agent_id AND k.ts <= a.ts AND k.ts >= a.ts - ${MATCH_WINDOW_MS}
+      UNION ALL
+      SELECT a.response_id, a.ts, a.seq, a.score, a.agent_id, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+      FROM a
+    ),
+    ranked AS (
+      SELECT candidates.*, row_number() OVER (PARTITION BY response_id ORDER BY pass, latest DESC, contact_id COLLATE "C") AS r
+      FROM candidates
+    )
+    SELECT score, agent_id, contact_id, failed_before, transferred_in, repeat_contact, overdue_promises, wait_s
+    FROM ranked WHERE r = 1 ORDER BY ts, seq`;
+}
+
+/**
+ * One row per employee over their contacts in the period: how many, how many in a store, how
+ * many inherited any friction, and the sum of each of frictionRow's friction columns (the wait
+ * in seconds, capped). The friction a contact costs is linear in those columns, so an
+ * employee's total is β · these sums, and their contacts never leave the database.
+ */
+function contactTotalsSql(contactTime: string): string {
+  return `SELECT c0.agent_id, count(*) AS contacts,
+      sum(CASE WHEN c0.channel = 'store' THEN 1 ELSE 0 END) AS store_contacts,
+      sum(CASE WHEN c0.failed_before > 0 OR c0.transferred_in = 1 OR c0.repeat_contact = 1 OR c0.overdue_promises > 0 THEN 1 ELSE 0 END) AS with_friction,
+      sum(CASE WHEN c0.failed_before > 0 THEN 1 ELSE 0 END) AS earlier_failure,
+      sum(least(greatest(c0.failed_before - 1, 0), 2)) AS more_failures,
+      sum(c0.transferred_in) AS transferred_in,
+      sum(c0.repeat_contact) AS repeat_contact,
+      sum(CASE WHEN c0.overdue_promises > 0 THEN 1 ELSE 0 END) AS overdue_promise,
+      sum(least(coalesce(c0.wait_s, 0), ${WAIT_CAP_S})) AS wait_s
+    FROM (${contactsSql()}) c0
+    WHERE ${contactTime}
+    GROUP BY c0.agent_id`;
 }
 
 /** Team of each employee: the staff directory, else a `team` attribute on their interactions, else their id's prefix. */
@@ -197,33 +230,31 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
   if (options.from !== undefined && options.to !== undefined && options.from >= options.to) {
     throw new AppError('usage', 'the start of the period is not before its end');
   }
-  const cParams: SqlParam[] = [];
-  const contactRows = await db.query(`SELECT * FROM (${contactsSql()}) k WHERE ${timeConditions('k.ts', options, cParams)}`, cParams);
-  const contacts = contactRows.map(toContact);
-  const aParams: SqlParam[] = [];
-  const answerRows = await db.query(
-    `SELECT f.response_id, f.ts, f.score, f.customer_key, coalesce(f.agent_id, i.agent_id) AS agent_id, i.journey_id, i.step_no
-     FROM feedback f LEFT JOIN interactions i ON i.event_id = f.event_id
-     WHERE f.metric = 'csat' AND f.scope = 'transaction' AND f.score IS NOT NULL
-       AND coalesce(f.agent_id, i.agent_id) IS NOT NULL AND ${timeConditions('f.ts', options, aParams)}
-     ORDER BY f.ts, f.seq`,
-    aParams,
-  );
+  // Only what the model is fitted on comes into the process: one row per answer (its score and
+  // the friction of the contact it rates) and one of totals per employee. The mixed model is
+  // fitted here because neither SQL dialect has one (stats.ts).
+  const params: SqlParam[] = [];
+  const answerRows = await db.query(answersSql(timeConditions('c0.ts', options, params), timeConditions('f.ts', options, params)), params);
   const answers: Answer[] = answerRows.map((r) => ({
-    response_id: String(r.response_id),
-    ts: Number(r.ts),
     score: Number(r.score),
-    customer_key: r.customer_key === null ? null : String(r.customer_key),
     agent_id: String(r.agent_id),
-    journey_id: r.journey_id === null ? null : String(r.journey_id),
-    step_no: r.step_no === null ? null : Number(r.step_no),
+    friction: frictionRow(
+      r.contact_id === null
+        ? null
+        : {
+            failed_before: Number(r.failed_before),
+            transferred_in: Number(r.transferred_in) === 1,
+            repeat_contact: Number(r.repeat_contact) === 1,
+            overdue_promises: Number(r.overdue_promises),
+            wait_s: r.wait_s === null ? null : Number(r.wait_s),
+          },
+    ),
   }));
   if (answers.length === 0) return { agents: [], teams: [], model: null };
 
   const ids = [...new Set(answers.map((a) => a.agent_id))].sort();
   const index = new Map(ids.map((id, i) => [id, i]));
-  const matched = matchContacts(answers, contacts);
-  const x = matched.map(frictionRow);
+  const x = answers.map((a) => a.friction);
   const y = answers.map((a) => a.score);
   const groups = answers.map((a) => index.get(a.agent_id)!);
   const p = x[0]!.length;
@@ -251,15 +282,24 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
     friction: 0,
   }));
   answers.forEach((a, i) => perAgent[groups[i]!]!.scores.push(a.score));
-  for (const c of contacts) {
-    const g = index.get(c.agent_id);
+  const tParams: SqlParam[] = [];
+  for (const r of await db.query(contactTotalsSql(timeConditions('c0.ts', options, tParams)), tParams)) {
+    const g = index.get(String(r.agent_id));
     if (g === undefined) continue;
     const a = perAgent[g]!;
-    const row = frictionRow(c);
-    a.contacts++;
-    if (c.channel === 'store') a.store++;
-    if (hasFriction(row)) a.withFriction++;
-    a.friction += frictionCost(row);
+    a.contacts = Number(r.contacts);
+    a.store = Number(r.store_contacts);
+    a.withFriction = Number(r.with_friction);
+    // The same columns as frictionRow, summed over the contacts: the cost of each is linear.
+    a.friction = frictionCost([
+      Number(r.contacts),
+      Number(r.earlier_failure),
+      Number(r.more_failures),
+      Number(r.transferred_in),
+      Number(r.repeat_contact),
+      Number(r.overdue_promise),
+      Number(r.wait_s) / 60,
+    ]);
   }
   // Employees with answers but no contact on record inherit the friction of their answered contacts.
   answers.forEach((_, i) => {

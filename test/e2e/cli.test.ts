@@ -1,13 +1,14 @@
 /**
  * The command line as a user runs it: the real bin, real files, real exit codes, stdout that
- * is one JSON document with --json and nothing else.
+ * is one JSON document with --json and nothing else. On a DuckDB file and on PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { before, test } from 'node:test';
 import { createTestFeedback, createTestInteraction, readJsonl, tempDir, writeCsv, writeJsonl } from '../support/fixtures.ts';
+import { describeOn, storeTargets } from '../support/store-targets.ts';
 
 const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'throughline.js');
 
@@ -16,9 +17,12 @@ function cli(args: string[], env: Record<string, string> = {}): { code: number; 
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('throughline on the command line', () => {
+for (const target of storeTargets()) describeOn(target, 'throughline on the command line', () => {
   const dir = tempDir();
-  const db = path.join(dir, 'cli.duckdb');
+  let db = '';
+  before(async () => {
+    db = await target.freshLocation('cli');
+  });
   const interactions = writeCsv(dir, 'interactions.csv', [
     createTestInteraction({ event_id: 'x1', customer_id: 'C9', phone: '+1 (555) 987-6543', ts: '2026-06-01T09:00:00-05:00', outcome: 'failure' }),
     createTestInteraction({ event_id: 'x2', customer_id: undefined, phone: '15559876543', channel: 'ivr', activity: 'pay_bill/ivr_menu', ts: '2026-06-01T09:10:00-05:00' }),
@@ -89,5 +93,13 @@ describe('throughline on the command line', () => {
     const lines = csv.stdout.trim().split('\n');
     assert.equal(lines.length, 4);
     assert.match(lines[0]!, /^event_id,ts,channel,activity,/);
+  });
+
+  test('a NUL character inside a JSON string imports like any other text', () => {
+    // JSON may carry U+0000 and DuckDB stores it; PostgreSQL text cannot, and a COPY holding one failed the whole import.
+    const file = writeJsonl(dir, 'nul.jsonl', [createTestInteraction({ event_id: 'nul-1', activity: 'pay_bill/submit\u0000payment' })]);
+    const r = cli(['--db', db, 'import', '--json', file]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { imported: Record<string, number> }).imported.interactions, 1);
   });
 });

@@ -2,12 +2,13 @@
  * The feedback issue's held-out checks on a demo world no one tuned against: the metrics equal
  * a hand computation from the input file (relationship and transaction apart), every
  * relationship detractor and every CSAT 1–2 has a case and no promoter does, and the
- * hidden-at-risk customers the data shows are found.
+ * hidden-at-risk customers the data shows are found. On DuckDB and on PostgreSQL, where the
+ * metrics, the cases and the hidden-at-risk list must be the same documents as on DuckDB.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { writeDemo } from '../../src/demo/index.ts';
 import type { DemoResult } from '../../src/demo/index.ts';
 import { computeMetrics } from '../../src/feedback/metrics.ts';
@@ -19,6 +20,7 @@ import { currentCases } from '../../src/insight/current-cases.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../support/fixtures.ts';
+import { describeOn, once, StoreAnswers, storeTargets } from '../support/store-targets.ts';
 
 const HELD_OUT_SEED = 2718;
 const END = new Date('2026-09-30T00:00:00Z');
@@ -30,16 +32,19 @@ interface Answer {
   score: number;
 }
 
-describe('feedback on a held-out dataset', () => {
+// One world for both stores, generated once.
+const heldOutWorld = once(() => writeDemo(path.join(tempDir(), 'data'), { customers: 600, days: 60, seed: HELD_OUT_SEED, end: END }));
+const docs = new StoreAnswers();
+
+for (const target of storeTargets()) describeOn(target, 'feedback on a held-out dataset', () => {
   let store: Store;
   let demo: DemoResult;
   let answers: Answer[];
   let metrics: MetricsDoc;
 
   before(async () => {
-    const dir = tempDir();
-    demo = await writeDemo(path.join(dir, 'data'), { customers: 600, days: 60, seed: HELD_OUT_SEED, end: END });
-    store = await openStore(path.join(dir, 'db.duckdb'));
+    demo = await heldOutWorld();
+    store = await openStore(await target.freshLocation('feedback'));
     await importFiles(store, Object.values(demo.files).map((f) => f.path));
     // The hand computation: the input file itself, first answer per response id.
     const seen = new Set<string>();
@@ -51,7 +56,11 @@ describe('feedback on a held-out dataset', () => {
       seen.add(a.response_id);
       answers.push({ ...a, score: Number(a.score) });
     }
-    metrics = await computeMetrics(store);
+    metrics = docs.keep(target, 'metrics', await computeMetrics(store));
+  });
+
+  after(async () => {
+    await store?.close();
   });
 
   const of = (metric: string, scope: string): number[] => answers.filter((a) => a.metric === metric && a.scope === scope).map((a) => a.score);
@@ -84,7 +93,7 @@ describe('feedback on a held-out dataset', () => {
   });
 
   test('every relationship detractor and every CSAT of 1 or 2 has a case, and no promoter does', async () => {
-    const cases = await currentCases(store, { now: END.getTime() });
+    const cases = docs.keep(target, 'cases', await currentCases(store, { now: END.getTime() }));
     const inCases = new Set(cases.flatMap((c) => c.response_ids));
     const mustHave = answers.filter((a) => (a.metric === 'nps' && a.scope === 'relationship' && a.score <= 6) || (a.metric === 'csat' && a.score <= 2));
     assert.ok(mustHave.length > 50);
@@ -94,11 +103,17 @@ describe('feedback on a held-out dataset', () => {
   });
 
   test('hidden-at-risk customers are found (recall of at least 0.9)', async () => {
-    const found = new Set((await listHiddenAtRisk(store)).map((h) => h.customer_key));
+    const found = new Set(docs.keep(target, 'cases/hidden', await listHiddenAtRisk(store)).map((h) => h.customer_key));
     const truth = demo.planted.hidden_at_risk;
     assert.ok(truth.length > 10, 'the world has hidden-at-risk customers');
     let hit = 0;
     for (const id of truth) if (found.has(await resolveCustomer(store, `customer_id:${id}`))) hit++;
     assert.ok(hit / truth.length >= 0.9, `recall ${hit}/${truth.length}`);
   });
+
+  if (target.dialect !== 'duckdb') {
+    test('the metrics, the cases and the hidden-at-risk list are the same documents as on DuckDB', () => {
+      docs.assertSameAsDuckDb(target);
+    });
+  }
 });

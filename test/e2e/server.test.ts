@@ -1,23 +1,24 @@
 /**
  * The server as it really runs: listening on loopback, fed by the official Segment client, run
- * as the `throughline serve` process, killed with SIGKILL in the middle of a collector load.
+ * as the `throughline serve` process, killed with SIGKILL in the middle of a collector load. On
+ * a DuckDB file and on PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { Analytics } from '@segment/analytics-node';
 import { createApp } from '../../src/server/app.ts';
 import { createKey } from '../../src/server/keys.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
-import { tempDir } from '../support/fixtures.ts';
+import { describeOn, storeTargets } from '../support/store-targets.ts';
 
 const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'throughline.js');
 
-describe('a listening server fed by the official Segment client', () => {
+for (const target of storeTargets()) describeOn(target, 'a listening server fed by the official Segment client', () => {
   let store: Store;
   let url: string;
   let writeKey: string;
@@ -25,7 +26,7 @@ describe('a listening server fed by the official Segment client', () => {
   let close: () => Promise<void>;
 
   before(async () => {
-    store = await openStore(path.join(tempDir(), 'segment.duckdb'));
+    store = await openStore(await target.freshLocation('segment'));
     writeKey = (await createKey(store, 'collector', 'segment test', Date.now())).key;
     agentKey = (await createKey(store, 'agent', 'segment test', Date.now())).key;
     const app = await createApp({ store });
@@ -102,13 +103,13 @@ function cli(args: string[]): { code: number; stdout: string; stderr: string } {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('throughline serve as a process', () => {
-  const dir = tempDir();
-  const db = path.join(dir, 'served.duckdb');
+for (const target of storeTargets()) describeOn(target, 'throughline serve as a process', () => {
+  let db = '';
   let collectorKey: string;
   let analystKey: string;
 
-  before(() => {
+  before(async () => {
+    db = await target.freshLocation('served');
     const c = cli(['--db', db, 'keys', 'create', '--role', 'collector', '--name', 'load', '--json']);
     assert.equal(c.code, 0, c.stderr);
     const created = JSON.parse(c.stdout) as { id: string; role: string; key: string };
@@ -117,7 +118,9 @@ describe('throughline serve as a process', () => {
     analystKey = (JSON.parse(cli(['--db', db, 'keys', 'create', '--role', 'analyst', '--json']).stdout) as { key: string }).key;
   });
 
-  test('while it runs, the CLI says a server holds the database and what to do; SIGTERM stops it cleanly', async () => {
+  // The single-writer lock, and the note beside the file that names the server holding it, are
+  // DuckDB's: on PostgreSQL any number of processes share the database (the next test).
+  if (target.dialect === 'duckdb') test('while it runs, the CLI says a server holds the database and what to do; SIGTERM stops it cleanly', async () => {
     const s = await serve(db);
     try {
       const health = await fetch(`${s.url}/healthz`);
@@ -134,6 +137,27 @@ describe('throughline serve as a process', () => {
     assert.equal(await exited(s.child), 0, s.stderr());
     assert.equal(fs.existsSync(`${db}.server.json`), false, 'the note is removed');
     assert.equal(cli(['--db', db, 'keys', 'list']).code, 0, 'the file is free again');
+  });
+
+  if (target.dialect === 'postgres') test('while it runs, the CLI reads and writes the same database beside it; SIGTERM stops it cleanly', async () => {
+    const s = await serve(db);
+    try {
+      assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
+      const journeys = cli(['--db', db, 'journeys', '--json']);
+      assert.equal(journeys.code, 0, journeys.stderr);
+      assert.doesNotThrow(() => JSON.parse(journeys.stdout));
+      const created = cli(['--db', db, 'keys', 'create', '--role', 'agent', '--json']);
+      assert.equal(created.code, 0, created.stderr);
+      const key = (JSON.parse(created.stdout) as { key: string }).key;
+      // A key the CLI made is one the running server accepts: they share one database.
+      const r = await fetch(`${s.url}/api/v1/journeys`, { headers: { authorization: `Bearer ${analystKey}` } });
+      assert.equal(r.status, 200);
+      const ctx = await fetch(`${s.url}/api/v1/customers/${encodeURIComponent('customer_id:nobody')}/context`, { headers: { authorization: `Bearer ${key}` } });
+      assert.notEqual(ctx.status, 401, 'the new key is accepted');
+    } finally {
+      s.child.kill('SIGTERM');
+    }
+    assert.equal(await exited(s.child), 0, s.stderr());
   });
 
   test('a server killed with SIGKILL during a collector load loses no acknowledged event and counts none twice', async () => {

@@ -3,13 +3,13 @@
  * demo dataset, plain fetch, no API key on the hosted page. A survey is defined through the API;
  * a customer whose journey broke answers 1 on the page and by text message, and is answered with
  * an apology naming their failed step, and a case; a promoter is thanked and gets none; a link
- * works once and expires.
+ * works once and expires. On DuckDB and on PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { writeDemo } from '../../src/demo/index.ts';
 import { channelWords, stepNoun } from '../../src/feedback/phrases.ts';
 import { importFiles } from '../../src/ingest/import.ts';
@@ -18,6 +18,7 @@ import { startServer } from '../../src/server/listen.ts';
 import type { RunningServer } from '../../src/server/listen.ts';
 import { openStore } from '../../src/store/open.ts';
 import { tempDir } from '../support/fixtures.ts';
+import { describeOn, once, storeTargets } from '../support/store-targets.ts';
 
 const DAY = 24 * 3600_000;
 const HOUR = 3600_000;
@@ -61,7 +62,11 @@ const SURVEY = (hook: string) => ({
   ],
 });
 
-describe('survey delivery, tried as a new user would', () => {
+// The demo ends tonight, so its recent failures fall within the 30 days an apology looks back.
+// One world for both stores, generated once.
+const demoWorld = once(() => writeDemo(path.join(tempDir('throughline-surveys-'), 'data'), { customers: 300, days: 60, seed: 11, end: new Date(Math.ceil(Date.now() / DAY) * DAY) }));
+
+for (const target of storeTargets()) describeOn(target, 'survey delivery, tried as a new user would', () => {
   let server: RunningServer;
   let base: string;
   let skewMs = 0;
@@ -83,10 +88,8 @@ describe('survey delivery, tried as a new user would', () => {
     await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
     hookUrl = `http://127.0.0.1:${(hookServer.address() as AddressInfo).port}/cx`;
 
-    const dir = tempDir('throughline-surveys-');
-    const db = path.join(dir, 'demo.duckdb');
-    // The demo ends tonight, so its recent failures fall within the 30 days an apology looks back.
-    const demo = await writeDemo(path.join(dir, 'data'), { customers: 300, days: 60, seed: 11, end: new Date(Math.ceil(Date.now() / DAY) * DAY) });
+    const db = await target.freshLocation('surveys');
+    const demo = await demoWorld();
     const store = await openStore(db);
     try {
       await importFiles(store, Object.values(demo.files).map((f) => f.path));

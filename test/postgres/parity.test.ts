@@ -24,7 +24,7 @@ import { createTestDatabase, dropTestDatabase, NO_POSTGRES } from '../../src/sto
 import type { Store } from '../../src/store/store.ts';
 import { tempDir, writeCsv } from '../support/fixtures.ts';
 import type { Fields } from '../support/fixtures.ts';
-import { assertSameDocument } from './compare.ts';
+import { assertSameDocument } from '../support/compare.ts';
 
 const SEED = 31337;
 const END = new Date('2026-06-30T00:00:00Z');

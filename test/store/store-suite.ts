@@ -111,6 +111,28 @@ export function runStoreSuite(name: string, openFresh: () => Promise<Store>): vo
       ]);
     });
 
+    test('text holding a NUL character is written by parameters, bulk inserts and staging alike', async () => {
+      const text = 'before\u0000after';
+      // PostgreSQL text cannot hold NUL: it keeps U+FFFD in its place (postgres-values.ts).
+      const storable = (v: unknown): boolean => v === text || v === text.replaceAll('\u0000', '\uFFFD');
+      await store.transaction((tx) => tx.exec(`INSERT INTO settings (key, value) VALUES ($1, $2)`, ['probe-nul', text]));
+      const [set] = await store.query(`SELECT value FROM settings WHERE key = $1`, ['probe-nul']);
+      assert.ok(storable(set?.value), JSON.stringify(set));
+      await store.exec('CREATE TABLE IF NOT EXISTS probe_nul (b TEXT)');
+      await store.bulkInsert('probe_nul', ['b'], [[text]]);
+      const [bulk] = await store.query('SELECT b FROM probe_nul');
+      assert.ok(storable(bulk?.b), JSON.stringify(bulk));
+      const staging = await store.openStaging();
+      try {
+        staging.append('interactions', { seq: 1, tupleKey: 'k1', record: createTestStagedInteraction(1, { activity: text }) });
+        await staging.flush();
+        const [staged] = await staging.transaction((tx) => tx.query('SELECT activity FROM stg_interactions'));
+        assert.ok(storable(staged?.activity), JSON.stringify(staged));
+      } finally {
+        await staging.release();
+      }
+    });
+
     test('a large result streams in batches', async () => {
       let rows = 0;
       let batches = 0;

@@ -19,6 +19,22 @@ export interface TestDatabaseOptions {
   readonly icuLocale?: string;
 }
 
+/** Whether a server answers at PG_ADMIN_URL (within 3 s), so a suite can say it skips before it starts. */
+export async function postgresAvailable(): Promise<boolean> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await admin.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+/** Databases made by this process: a suite may ask for two in the same millisecond. */
+let made = 0;
+
 /** Creates an empty database and returns its URL, or null when no server answers. */
 export async function createTestDatabase(prefix: string, options: TestDatabaseOptions = {}): Promise<string | null> {
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
@@ -28,7 +44,7 @@ export async function createTestDatabase(prefix: string, options: TestDatabaseOp
     return null;
   }
   try {
-    const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`;
+    const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${++made}`;
     const icu = options.icuLocale;
     if (icu !== undefined && !/^[\w-]+$/.test(icu)) throw new Error(`not an ICU locale: ${icu}`);
     await admin.query(icu === undefined ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${icu}'`);
