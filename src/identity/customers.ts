@@ -19,16 +19,38 @@ export interface CustomerSummary {
 
 /** Resolves `type:value` (or a customer key) to exactly one customer key, or says why not. */
 export async function resolveCustomer(db: Queryable, text: string): Promise<string> {
-  if (/^(c|r)-[0-9a-f]{12}(-\d+)?$/.test(text)) {
-    const [hit] = await db.query(`SELECT 1 AS x FROM id_tuples WHERE customer_key = $1 LIMIT 1`, [text]);
-    const [rec] = hit ? [hit] : await db.query(`SELECT 1 AS x FROM interactions WHERE customer_key = $1 LIMIT 1`, [text]);
-    if (!rec) throw new AppError('not_found', `no customer has key ${text}`);
+  if (isCustomerKey(text)) {
+    if (!(await customerKeyExists(db, text))) throw new AppError('not_found', `no customer has key ${text}`);
     return text;
   }
-  const id: Identifier = parseIdentifier(text);
-  const keys = (await db.query(`SELECT DISTINCT customer_key FROM id_tuples WHERE ${id.type} = $1 ORDER BY customer_key`, [id.value])).map(
-    (r) => r.customer_key as string | null,
-  );
+  const id = parseIdentifier(text);
+  return pickCustomer(id, await identifierKeys(db, id));
+}
+
+/** Customer keys look like `c-0123456789ab` (stitched) or `r-0123456789ab` (a record alone). */
+export function isCustomerKey(text: string): boolean {
+  return /^(c|r)-[0-9a-f]{12}(-\d+)?$/.test(text);
+}
+
+export async function customerKeyExists(db: Queryable, key: string): Promise<boolean> {
+  const [hit] = await db.query(`SELECT 1 AS x FROM id_tuples WHERE customer_key = $1 LIMIT 1`, [key]);
+  const [rec] = hit ? [hit] : await db.query(`SELECT 1 AS x FROM interactions WHERE customer_key = $1 LIMIT 1`, [key]);
+  return rec !== undefined;
+}
+
+/**
+ * The keys of every identifier tuple holding `id` (null for tuples that link nothing), distinct,
+ * in byte order with null last. Ordering and de-duplication happen here rather than in SQL: a
+ * plain filtered scan is several times cheaper in DuckDB than one with DISTINCT and ORDER BY.
+ */
+export async function identifierKeys(db: Queryable, id: Identifier): Promise<(string | null)[]> {
+  const rows = await db.query(`SELECT customer_key FROM id_tuples WHERE ${id.type} = $1`, [id.value]);
+  const keys = [...new Set(rows.map((r) => (r.customer_key as string | null) ?? null))];
+  return keys.sort((a, b) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
+}
+
+/** The one customer `id` names, given the keys of the tuples holding it, or why there is none. */
+export function pickCustomer(id: Identifier, keys: readonly (string | null)[]): string {
   if (keys.length === 0) {
     throw new AppError('not_found', `no record has ${id.type}:${id.value}`, { hint: 'check the value, or look the customer up by another identifier' });
   }

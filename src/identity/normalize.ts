@@ -48,6 +48,8 @@ const PLACEHOLDER_EMAIL_LOCALS = new Set([
  * A placeholder is a value systems write when they have no real one: a blocked caller id
  * (`0000000000`), a dummy email (`none@none.com`), `unknown`. It stays on the record but is
  * never used to link records, because every customer without the real value shares it.
+ * Stores keep the keys this decided: a change here must bump STITCH_RULES_VERSION (./stitch.ts)
+ * so that each store stitches its whole graph again once.
  */
 export function isPlaceholder(type: IdentifierType, value: string): boolean {
   if (PLACEHOLDER_WORDS.has(value.toLowerCase())) return true;

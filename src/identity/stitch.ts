@@ -10,6 +10,9 @@
  *  - weak identifiers seen together (cookie + email) form a group that joins the one strong
  *    customer it touches, or stands as an anonymous customer if it touches none;
  *  - keys are stable: a customer keeps the key it had; merged anonymous customers give theirs up.
+ * Every decision about a tuple is made within its component (the tuples it shares identifiers
+ * with, directly or through others), which is what lets a merge stitch only the components its
+ * new tuples touch (./restitch.ts).
  *
  * Memory is what bounds an import of tens of millions of records, so the graph is held in flat
  * typed arrays (six node slots per tuple) and strings only for identifiers and keys.
@@ -25,11 +28,15 @@ export interface IdTuple {
   readonly first_seq: number;
   /** The key this tuple has now (null when new, or when it links no customer). */
   readonly customer_key: string | null;
+  /** The component it was stored in (null when new, or stored before components were kept). */
+  readonly component_id?: number | null;
 }
 
 export interface StitchResult {
   /** Key per tuple id; null means the tuple's identifiers link nothing (each record stands alone). */
   readonly keys: Map<number, string | null>;
+  /** Component per tuple id (see `IdentityGraph.components`). */
+  readonly components: Map<number, number>;
   readonly customers: number;
   readonly ambiguous: readonly string[];
   readonly placeholders: readonly string[];
@@ -101,12 +108,14 @@ export class IdentityGraph {
 
   private readonly tupleId: number[] = [];
   private readonly tupleKey: (string | null)[] = [];
+  private readonly tupleComponent: (number | null)[] = [];
   /** SLOTS node indexes per tuple, NONE where absent or a placeholder. */
   private readonly tupleNodes = new IntList(SLOTS * 1024);
 
   add(t: IdTuple): void {
     this.tupleId.push(t.tuple_id);
     this.tupleKey.push(t.customer_key);
+    this.tupleComponent.push(t.component_id ?? null);
     let firstStrong = NONE;
     for (let s = 0; s < SLOTS; s++) {
       const type = IDENTIFIER_TYPES[s]!;
@@ -147,10 +156,11 @@ export class IdentityGraph {
   }
 
   /**
-   * Resolves every tuple's key and calls `emit(tuple_id, key)` for each one whose key differs
-   * from the key it had (new tuples included).
+   * Resolves every tuple's key and calls `emit(tuple_id, key, index)` for each one whose key
+   * differs from the key it had (new tuples included), in the order the tuples were added
+   * (`index` is that position).
    */
-  resolve(emit: (tupleId: number, key: string | null) => void): { customers: number; ambiguous: string[]; placeholders: string[] } {
+  resolve(emit: (tupleId: number, key: string | null, index: number) => void): { customers: number; ambiguous: string[]; placeholders: string[] } {
     const T = this.tupleId.length;
     const N = this.nodeName.length;
     const nodes = this.tupleNodes.data;
@@ -280,13 +290,68 @@ export class IdentityGraph {
     for (let t = 0; t < T; t++) {
       const o = tupleOwner[t]!;
       const key = o === NONE ? null : keyOf.get(o)!;
-      if (key !== (this.tupleKey[t] ?? null)) emit(this.tupleId[t]!, key);
+      if (key !== (this.tupleKey[t] ?? null)) emit(this.tupleId[t]!, key, t);
     }
     const ambiguousNames: string[] = [];
     for (let n = 0; n < N; n++) if (ambiguous[n]) ambiguousNames.push(this.nodeName[n]!);
     return { customers: keyOf.size, ambiguous: ambiguousNames.sort(), placeholders: [...this.placeholders].sort() };
   }
+
+  /**
+   * The components of the graph: tuples joined through any shared identifier that is not a
+   * placeholder, whatever the rules then make of it (an ambiguous phone still connects). Every
+   * decision `resolve` makes about a tuple depends only on the tuples of its component, which is
+   * what lets a merge stitch only the components its new tuples touch (docs/identity.md).
+   *
+   * A component is named by its smallest tuple id. Components only ever grow together (tuples
+   * are never removed, identifiers never change), so the merged component keeps the smallest of
+   * the names it was made from, and the same tuples get the same name however they arrived.
+   * Calls `emit(tuple_id, component, index)` for each tuple whose component differs from the
+   * one it had, in the order the tuples were added, as `resolve` does; returns how many
+   * components there are.
+   */
+  components(emit: (tupleId: number, component: number, index: number) => void): number {
+    const T = this.tupleId.length;
+    const N = this.nodeName.length;
+    const nodes = this.tupleNodes.data;
+    const uf = new UnionFind();
+    for (let n = 0; n < N; n++) uf.add();
+    const firstNode = new Int32Array(T).fill(NONE);
+    for (let t = 0; t < T; t++) {
+      for (let s = 0; s < SLOTS; s++) {
+        const n = nodes[t * SLOTS + s]!;
+        if (n === NONE) continue;
+        if (firstNode[t] === NONE) firstNode[t] = n;
+        else uf.union(firstNode[t]!, n);
+      }
+    }
+    // Tuple ids are BIGINT in the store: a Float64Array holds them exactly up to 2^53.
+    const smallest = new Float64Array(N).fill(Infinity);
+    for (let t = 0; t < T; t++) {
+      if (firstNode[t] === NONE) continue;
+      const r = uf.find(firstNode[t]!);
+      if (this.tupleId[t]! < smallest[r]!) smallest[r] = this.tupleId[t]!;
+    }
+    let count = 0;
+    for (let n = 0; n < N; n++) if (smallest[n] !== Infinity) count++;
+    for (let t = 0; t < T; t++) {
+      // A tuple with no linking identifier (none at all, or only placeholders) is alone.
+      const component = firstNode[t] === NONE ? this.tupleId[t]! : smallest[uf.find(firstNode[t]!)]!;
+      if (firstNode[t] === NONE) count++;
+      if (component !== this.tupleComponent[t]) emit(this.tupleId[t]!, component, t);
+    }
+    return count;
+  }
 }
+
+/**
+ * The version of the stitching rules (what links, what is a placeholder, how keys are chosen).
+ * Stored keys and components were computed under some version; a store that recorded another
+ * one is stitched again in full on its next merge, as every merge did before stitching became
+ * incremental. Bump it with any change to `resolve`, `components` or `isPlaceholder` that can
+ * change a key or a component.
+ */
+export const STITCH_RULES_VERSION = 1;
 
 /** Stitches an in-memory list of tuples: the whole answer, for tests and small graphs. */
 export function stitch(tuples: readonly IdTuple[]): StitchResult {
@@ -295,5 +360,7 @@ export function stitch(tuples: readonly IdTuple[]): StitchResult {
   for (const t of ordered) graph.add(t);
   const keys = new Map<number, string | null>(ordered.map((t) => [t.tuple_id, t.customer_key]));
   const r = graph.resolve((id, key) => keys.set(id, key));
-  return { keys, customers: r.customers, ambiguous: r.ambiguous, placeholders: r.placeholders };
+  const components = new Map<number, number>(ordered.flatMap((t) => (t.component_id === null || t.component_id === undefined ? [] : [[t.tuple_id, t.component_id] as const])));
+  graph.components((id, c) => components.set(id, c));
+  return { keys, components, customers: r.customers, ambiguous: r.ambiguous, placeholders: r.placeholders };
 }

@@ -10,7 +10,7 @@ import { silentLogger } from '../core/logger.ts';
 import { IDENTIFIER_TYPES, KINDS } from '../core/records.ts';
 import type { Identifiers, Kind, RecordOfKind } from '../core/records.ts';
 import { casesAfterImport } from '../feedback/after-import.ts';
-import { IdentityGraph } from '../identity/stitch.ts';
+import { restitch } from '../identity/restitch.ts';
 import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys } from '../journey/build.ts';
 import { FIELDS, ID_COLUMN, commonColumns, stagingColumns } from '../store/schema.ts';
 import type { Queryable, SqlDialect, SqlParam, Staging, Store } from '../store/store.ts';
@@ -236,6 +236,16 @@ interface Merged {
   customers: number;
   journeys: number;
   cases_opened: number;
+  /** What the merge changed, when asked for (the server's live cache refreshes exactly that). */
+  changes?: MergeChanges;
+}
+
+/** The customers and identifiers a merge touched. */
+export interface MergeChanges {
+  /** Keys of customers with new or re-keyed records, before and after the merge. */
+  readonly customers: readonly string[];
+  /** `type:value` of every identifier on a new or re-keyed identifier tuple: whom it names may have changed. */
+  readonly identifiers: readonly string[];
 }
 
 async function mergeStaged(
@@ -283,6 +293,7 @@ async function mergeInTransaction(
   phase: (name: string) => void,
   createCases: boolean,
   totals: boolean,
+  reportChanges = false,
 ): Promise<Merged> {
   {
     const imported = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
@@ -324,38 +335,9 @@ async function mergeInTransaction(
         ) g`);
     }
 
-    // 3. Stitch the whole identity graph (tuples are far fewer than records) and store what changed.
-    // The graph is streamed in input order and held in compact arrays: memory follows the
-    // number of distinct identifiers, not of records.
-    const graph = new IdentityGraph();
-    for await (const batch of tx.stream(`SELECT tuple_id, customer_key, ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples ORDER BY first_seq, tuple_id`)) {
-      for (const r of batch) {
-        graph.add({
-          tuple_id: Number(r.tuple_id),
-          first_seq: 0,
-          customer_key: (r.customer_key as string | null) ?? null,
-          ids: r as unknown as Identifiers,
-        });
-      }
-    }
-    phase(`identity tuples (${graph.size})`);
-    const changedIds: number[] = [];
-    const changedKeys: (string | null)[] = [];
-    graph.resolve((id, key) => {
-      changedIds.push(id);
-      changedKeys.push(key);
-    });
-    phase(`stitch`);
-    await tx.exec(`DROP TABLE IF EXISTS tuple_changes`);
-    await tx.exec(`CREATE TEMP TABLE tuple_changes (tuple_id BIGINT, customer_key TEXT)`);
-    for (let i = 0; i < changedIds.length; i += 100_000) {
-      const rows: [number, string | null][] = [];
-      for (let j = i; j < Math.min(i + 100_000, changedIds.length); j++) rows.push([changedIds[j]!, changedKeys[j]!]);
-      await tx.bulkInsert('tuple_changes', ['tuple_id', 'customer_key'], rows);
-    }
-    await tx.exec(`UPDATE id_tuples SET customer_key = c.customer_key FROM tuple_changes c WHERE id_tuples.tuple_id = c.tuple_id`);
-
-    phase('store key changes');
+    // 3. Stitch the components of the identity graph the new tuples touch (src/identity/restitch.ts)
+    // and store what changed: key changes are left in the temp table tuple_changes.
+    const { changedIds } = await restitch(tx, Number(maxTuple!.n), phase);
     // 4. Customers whose journeys must be rebuilt: those of re-keyed records (old and new keys)
     // and those of new interactions.
     await tx.exec(`DROP TABLE IF EXISTS affected`);
@@ -368,11 +350,20 @@ async function mergeInTransaction(
     }
 
     // 5. Re-key stored records whose tuple changed customer, then insert the new records.
+    const touched = new Set<string>();
+    const collectRekeyed = async (kind: Kind): Promise<void> => {
+      for (const r of await tx.query(`SELECT DISTINCT customer_key FROM ${kind} WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`)) {
+        if (r.customer_key !== null) touched.add(String(r.customer_key));
+      }
+    };
     for (const kind of KINDS) {
       const key = recordKeySql(kind, 't', 'r');
       if (rekeyed > 0) {
+        // The records' customers before and after: both customers' facts change.
+        if (reportChanges) await collectRekeyed(kind);
         await tx.exec(`UPDATE ${kind} AS r SET customer_key = ${key.replace(/\bt\.customer_key\b/, 'c.customer_key')}
           FROM tuple_changes c WHERE r.tuple_id = c.tuple_id`);
+        if (reportChanges) await collectRekeyed(kind);
       }
       if (!present.includes(kind)) continue;
       const cols = stagedColumnNames(kind).filter((c) => c !== 'tuple_key');
@@ -387,6 +378,18 @@ async function mergeInTransaction(
     await rebuildJourneys(tx, windowMs, sql.stringAgg);
     phase('journeys');
 
+    let changes: MergeChanges | undefined;
+    if (reportChanges) {
+      for (const kind of present) {
+        for (const r of await tx.query(`SELECT DISTINCT customer_key FROM ${kind} WHERE seq >= ${seqBase} AND seq < ${seqEnd}`)) touched.add(String(r.customer_key));
+      }
+      const identifiers = new Set<string>();
+      const tuples = await tx.query(`SELECT ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples
+        WHERE tuple_id > ${Number(maxTuple!.n)} OR tuple_id IN (SELECT tuple_id FROM tuple_changes)`);
+      for (const t of tuples) for (const type of IDENTIFIER_TYPES) if (t[type] !== null && t[type] !== undefined) identifiers.add(`${type}:${String(t[type])}`);
+      changes = { customers: [...touched], identifiers: [...identifiers] };
+    }
+
     await tx.exec(`DELETE FROM settings WHERE key = 'next_seq'`);
     await tx.exec(`INSERT INTO settings (key, value) VALUES ('next_seq', $1)`, [String(seqEnd)]);
     for (const kind of present) await tx.exec(`DROP TABLE new_${kind}`);
@@ -397,7 +400,7 @@ async function mergeInTransaction(
     const casesOpened = await casesAfterImport(tx, sql, seqBase, seqEnd, createCases);
     phase('cases');
 
-    if (!totals) return { imported, skipped, customers: -1, journeys: -1, cases_opened: casesOpened };
+    if (!totals) return { imported, skipped, customers: -1, journeys: -1, cases_opened: casesOpened, ...(changes ? { changes } : {}) };
     const [c] = await tx.query(`SELECT count(DISTINCT customer_key) AS n FROM (${KINDS.map((k) => `SELECT customer_key FROM ${k}`).join(' UNION ALL ')}) a`);
     const [j] = await tx.query(`SELECT count(*) AS n FROM journeys`);
     return { imported, skipped, customers: Number(c!.n), journeys: Number(j!.n), cases_opened: casesOpened };
@@ -434,6 +437,14 @@ export interface RecordsOptions {
   readonly logger?: Logger;
   /** Called for each record that breaks the contract, instead of writing a reject file. */
   readonly onReject?: (record: RawRecord, reason: string) => void;
+  /** Report which customers and identifiers the merge touched (`RecordsSummary.changes`). */
+  readonly reportChanges?: boolean;
+  /**
+   * Runs inside the merge's transaction, after the merge: the collector records there how far
+   * into its journal it has merged, so the records and that position commit together. Not
+   * called when no record is valid (then no transaction runs).
+   */
+  readonly inTransaction?: (tx: Queryable) => Promise<void>;
 }
 
 export interface RecordsSummary {
@@ -442,6 +453,8 @@ export interface RecordsSummary {
   rejected: number;
   cases_opened: number;
   seconds: number;
+  /** With `reportChanges`: what the merge touched. */
+  changes?: MergeChanges;
 }
 
 /**
@@ -493,7 +506,18 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
         await tx.bulkInsert(`stg_${kind}`, stagingColumns(kind).map((c) => c.name), rows);
       }
       // Phase timings are for bulk imports; a real-time batch would flood the log with them.
-      const result = await mergeInTransaction(tx, store.sql, seqBase, seq, options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS, () => undefined, options.createCases ?? true, false);
+      const result = await mergeInTransaction(
+        tx,
+        store.sql,
+        seqBase,
+        seq,
+        options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS,
+        () => undefined,
+        options.createCases ?? true,
+        false,
+        options.reportChanges ?? false,
+      );
+      await options.inTransaction?.(tx);
       logger.info(`merged ${seq - seqBase} records`);
       return result;
     });
@@ -506,6 +530,7 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
     rejected,
     cases_opened: merged.cases_opened,
     seconds: Math.round((performance.now() - started) / 10) / 100,
+    ...(merged.changes ? { changes: merged.changes } : {}),
   };
 }
 

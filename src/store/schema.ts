@@ -134,7 +134,8 @@ export function sqlType(t: ColumnType): string {
 export const SUPPORT_TABLES: readonly string[] = [
   `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   // One row per distinct combination of normalised identifiers seen on a record: the identity
-  // graph is built from these, which is far smaller than the records themselves.
+  // graph is built from these, which is far smaller than the records themselves. Migration 7
+  // adds component_id, which lets a merge stitch only what it touches (src/identity/restitch.ts).
   `CREATE TABLE id_tuples (
      tuple_id BIGINT NOT NULL, tuple_key TEXT NOT NULL,
      customer_id TEXT, account_id TEXT, phone TEXT, email TEXT, device_id TEXT, cookie_id TEXT,
