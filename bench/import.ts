@@ -19,6 +19,7 @@ import { generateInteractions } from './interactions-data.ts';
 import type { Generated } from './interactions-data.ts';
 import { RESULT_PREFIX } from './import-result.ts';
 import type { ChildResult } from './import-result.ts';
+import { recordBenchmark } from './record.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WORK = path.join(ROOT, '.bench');
@@ -236,17 +237,7 @@ of the merge; what is left of the merge is JavaScript (stitching). Targets (issu
 the bare load; peak RSS < 2 GB for 10M rows. The machine is shared, so runs vary.`;
 
 function record(entry: string): void {
-  let text = fs.existsSync(BENCHMARKS)
-    ? fs.readFileSync(BENCHMARKS, 'utf8')
-    : '# Benchmarks\n\nWritten by the scripts under `bench/`; each section keeps its results, newest first.\n';
-  if (!text.includes(MARKER)) text = text.trimEnd() + `\n\n${SECTION}\n\n${HOW}\n\n${MARKER}\n`;
-  // The description is rewritten each time so it always matches the script that produced the newest entry.
-  const start = text.indexOf(SECTION);
-  const at = text.indexOf(MARKER);
-  if (start !== -1 && start < at) text = text.slice(0, start) + `${SECTION}\n\n${HOW}\n\n` + text.slice(at);
-  const after = text.indexOf(MARKER) + MARKER.length;
-  text = text.slice(0, after) + `\n\n${entry.trim()}\n` + text.slice(after).replace(/^\n*/, '\n');
-  fs.writeFileSync(BENCHMARKS, text.trimEnd() + '\n');
+  recordBenchmark(SECTION, HOW, MARKER, entry);
 }
 
 async function main(): Promise<void> {

@@ -14,6 +14,12 @@ function port(v: string): number {
   return n;
 }
 
+function customers(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new AppError('usage', `--context-cache must be a number of customers (0 turns the cache off), not "${v}"`);
+  return n;
+}
+
 /** Reads and validates a policy file; a bad file stops `serve` before it listens. */
 export function loadPolicies(file: string | undefined): Policies | undefined {
   if (file === undefined) return undefined;
@@ -33,7 +39,13 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', port, 4319)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--policies <file>', 'engagement policies JSON (docs/engagement.md; default: the documented defaults)')
-    .action(async (flags: { port: number; host: string; policies?: string }) => {
+    .option('--journal <dir>', "the collector's journal, one directory per server (docs/collector.md; default: <db>.journal beside a DuckDB file, none for PostgreSQL)")
+    .option(
+      '--context-cache <customers>',
+      'customers whose rows the live context keeps in memory (docs/engagement.md; 0 turns it off; default 250000 on DuckDB, off on PostgreSQL)',
+      customers,
+    )
+    .action(async (flags: { port: number; host: string; policies?: string; journal?: string; contextCache?: number }) => {
       const g = ctx.global();
       // The server (Fastify, OpenAPI) loads only for this command: every other command starts faster.
       const { listKeys, startServer } = await import('../server/index.ts');
@@ -46,10 +58,17 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         logger: stderrLogger(ctx.io, Boolean(g.verbose)),
         journeyWindowMs: ctx.config.journeyWindowMs,
         ...(policies !== undefined ? { policies } : {}),
+        ...(flags.journal !== undefined ? { journal: flags.journal } : {}),
+        ...(flags.contextCache !== undefined ? { contextCacheCustomers: flags.contextCache } : {}),
       });
       const keys = await listKeys(server.store);
       if (g.json) printJson(ctx.io, { url: server.url, pid: process.pid, db });
       ctx.io.err(`Throughline is serving ${db} at ${server.url} (API docs: ${server.url}/api/docs). Ctrl-C stops it.`);
+      ctx.io.err(
+        server.journal !== null
+          ? `The collector answers once events are in its journal ${server.journal} and merges them right after.`
+          : 'The collector answers once events are merged into the database; give this server --journal DIR (its own directory) to answer as soon as they are on disk.',
+      );
       if (!keys.some((k) => k.revoked_at === null && k.role === 'admin')) {
         ctx.io.err('warning: no admin API key exists, so nothing but /healthz answers; stop the server and run: throughline keys create --role admin');
       }
@@ -62,7 +81,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-      ctx.io.err('Stopping: finishing the collector queue and closing the database...');
+      ctx.io.err("Stopping: merging the collector's journal and closing the database...");
       await server.close();
       ctx.io.err('Stopped.');
     });

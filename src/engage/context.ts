@@ -7,8 +7,8 @@
  */
 import { capitalise } from '../feedback/phrases.ts';
 import type { Queryable } from '../store/store.ts';
-import { journeySteps, loadFacts, openJourneys, outboundContacts } from './facts.ts';
-import type { CustomerFacts, PromiseFact } from './facts.ts';
+import { factsAt, journeySteps, loadRows, openJourneys, outboundBetween } from './facts.ts';
+import type { CustomerFacts, CustomerRows, PromiseFact } from './facts.ts';
 import { offerBlocks } from './guard.ts';
 import type { OfferBlock } from './guard.ts';
 import { DEFAULT_POLICIES } from './policies.ts';
@@ -82,6 +82,8 @@ export interface ContextOptions {
   readonly policies?: Policies;
   /** How many recent interactions to list (default 10). */
   readonly recent?: number;
+  /** Where the customer's rows come from: the server's live cache, or (default) the store. */
+  readonly rows?: (customerKey: string) => Promise<CustomerRows>;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -115,9 +117,10 @@ function isUnhappy(f: { metric: string; score: number }): boolean {
 export async function customerContext(db: Queryable, customerKey: string, options: ContextOptions): Promise<ContextDoc> {
   const policies = options.policies ?? DEFAULT_POLICIES;
   const now = options.now;
-  const facts = await loadFacts(db, customerKey, now);
+  const rows = await (options.rows ?? ((k: string) => loadRows(db, k)))(customerKey);
+  const facts = factsAt(rows, now);
   const longest = Math.max(1, ...policies.frequency_caps.map((c) => c.days));
-  const outbound = await outboundContacts(db, customerKey, now - 2 * longest * DAY_MS, now + DAY_MS);
+  const outbound = outboundBetween(rows, now - 2 * longest * DAY_MS, now + DAY_MS);
   const risk = simpleRisk(facts, policies.open_journey_days * DAY_MS);
   const blocks = offerBlocks({ facts, outbound, risk, survey: null }, policies);
   return buildContext(facts, risk, blocks, policies, options.recent ?? 10);

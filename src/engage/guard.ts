@@ -11,8 +11,8 @@ import { AppError } from '../core/errors.ts';
 import { parseTimestamp, zonedToUtc, zoneOffsetMs } from '../core/time.ts';
 import { contactDecision } from '../feedback/contact-rules.ts';
 import type { Queryable, SqlParam } from '../store/store.ts';
-import { loadFacts, openJourneys, outboundContacts } from './facts.ts';
-import type { CustomerFacts, OutboundContact } from './facts.ts';
+import { factsAt, loadRows, openJourneys, outboundBetween } from './facts.ts';
+import type { CustomerFacts, CustomerRows, OutboundContact } from './facts.ts';
 import type { ActionKind, FrequencyCap, Policies } from './policies.ts';
 import { simpleRisk } from './risk.ts';
 import type { Risk } from './risk.ts';
@@ -401,13 +401,23 @@ export interface EvaluateOptions {
   readonly now: number;
   /** Who asked (an API key id), kept with each decision. */
   readonly keyId?: string | null;
+  /** Where the customer's rows come from: the server's live cache, or (default) the store. */
+  readonly rows?: (customerKey: string) => Promise<CustomerRows>;
 }
 
 /** Loads what the rules need for one customer. */
-export async function loadGuardInputs(db: Queryable, customerKey: string, policies: Policies, now: number, needSurvey: boolean): Promise<GuardInputs> {
-  const facts = await loadFacts(db, customerKey, now);
+export async function loadGuardInputs(
+  db: Queryable,
+  customerKey: string,
+  policies: Policies,
+  now: number,
+  needSurvey: boolean,
+  rowsOf: (customerKey: string) => Promise<CustomerRows> = (k) => loadRows(db, k),
+): Promise<GuardInputs> {
+  const rows = await rowsOf(customerKey);
+  const facts = factsAt(rows, now);
   const longest = Math.max(1, ...policies.frequency_caps.map((c) => c.days));
-  const outbound = await outboundContacts(db, customerKey, now - 2 * longest * DAY_MS, now + 366 * DAY_MS);
+  const outbound = outboundBetween(rows, now - 2 * longest * DAY_MS, now + 366 * DAY_MS);
   const risk = simpleRisk(facts, policies.open_journey_days * DAY_MS);
   const survey = needSurvey ? await contactDecision(db, customerKey, policies.survey, now) : null;
   return { facts, outbound, risk, survey };
@@ -420,7 +430,7 @@ export async function evaluate(db: Queryable, customerKey: string, candidates: r
     if (ids.has(c.action_id)) throw new AppError('usage', `action_id ${c.action_id} appears twice`, { hint: 'give each candidate its own action_id' });
     ids.add(c.action_id);
   }
-  const inputs = await loadGuardInputs(db, customerKey, options.policies, options.now, candidates.some((c) => c.kind === 'survey'));
+  const inputs = await loadGuardInputs(db, customerKey, options.policies, options.now, candidates.some((c) => c.kind === 'survey'), options.rows);
   const decisions = decide(inputs, candidates, options.policies);
   const evaluationId = randomUUID();
   await db.bulkInsert(

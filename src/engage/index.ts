@@ -5,8 +5,8 @@
  */
 export { customerContext, buildContext } from './context.ts';
 export type { ContextDoc, ContextJourney, ContextOptions, ContextPromise, ContextStep } from './context.ts';
-export { loadFacts, openJourneys, outboundContacts } from './facts.ts';
-export type { CustomerFacts, PromiseState } from './facts.ts';
+export { caseRow, factsAt, loadCustomerRows, loadFacts, loadRows, OPEN_CASES_SQL, openJourneys, outboundBetween, sortCases } from './facts.ts';
+export type { CustomerFacts, CustomerRows, CustomerScope, PromiseState } from './facts.ts';
 export { credibilityBlocks, decide, evaluate, listDecisions, loadGuardInputs, offerBlocks, quietUntil } from './guard.ts';
 export type { Candidate, Decision, DecisionFilter, Evaluation, GuardInputs, OfferBlock, Pillar, RecordedDecision, Verdict } from './guard.ts';
 export { ACTION_KINDS, DEFAULT_POLICIES, parsePolicies, validatePolicies } from './policies.ts';

@@ -6,7 +6,7 @@ import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { currentCases } from './current-cases.ts';
-import { promisesReport, syncPromiseCases } from './promises.ts';
+import { promisesReport, promiseStateAt, promiseStateSql, syncPromiseCases } from './promises.ts';
 import { at, createTestDir, createTestEvent, createTestFeedback, writeInsightFiles } from './testing.ts';
 import type { Cells } from './testing.ts';
 
@@ -60,6 +60,16 @@ describe('promises', () => {
     assert.deepEqual([credit.kept, credit.kept_late, credit.broken, credit.kept_rate], [1, 1, 1, 0.3333]);
     const ag2 = doc.by_agent.find((a) => a.agent_id === 'AG-2')!;
     assert.deepEqual([ag2.promises, ag2.broken, ag2.open, ag2.kept_rate], [2, 1, 1, 0]);
+  });
+
+  test('the in-memory rule of the live context gives the state the SQL rule gives, on every boundary', async () => {
+    const due = 1000;
+    for (const kept of [null, 999, 1000, 1001, 2000]) {
+      for (const now of [998, 999, 1000, 1001, 1999, 2000, 2001]) {
+        const [row] = await store.query(`SELECT ${promiseStateSql('p', '$1')} AS state FROM (SELECT CAST($2 AS BIGINT) AS due, CAST($3 AS BIGINT) AS kept_at) p`, [now, due, kept]);
+        assert.equal(promiseStateAt({ due, kept_at: kept }, now), row!.state, `due ${due}, kept_at ${kept}, now ${now}`);
+      }
+    }
   });
 
   test('each broken promise opens a closed-loop case once, or joins the customer\'s open case', async () => {

@@ -23,6 +23,15 @@ export function promiseStateSql(p: string, now: string): string {
     ELSE 'open' END`;
 }
 
+/**
+ * `promiseStateSql`'s rule for one promise held in memory (the live context's cache of a
+ * customer's rows). promises.integration.test.ts checks the two agree on every boundary.
+ */
+export function promiseStateAt(p: { readonly due: number; readonly kept_at: number | null }, now: number): PromiseStatus {
+  if (p.kept_at !== null && p.kept_at <= now) return p.kept_at <= p.due ? 'kept' : 'kept_late';
+  return p.due < now ? 'broken' : 'open';
+}
+
 export interface PromiseTally {
   promises: number;
   kept: number;

@@ -28,7 +28,7 @@ export interface PreferredChannel {
  * outcome is `success`, or a survey answer names it by event_id). Rows are per customer and
  * channel; `customerCondition` makes the SQL condition on a customer-key column.
  */
-function votesSql(customerCondition: (column: string) => string): string {
+export function votesSql(customerCondition: (column: string) => string): string {
   return `SELECT customer_key, channel, sum(started) AS started, sum(answered) AS answered,
       sum(started) + sum(answered) AS votes, max(last_ts) AS last_ts
     FROM (

@@ -2,8 +2,11 @@
  * `createApp(deps)`: the HTTP API, the Segment-compatible collector, the live customer context
  * and the engagement guard, as a Fastify instance that has not opened a port — tests call
  * `app.inject()`; `serve` calls `listen()`. The store is the caller's: the app never opens or
- * closes it, it only drains its write queue on close.
+ * closes it; on close it merges what the collector's journal holds (write-queue.ts).
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
@@ -29,8 +32,16 @@ import { registerKeys } from './routes/keys.ts';
 import { registerSurveyPage } from './routes/survey-page.ts';
 import { registerSurveys } from './routes/surveys.ts';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, WebhookSender } from './routes/webhooks.ts';
+import { CustomerCache, DEFAULT_CACHE_CUSTOMERS, watchWrites } from './customer-cache.ts';
+import { Journal } from './journal.ts';
 import { DEFAULT_WRITE_QUEUE, WriteQueue } from './write-queue.ts';
 import type { WriteQueueOptions } from './write-queue.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    customerCache: CustomerCache;
+  }
+}
 
 export interface AppDeps {
   readonly store: Store;
@@ -42,6 +53,13 @@ export interface AppDeps {
   readonly limits?: Partial<CollectorLimits>;
   readonly rateLimits?: Partial<RateLimits>;
   readonly writeQueue?: Partial<WriteQueueOptions>;
+  /**
+   * The collector's journal directory (journal.ts), one per server and never shared. With one,
+   * a Segment call is answered once its events are durable there and merged right after;
+   * without one (tests, a PostgreSQL server not given --journal) a throwaway journal is used and
+   * every call is answered after its merge commits, as nothing would replay it after a crash.
+   */
+  readonly journal?: string;
   readonly journeyWindowMs?: number;
   /** How long a verified key is trusted before it is looked up again (revocations over the API clear it at once). */
   readonly keyCacheTtlMs?: number;
@@ -49,6 +67,13 @@ export interface AppDeps {
   readonly version?: string;
   /** How long a survey webhook's receiver is waited for (default 5 s). */
   readonly webhookTimeoutMs?: number;
+  /**
+   * Customers the live context cache holds (customer-cache.ts); 0 turns it off. Default: on for
+   * DuckDB, where the server is the only writer; off for PostgreSQL, where it is not.
+   */
+  readonly contextCacheCustomers?: number;
+  /** Read every customer into the cache when the app starts (default true; tests that count reads turn it off). */
+  readonly preloadContextCache?: boolean;
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -88,32 +113,63 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  const queue = new WriteQueue(
-    (records, options) =>
-      importRecords(deps.store, records, { ...options, journeyWindowMs: deps.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS, logger: silentLogger }),
-    { ...DEFAULT_WRITE_QUEUE, ...deps.writeQueue },
+  const cache = new CustomerCache(deps.store, {
+    maxCustomers: deps.contextCacheCustomers ?? (deps.store.dialect === 'duckdb' ? DEFAULT_CACHE_CUSTOMERS : 0),
     logger,
-  );
+  });
+  // Routes write through a store that tells the cache; the collector's merges say precisely what they changed.
+  const store = cache.enabled ? watchWrites(deps.store, cache) : deps.store;
+  const writeOptions = { ...DEFAULT_WRITE_QUEUE, ...deps.writeQueue };
+  const journal = Journal.open(deps.journal ?? fs.mkdtempSync(path.join(os.tmpdir(), 'throughline-journal-')), {
+    segmentBytes: writeOptions.segmentBytes,
+    // A throwaway journal is never replayed, so syncing it would buy nothing.
+    sync: deps.journal !== undefined,
+    logger,
+  });
+  const queue = await WriteQueue.open({
+    store: deps.store,
+    importer: async (records, options) => {
+      const summary = await importRecords(deps.store, records, {
+        ...options,
+        journeyWindowMs: deps.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS,
+        logger: silentLogger,
+        reportChanges: cache.enabled,
+      });
+      if (summary.changes !== undefined) cache.changed(summary.changes, summary.cases_opened > 0);
+      return summary;
+    },
+    journal,
+    durable: deps.journal !== undefined,
+    options: writeOptions,
+    logger,
+  }).catch(async (e: unknown) => {
+    await journal.close();
+    throw e;
+  });
   const webhooks = new WebhookSender(logger, deps.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS);
   app.addHook('onClose', async () => {
     await queue.close();
     await webhooks.drain();
+    await cache.close();
   });
+  if (cache.enabled && deps.preloadContextCache !== false) void cache.preload();
+  // For whoever writes to the store behind the app's back (tests loading data): tell the cache.
+  app.decorate('customerCache', cache);
 
   const auth = installAuth(app, { db: deps.store, rateLimits: { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits }, cacheTtlMs: deps.keyCacheTtlMs ?? 30_000 });
 
   app.get(
     '/healthz',
     { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: no key needed, no data' } },
-    async () => ({ status: 'ok', collector: { waiting: queue.waiting, ...queue.stats } }),
+    async () => ({ status: 'ok', collector: queue.health(), context_cache: cache.describe() }),
   );
-  registerAnalyses(app, { store: deps.store, now }, deps.analyses ?? ANALYSES);
-  registerCustomers(app, { store: deps.store, now, policies });
-  registerCases(app, { store: deps.store, now });
-  registerEngage(app, { store: deps.store, now, policies });
+  registerAnalyses(app, { store, now }, deps.analyses ?? ANALYSES);
+  registerCustomers(app, { store, now, policies, cache });
+  registerCases(app, { store, now });
+  registerEngage(app, { store, now, policies, cache });
   registerCollector(app, { queue, now, limits });
-  registerKeys(app, { store: deps.store, now, forget: auth.forget });
-  registerSurveys(app, { store: deps.store, now, webhooks });
-  await registerSurveyPage(app, { store: deps.store, now, webhooks, logger });
+  registerKeys(app, { store, now, forget: auth.forget });
+  registerSurveys(app, { store, now, webhooks });
+  await registerSurveyPage(app, { store, now, webhooks, logger });
   return app;
 }

@@ -52,6 +52,8 @@ export async function startTestServer(deps: Omit<AppDeps, 'store'> = {}): Promis
           throw new Error(`test record ${r.line} rejected: ${reason}`);
         },
       });
+      // Written behind the server's back, as no real client can while it holds the file.
+      app.customerCache.changed('all');
     },
     close: async () => {
       await app.close();

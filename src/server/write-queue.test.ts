@@ -1,86 +1,304 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { importRecords } from '../ingest/import.ts';
 import type { RawRecord, RecordsSummary } from '../ingest/import.ts';
-import { WriteQueue } from './write-queue.ts';
-import type { QueuedRecord } from './write-queue.ts';
+import { openStore } from '../store/open.ts';
+import type { Queryable, SqlParam, Store } from '../store/store.ts';
+import { Journal } from './journal.ts';
+import { startTestServer } from './testing.ts';
+import { DEFAULT_WRITE_QUEUE, WriteQueue } from './write-queue.ts';
+import type { Importer, QueuedRecord, WriteQueueOptions } from './write-queue.ts';
 
 const silent = { info: () => undefined, warn: () => undefined };
-const summary = (rejected = 0): RecordsSummary => ({
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'throughline-queue-test-'));
+  dirs.push(d);
+  return d;
+}
+
+const summary = (): RecordsSummary => ({
   imported: { profiles: 0, interactions: 0, feedback: 0, holdings: 0, promises: 0, consents: 0 },
   skipped_duplicates: 0,
-  rejected,
+  rejected: 0,
   cases_opened: 0,
   seconds: 0,
 });
-const rec = (id: string, line = 1): QueuedRecord => ({ kind: 'interactions', fields: { event_id: id }, line });
 
-test('requests that arrive together are merged in one import and each is answered with its own errors', async () => {
-  const merges: RawRecord[][] = [];
-  const queue = new WriteQueue(
-    async (records, options) => {
-      const list = [...records];
-      merges.push(list);
-      for (const r of list) if (String(r.fields.event_id).startsWith('bad')) options.onReject?.(r, 'bad record');
-      return summary();
+const event = (id: string, line = 1, overrides: Record<string, unknown> = {}): QueuedRecord => ({
+  kind: 'interactions',
+  fields: { event_id: id, ts: '2026-06-01T09:00:00Z', channel: 'web', activity: 'pay_bill/open', customer_id: `C-${id}`, ...overrides },
+  line,
+});
+
+/**
+ * A store that holds only `settings`, enough for the queue's merged position; the importer
+ * under test is a fake that calls the queue's in-transaction hook like importRecords does.
+ */
+function settingsStore(): { store: Store; settings: Map<string, string>; tx: Queryable } {
+  const settings = new Map<string, string>();
+  const tx = {
+    exec: async (sql: string, params: readonly SqlParam[] = []) => {
+      if (sql.startsWith('DELETE FROM settings')) settings.delete(String(params[0]));
+      else if (sql.startsWith('INSERT INTO settings')) settings.set(String(params[0]), String(params[1]));
     },
-    { maxDelayMs: 20, maxRecords: 1000, maxPending: 10_000 },
-    silent,
-  );
-  const [a, b] = await Promise.all([queue.submit([rec('a1', 1), rec('bad-a', 2)]), queue.submit([rec('b1', 1), rec('b2', 2), rec('bad-b', 3)])]);
-  assert.equal(merges.length, 1);
-  assert.equal(merges[0]!.length, 5);
-  assert.deepEqual(a, { accepted: 1, rejected: 1, errors: [{ line: 2, reason: 'bad record' }] });
-  assert.deepEqual(b, { accepted: 2, rejected: 1, errors: [{ line: 3, reason: 'bad record' }] });
+  } as unknown as Queryable; // only exec is used by the queue's position write
+  const store = {
+    query: async (_sql: string, params: readonly SqlParam[] = []) => {
+      const v = settings.get(String(params[0]));
+      return v === undefined ? [] : [{ value: v }];
+    },
+    transaction: async <T>(fn: (t: Queryable) => Promise<T>) => fn(tx),
+  } as unknown as Store; // the queue reads and writes its position only
+  return { store, settings, tx };
+}
+
+/** A fake merge that waits for `gate` (when given), keeps what it merged, and writes the position. */
+function fakeImporter(tx: Queryable, merged: RawRecord[][], gate: () => Promise<void> = async () => undefined): Importer {
+  return async (records, options) => {
+    const list = [...records];
+    await gate();
+    merged.push(list);
+    await options.inTransaction?.(tx);
+    return summary();
+  };
+}
+
+async function openQueue(
+  store: Store,
+  importer: Importer,
+  overrides: { dir?: string; durable?: boolean; options?: Partial<WriteQueueOptions> } = {},
+): Promise<{ queue: WriteQueue; journal: Journal; dir: string }> {
+  const dir = overrides.dir ?? tempDir();
+  const durable = overrides.durable ?? true;
+  const options = { ...DEFAULT_WRITE_QUEUE, ...overrides.options };
+  const journal = Journal.open(dir, { segmentBytes: options.segmentBytes, sync: durable, logger: silent });
+  const queue = await WriteQueue.open({ store, importer, journal, durable, options, logger: silent });
+  return { queue, journal, dir };
+}
+
+function gate(): { wait: () => Promise<void>; open: () => void } {
+  let open!: () => void;
+  const p = new Promise<void>((r) => (open = r));
+  return { wait: () => p, open };
+}
+
+const until = async (check: () => boolean, ms = 5000): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+test('a request is answered once its valid records are in the journal, before the merge, with each invalid record named', async () => {
+  const { store, tx, settings } = settingsStore();
+  const merged: RawRecord[][] = [];
+  const g = gate();
+  const { queue, journal } = await openQueue(store, fakeImporter(tx, merged, g.wait));
+  const answer = await queue.submit([event('a1', 1), event('bad', 2, { ts: 'yesterday' }), event('a2', 3)]);
+  assert.equal(answer.accepted, 2);
+  assert.equal(answer.rejected, 1);
+  assert.equal(answer.errors[0]!.line, 2);
+  assert.match(answer.errors[0]!.reason, /^ts: /, 'the importer validator’s own reason');
+  assert.equal(merged.length, 0, 'answered while the merge still runs');
+  assert.equal(queue.health().waiting, 2);
+  g.open();
+  await until(() => merged.length === 1);
+  await until(() => queue.health().waiting === 0);
+  assert.deepEqual(merged[0]!.map((r) => [r.line, r.fields.event_id]), [[1, 'a1'], [3, 'a2']]);
+  assert.equal(settings.get(`collector_journal:${journal.id}`), String(journal.end), 'the merge wrote how far it got, in its transaction');
   await queue.close();
 });
 
-test('nothing is acknowledged before its merge commits, and a failed merge fails every request in it', async () => {
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  let fail = true;
-  const queue = new WriteQueue(
-    async () => {
-      await gate;
-      if (fail) throw new Error('disk full');
-      return summary();
-    },
-    { maxDelayMs: 1, maxRecords: 1000, maxPending: 10_000 },
-    silent,
-  );
-  let settled = false;
-  const p = queue.submit([rec('x')]).finally(() => (settled = true));
-  await new Promise((r) => setTimeout(r, 30));
-  assert.equal(settled, false, 'no answer while the merge is running');
-  release();
-  await assert.rejects(p, /disk full/);
-  fail = false;
-  assert.deepEqual(await queue.submit([rec('y')]), { accepted: 1, rejected: 0, errors: [] });
+test('what arrives while a merge runs goes into the next merge, up to the largest batch', async () => {
+  const { store, tx } = settingsStore();
+  const merged: RawRecord[][] = [];
+  const g = gate();
+  const { queue } = await openQueue(store, fakeImporter(tx, merged, g.wait), { options: { maxMergeRecords: 5 } });
+  await queue.submit([event('first')]);
+  // Merging `first` is under way (an idle merger starts at once); these wait for the next merges.
+  await Promise.all(Array.from({ length: 8 }, (_, i) => queue.submit([event(`n${i}`)])));
+  g.open();
+  await queue.close();
+  assert.deepEqual(merged.map((m) => m.length), [1, 5, 3]);
+});
+
+test('beyond the backlog bound requests are refused as busy, and health shows the backlog and its age', async () => {
+  const { store, tx } = settingsStore();
+  const g = gate();
+  let now = 1_000_000;
+  const dir = tempDir();
+  const journal = Journal.open(dir, { segmentBytes: 1 << 20, sync: true, logger: silent });
+  const queue = await WriteQueue.open({
+    store,
+    importer: fakeImporter(tx, [], g.wait),
+    journal,
+    durable: true,
+    options: { ...DEFAULT_WRITE_QUEUE, maxBacklogRecords: 3 },
+    logger: silent,
+    now: () => now,
+  });
+  await queue.submit([event('a'), event('b'), event('c')]);
+  now += 2500;
+  await assert.rejects(queue.submit([event('d')]), (e: Error & { code?: string }) => e.code === 'rate_limited' && /busy/.test(e.message));
+  const h = queue.health();
+  assert.equal(h.waiting, 3);
+  assert.equal(h.lag_ms, 2500);
+  assert.ok(Number(h.backlog_bytes) > 0);
+  assert.equal(h.acknowledge, 'journal');
+  assert.ok(queue.retryAfterSeconds() >= 1);
+  g.open();
+  await queue.close();
+  assert.deepEqual([queue.health().waiting, queue.health().lag_ms], [0, 0]);
+});
+
+test('a request that asks to wait for the merge is answered after it; a failed merge fails it and is retried from the journal', async () => {
+  const { store, tx } = settingsStore();
+  const merged: RawRecord[][] = [];
+  let failures = 1;
+  const importer: Importer = async (records, options) => {
+    const list = [...records];
+    if (failures-- > 0) throw new Error('disk full');
+    merged.push(list);
+    await options.inTransaction?.(tx);
+    return summary();
+  };
+  const { queue } = await openQueue(store, importer);
+  await assert.rejects(queue.submit([event('x')], 'merge'), /disk full/);
+  await until(() => merged.length === 1);
+  assert.deepEqual(merged[0]!.map((r) => r.fields.event_id), ['x'], 'the retry merged the record the journal kept');
+  assert.equal(queue.stats.failures, 1);
+  assert.deepEqual(await queue.submit([event('y')], 'merge'), { accepted: 1, rejected: 0, errors: [] });
+  assert.equal(merged.length, 2, 'answered only after its merge');
   await queue.close();
 });
 
-test('a full batch is merged without waiting, and closing merges what is waiting then refuses more', async () => {
-  let merges = 0;
-  const queue = new WriteQueue(
-    async () => {
-      merges++;
-      return summary();
-    },
-    { maxDelayMs: 60_000, maxRecords: 2, maxPending: 10_000 },
-    silent,
-  );
-  await queue.submit([rec('a'), rec('b')]);
-  assert.equal(merges, 1);
-  const waiting = queue.submit([rec('c')]);
+test('with a throwaway journal every request waits for its merge, as nothing would replay the journal', async () => {
+  const { store, tx } = settingsStore();
+  const merged: RawRecord[][] = [];
+  const { queue, dir } = await openQueue(store, fakeImporter(tx, merged), { durable: false });
+  await queue.submit([event('t1')]);
+  assert.equal(merged.length, 1);
   await queue.close();
-  await waiting;
-  assert.equal(merges, 2);
-  await assert.rejects(queue.submit([rec('d')]), /shutting down/);
+  assert.equal(fs.existsSync(dir), false, 'the throwaway journal is deleted on close');
 });
 
-test('beyond the pending limit the collector answers busy instead of growing without bound', async () => {
-  const queue = new WriteQueue(async () => summary(), { maxDelayMs: 50, maxRecords: 1000, maxPending: 3 }, silent);
-  const first = queue.submit([rec('a'), rec('b'), rec('c')]);
-  await assert.rejects(queue.submit([rec('d')]), (e: Error & { code?: string }) => e.code === 'rate_limited');
-  await first;
+test('closing merges what is waiting, then refuses more', async () => {
+  const { store, tx } = settingsStore();
+  const merged: RawRecord[][] = [];
+  const g = gate();
+  const { queue } = await openQueue(store, fakeImporter(tx, merged, g.wait));
+  await queue.submit([event('a')]);
+  await queue.submit([event('b')]);
+  setTimeout(g.open, 20);
   await queue.close();
+  assert.deepEqual(merged.flat().map((r) => r.fields.event_id), ['a', 'b']);
+  await assert.rejects(queue.submit([event('c')]), /shutting down/);
+});
+
+// --- With a real store and the real importer.
+
+async function countIds(store: Store): Promise<{ events: Map<string, number>; profiles: number }> {
+  const rows = await store.query(`SELECT event_id, count(*) AS n FROM interactions GROUP BY event_id`);
+  const [p] = await store.query(`SELECT count(*) AS n FROM profiles`);
+  return { events: new Map(rows.map((r) => [String(r.event_id), Number(r.n)])), profiles: Number(p!.n) };
+}
+
+const realImporter =
+  (store: Store): Importer =>
+  (records, options) =>
+    importRecords(store, records, options);
+
+test('after a crash, a restart merges what the journal holds past the merged position, each record once', async () => {
+  const dbDir = tempDir();
+  const store = await openStore(path.join(dbDir, 'db.duckdb'));
+  const dir = tempDir();
+  try {
+    let merge = realImporter(store);
+    const first = await openQueue(store, (records, options) => merge(records, options), { dir });
+    await first.queue.submit([event('e1', 1), { kind: 'profiles', fields: { customer_id: 'C-e1', name: 'Pat' }, line: 2 }]);
+    await until(() => first.queue.health().waiting === 0);
+    // From here merges never finish: the process dies with records acknowledged and not merged.
+    merge = () => new Promise(() => undefined);
+    await first.queue.submit([event('e2', 1), { kind: 'profiles', fields: { customer_id: 'C-e2', name: 'Sam' }, line: 2 }]);
+    await first.queue.submit([event('e3', 1), event('e1', 2)]);
+    assert.deepEqual([...(await countIds(store)).events.keys()].sort(), ['e1']);
+
+    // The restart: the lock names this same process, as a restarted container's pid 1 would.
+    const restarted = await openQueue(store, realImporter(store), { dir });
+    await restarted.queue.close();
+    const after = await countIds(store);
+    assert.deepEqual([...after.events.entries()].sort(), [['e1', 1], ['e2', 1], ['e3', 1]]);
+    assert.equal(after.profiles, 2);
+  } finally {
+    await store.close();
+  }
+});
+
+test('a replay of records already merged (identify profiles included) stores nothing twice', async () => {
+  const dbDir = tempDir();
+  const store = await openStore(path.join(dbDir, 'db.duckdb'));
+  const dir = tempDir();
+  try {
+    const first = await openQueue(store, realImporter(store), { dir });
+    await first.queue.submit([event('r1', 1), { kind: 'profiles', fields: { customer_id: 'C-r1', email: 'r1@example.com', name: 'Ria' }, line: 2 }]);
+    await first.queue.close();
+    const before = await countIds(store);
+    // Forget the merged position: the whole journal is merged again, as if the position were lost.
+    await store.exec(`DELETE FROM settings WHERE key LIKE 'collector_journal:%'`);
+    const again = await openQueue(store, realImporter(store), { dir });
+    assert.equal(again.queue.health().waiting, 2, 'both records are replayed');
+    await again.queue.close();
+    assert.deepEqual(await countIds(store), before);
+  } finally {
+    await store.close();
+  }
+});
+
+test('the merged position commits with the records: a merge that fails after writing it leaves neither', async () => {
+  const dbDir = tempDir();
+  const store = await openStore(path.join(dbDir, 'db.duckdb'));
+  try {
+    const key = 'collector_journal:test';
+    await assert.rejects(
+      importRecords(store, [{ source: 't', line: 1, kind: 'interactions', fields: event('p1').fields }], {
+        inTransaction: async (tx) => {
+          await tx.exec(`INSERT INTO settings (key, value) VALUES ($1, $2)`, [key, '123']);
+          throw new Error('crash before commit');
+        },
+      }),
+      /crash before commit/,
+    );
+    assert.deepEqual(await store.query(`SELECT value FROM settings WHERE key = $1`, [key]), []);
+    assert.equal((await countIds(store)).events.size, 0);
+  } finally {
+    await store.close();
+  }
+});
+
+test('over HTTP with a journal, a full backlog is a 429 with Retry-After, and /healthz shows the backlog and lag', async () => {
+  const journal = tempDir();
+  const s = await startTestServer({ journal, writeQueue: { maxBacklogRecords: 2 } });
+  try {
+    const track = (id: string) => ({ type: 'track', userId: 'u1', event: 'pay_bill/open', messageId: id, timestamp: '2026-06-01T09:00:00Z' });
+    const ok = await s.call('collector', { method: 'POST', url: '/v1/batch', payload: { batch: [track('h1'), track('h2')] } });
+    assert.equal(ok.statusCode, 200, ok.body);
+    // Whether the first merge is done decides whether two more fit; three never do.
+    const busy = await s.call('collector', { method: 'POST', url: '/v1/batch', payload: { batch: [track('h3'), track('h4'), track('h5')] } });
+    assert.equal(busy.statusCode, 429, busy.body);
+    assert.match(String(busy.headers['retry-after']), /^\d+$/);
+    assert.match(busy.json<{ error: { message: string } }>().error.message, /busy/);
+    const health = (await s.app.inject({ method: 'GET', url: '/healthz' })).json<{ collector: Record<string, unknown> }>();
+    for (const field of ['acknowledge', 'journal', 'waiting', 'backlog_bytes', 'lag_ms', 'batches', 'records', 'rejected', 'failures']) assert.ok(field in health.collector, field);
+    assert.equal(health.collector.acknowledge, 'journal');
+  } finally {
+    await s.close();
+  }
 });

@@ -1,10 +1,12 @@
 /**
  * The collector: Segment's tracking API (`/v1/batch`, `/v1/track`, …) and the data-contract
- * endpoint `POST /api/v1/events`. Both map what they receive to contract records, hand them to
- * the write queue, and answer 200 only when the queue's merge has committed them. Per-record
+ * endpoint `POST /api/v1/events`. Both map what they receive to contract records and hand them
+ * to the write queue. Segment calls are answered once their records are durable in the
+ * server's journal (merged into analyses about a second later); the contract endpoint, which
+ * stands in for `throughline import` while a server runs, once they are merged. Per-record
  * problems are listed in the answer; the request fails as a whole only when it cannot be read.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
@@ -12,7 +14,7 @@ import { detectKind } from '../../ingest/fields.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
 import { mapSegmentMessage, MAX_EVENT_BYTES, SEGMENT_TYPES, withEnvelope } from '../segment.ts';
 import type { SegmentType } from '../segment.ts';
-import type { QueuedRecord, WriteQueue } from '../write-queue.ts';
+import type { Acknowledge, QueuedRecord, WriteQueue, WriteResult } from '../write-queue.ts';
 
 export interface CollectorLimits {
   /** Bytes per single-event request and per event inside a batch (Segment: 32 KB). */
@@ -55,8 +57,18 @@ function byteSize(v: unknown): number {
   return Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
 }
 
+/** Hands records to the queue; a refusal because the backlog is full says when to come back. */
+async function submit(deps: CollectorDeps, reply: FastifyReply, records: readonly QueuedRecord[], acknowledge: Acknowledge): Promise<WriteResult> {
+  try {
+    return await deps.queue.submit(records, acknowledge);
+  } catch (e) {
+    if (e instanceof AppError && e.code === 'rate_limited') void reply.header('retry-after', String(deps.queue.retryAfterSeconds()));
+    throw e;
+  }
+}
+
 /** Maps Segment messages, queues their records, and builds the answer once they are durable. */
-async function collect(deps: CollectorDeps, messages: readonly unknown[], expected: SegmentType | null) {
+async function collect(deps: CollectorDeps, reply: FastifyReply, messages: readonly unknown[], expected: SegmentType | null) {
   const receivedAt = deps.now();
   const errors: MessageError[] = [];
   const records: QueuedRecord[] = [];
@@ -69,7 +81,7 @@ async function collect(deps: CollectorDeps, messages: readonly unknown[], expect
     if (!mapped.ok) return errors.push({ index, messageId: mapped.messageId, reason: mapped.reason });
     for (const r of mapped.records) records.push({ kind: r.kind, fields: r.fields, line: index + 1 });
   });
-  const result = await deps.queue.submit(records);
+  const result = await submit(deps, reply, records, 'journal');
   const failed = new Set(errors.map((e) => e.index));
   for (const e of result.errors) {
     const index = e.line - 1;
@@ -98,14 +110,14 @@ export function registerCollector(app: FastifyInstance, deps: CollectorDeps): vo
   const batchSchema = {
     tags: ['collector'],
     summary: 'Segment batch: many track, identify, alias, page, screen and group calls',
-    description: `Segment's HTTP tracking API. The write key is the HTTP Basic user (or a Bearer key, or writeKey in the body). Answers 200 once every valid message is committed; per-message problems are in errors. Limits: ${Math.round(deps.limits.eventBytes / 1024)} KB per event, ${Math.round(deps.limits.batchBytes / 1024)} KB per batch.`,
+    description: `Segment's HTTP tracking API. The write key is the HTTP Basic user (or a Bearer key, or writeKey in the body). Answers 200 once every valid message is durable in the server's journal; it is in analyses and customer contexts after the next merge, normally within a second (docs/collector.md). Per-message problems are in errors; 429 with Retry-After while the merge backlog is full. Limits: ${Math.round(deps.limits.eventBytes / 1024)} KB per event, ${Math.round(deps.limits.batchBytes / 1024)} KB per batch.`,
     response: { 200: SEGMENT_ANSWER, 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 413: ERROR_SCHEMA, 429: ERROR_SCHEMA },
   };
   for (const path of ['/v1/batch', '/v1/import']) {
-    app.post(path, { config: segmentConfig, bodyLimit: deps.limits.batchBytes, schema: { ...batchSchema, ...(path === '/v1/import' ? { hide: true } : {}) } }, async (request) => {
+    app.post(path, { config: segmentConfig, bodyLimit: deps.limits.batchBytes, schema: { ...batchSchema, ...(path === '/v1/import' ? { hide: true } : {}) } }, async (request, reply) => {
       const body = asObject(request.body);
       if (!Array.isArray(body.batch)) throw new AppError('input', 'a batch needs a "batch" array of messages', { hint: 'send {"batch": [{"type": "track", ...}]}' });
-      return collect(deps, body.batch.map((m) => withEnvelope(m, body)), null);
+      return collect(deps, reply, body.batch.map((m) => withEnvelope(m, body)), null);
     });
   }
   for (const type of SEGMENT_TYPES) {
@@ -121,8 +133,8 @@ export function registerCollector(app: FastifyInstance, deps: CollectorDeps): vo
           response: { 200: SEGMENT_ANSWER, 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 413: ERROR_SCHEMA, 429: ERROR_SCHEMA },
         },
       },
-      async (request) => {
-        const answer = await collect(deps, [asObject(request.body)], type);
+      async (request, reply) => {
+        const answer = await collect(deps, reply, [asObject(request.body)], type);
         const e = answer.errors[0];
         if (e !== undefined) throw new AppError('input', e.reason);
         return answer;
@@ -139,7 +151,7 @@ export function registerCollector(app: FastifyInstance, deps: CollectorDeps): vo
         tags: ['collector'],
         summary: 'Records in the data contract (spec/DATA.md)',
         description:
-          'A JSON array of records, one record, or NDJSON (application/x-ndjson). `kind` names what they are; without it each record\'s kind is told from its fields, as the importer does. Validation is the importer\'s; the answer lists each rejected record by its line (NDJSON) or 1-based position (array). Answers 200 once every valid record is committed.',
+          'A JSON array of records, one record, or NDJSON (application/x-ndjson). `kind` names what they are; without it each record\'s kind is told from its fields, as the importer does. Validation is the importer\'s; the answer lists each rejected record by its line (NDJSON) or 1-based position (array). Answers 200 once every valid record is merged, so a read that follows sees it (the Segment endpoints answer earlier, once records are in the journal).',
         querystring: { type: 'object', properties: { kind: { type: 'string', enum: [...KINDS] } }, additionalProperties: false },
         response: {
           200: {
@@ -159,7 +171,7 @@ export function registerCollector(app: FastifyInstance, deps: CollectorDeps): vo
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const kind = (request.query as { kind?: Kind }).kind;
       const items = contractItems(request.body);
       const errors: { line: number; reason: string }[] = [];
@@ -181,7 +193,7 @@ export function registerCollector(app: FastifyInstance, deps: CollectorDeps): vo
         }
         records.push({ kind: k, fields: item.fields, line: item.line });
       }
-      const result = await deps.queue.submit(records);
+      const result = await submit(deps, reply, records, 'merge');
       errors.push(...result.errors);
       errors.sort((a, b) => a.line - b.line);
       return { received: items.length, accepted: result.accepted, rejected: errors.length, errors };

@@ -6,8 +6,9 @@
 import type { FastifyInstance } from 'fastify';
 import { customerContext } from '../../engage/index.ts';
 import type { Policies } from '../../engage/index.ts';
-import { customerSummary, resolveCustomer } from '../../identity/customers.ts';
+import { customerSummary } from '../../identity/customers.ts';
 import type { Store } from '../../store/store.ts';
+import type { CustomerCache } from '../customer-cache.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
 
 const PARAMS = {
@@ -18,7 +19,7 @@ const PARAMS = {
 
 const ERRORS = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 429: ERROR_SCHEMA };
 
-export function registerCustomers(app: FastifyInstance, deps: { store: Store; now: () => number; policies: Policies }): void {
+export function registerCustomers(app: FastifyInstance, deps: { store: Store; now: () => number; policies: Policies; cache: CustomerCache }): void {
   app.get(
     '/api/v1/customers/:id',
     {
@@ -27,7 +28,7 @@ export function registerCustomers(app: FastifyInstance, deps: { store: Store; no
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      return customerSummary(deps.store, await resolveCustomer(deps.store, id));
+      return customerSummary(deps.store, await deps.cache.resolve(id));
     },
   );
   app.get(
@@ -47,8 +48,13 @@ export function registerCustomers(app: FastifyInstance, deps: { store: Store; no
     async (request) => {
       const { id } = request.params as { id: string };
       const { recent } = request.query as { recent?: number };
-      const key = await resolveCustomer(deps.store, id);
-      return customerContext(deps.store, key, { now: deps.now(), policies: deps.policies, ...(recent !== undefined ? { recent } : {}) });
+      const key = await deps.cache.resolve(id);
+      return customerContext(deps.store, key, {
+        now: deps.now(),
+        policies: deps.policies,
+        rows: (k) => deps.cache.rowsOf(k),
+        ...(recent !== undefined ? { recent } : {}),
+      });
     },
   );
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { ACTION_KINDS, evaluate, listDecisions } from '../../engage/index.ts';
 import type { Candidate, Policies, Verdict } from '../../engage/index.ts';
 import { resolveCustomer } from '../../identity/customers.ts';
+import type { CustomerCache } from '../customer-cache.ts';
 import { parseBound } from '../../journey/filters.ts';
 import type { Store } from '../../store/store.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
@@ -30,7 +31,7 @@ const CANDIDATE = {
 
 const ERRORS = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA, 429: ERROR_SCHEMA };
 
-export function registerEngage(app: FastifyInstance, deps: { store: Store; now: () => number; policies: Policies }): void {
+export function registerEngage(app: FastifyInstance, deps: { store: Store; now: () => number; policies: Policies; cache: CustomerCache }): void {
   app.post(
     '/api/v1/engage/evaluate',
     {
@@ -53,8 +54,13 @@ export function registerEngage(app: FastifyInstance, deps: { store: Store; now: 
     },
     async (request) => {
       const body = request.body as { customer: string; candidates: Candidate[] };
-      const key = await resolveCustomer(deps.store, body.customer);
-      return evaluate(deps.store, key, body.candidates, { policies: deps.policies, now: deps.now(), keyId: request.principal?.keyId ?? null });
+      const key = await deps.cache.resolve(body.customer);
+      return evaluate(deps.store, key, body.candidates, {
+        policies: deps.policies,
+        now: deps.now(),
+        keyId: request.principal?.keyId ?? null,
+        rows: (k) => deps.cache.rowsOf(k),
+      });
     },
   );
   app.get(

@@ -1,0 +1,382 @@
+/**
+ * Server benchmark (issue 6, item 6): `throughline serve` on a DuckDB file holding 1M events,
+ * driven by autocannon on loopback. It measures
+ *   1. the live customer context at a fixed 1,000 requests/s (p50/p90/p99 latency),
+ *   2. the context as fast as it goes (requests/s),
+ *   3. the collector: `/v1/batch` of Segment track calls as fast as it acknowledges them, then
+ *      checks that every acknowledged event is in the store once.
+ *
+ *   npm run bench:server                          1,000,000 events, 20 s per phase
+ *   npx tsx bench/server.ts --rows 200000 --duration 10 --no-record
+ *
+ * Targets: context p99 < 10 ms at 1,000 requests/s; collector >= 20,000 events/s sustained.
+ * The server is the real CLI in a child process (`bin/throughline.js serve`), so its CPU and
+ * memory are its own; autocannon shares the machine's two cores with it, as any loopback load
+ * generator does.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
+import autocannon from 'autocannon';
+import { createKey } from '../src/server/keys.ts';
+import { openStore } from '../src/store/open.ts';
+import { generateInteractions } from './interactions-data.ts';
+import { recordBenchmark } from './record.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const WORK = path.join(ROOT, '.bench');
+const BIN = path.join(ROOT, 'bin', 'throughline.js');
+const BENCHMARKS = path.join(ROOT, 'BENCHMARKS.md');
+const TARGET = { contextRate: 1000, contextP99Ms: 10, collectorEventsPerS: 20_000 };
+/** Agent keys are rate limited per key (200/s by default, docs/security.md): a contact center has many agents. */
+const AGENT_KEYS = 32;
+const BATCH_EVENTS = 100;
+/** Bumped when the prepared database changes, so an older one is not reused. */
+const DB_VERSION = 1;
+
+function options(): { rows: number; seed: number; duration: number; record: boolean } {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      seed: { type: 'string', default: '42' },
+      duration: { type: 'string', default: '20' },
+      'no-record': { type: 'boolean', default: false },
+    },
+  });
+  const rows = Number(values.rows.replace(/_/g, ''));
+  const seed = Number(values.seed);
+  const duration = Number(values.duration);
+  for (const [name, v] of [['--rows', rows], ['--duration', duration]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
+  }
+  return { rows, seed, duration, record: !values['no-record'] };
+}
+
+function cli(args: readonly string[]): string {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0 && r.status !== 3) throw new Error(`throughline ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The 1M-event database, imported once by the real CLI and reused while the generator is unchanged. */
+async function prepareDatabase(rows: number, seed: number): Promise<{ db: string; csv: string; importSeconds: number | null }> {
+  const data = await generateInteractions({ rows, seed, dir: WORK });
+  const db = path.join(WORK, `server-${path.basename(data.path, '.csv')}-v${DB_VERSION}.duckdb`);
+  if (fs.existsSync(db)) return { db, csv: data.path, importSeconds: null };
+  const tmp = `${db}.tmp`;
+  for (const f of [tmp, `${tmp}.wal`]) fs.rmSync(f, { force: true });
+  console.log(`importing ${path.relative(ROOT, data.path)} into ${path.relative(ROOT, db)} (once; reused by later runs) ...`);
+  const t0 = performance.now();
+  cli(['import', data.path, '--db', tmp, '--rejects', path.join(WORK, 'server-import.rejects.jsonl')]);
+  const importSeconds = (performance.now() - t0) / 1000;
+  fs.renameSync(tmp, db);
+  return { db, csv: data.path, importSeconds };
+}
+
+/** Customers to look up: customer numbers that name exactly one customer, in a fixed random order. */
+async function lookupIds(db: string, n: number): Promise<string[]> {
+  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+  const conn = await instance.connect();
+  try {
+    const reader = await conn.runAndReadAll(`
+      SELECT customer_id FROM id_tuples WHERE customer_id IS NOT NULL AND customer_key IS NOT NULL
+      GROUP BY customer_id HAVING count(DISTINCT customer_key) = 1
+      ORDER BY hash(customer_id) LIMIT ${n}`);
+    return reader.getRows().map((r) => `customer_id:${String(r[0])}`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Keys made as `throughline keys create` makes them, in one opening of the file. */
+async function createKeys(db: string, agents: number): Promise<{ agentKeys: string[]; writeKey: string }> {
+  const store = await openStore(db);
+  try {
+    const agentKeys: string[] = [];
+    for (let i = 0; i < agents; i++) agentKeys.push((await createKey(store, 'agent', 'bench:server', Date.now())).key);
+    return { agentKeys, writeKey: (await createKey(store, 'collector', 'bench:server', Date.now())).key };
+  } finally {
+    await store.close();
+  }
+}
+
+interface Server {
+  readonly url: string;
+  readonly child: ChildProcess;
+  peakRssMB: () => number;
+}
+
+function startServer(db: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      try {
+        const { url, pid } = JSON.parse(out) as { url: string; pid: number };
+        let peak = 0;
+        const poll = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 250);
+        child.on('exit', () => clearInterval(poll));
+        resolve({ url, child, peakRssMB: () => Math.max(peak, rssOf(pid)) });
+      } catch {
+        // not the whole document yet
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the server exited with ${code} before listening: ${err}`)));
+  });
+}
+
+/** Resident memory of a process from /proc (Linux), in MB; 0 where that is not available. */
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function stopServer(s: Server): Promise<void> {
+  const exited = new Promise<void>((resolve) => s.child.once('exit', () => resolve()));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+interface Phase {
+  readonly name: string;
+  readonly result: autocannon.Result;
+  /** Events acknowledged (collector phases). */
+  readonly events?: number;
+}
+
+type CacheState = { customers: number; identifiers: number; preload_seconds: number | null } | null;
+
+/**
+ * Waits for the server's live context cache to finish reading the store (docs/scaling.md): the
+ * contexts measured are those of a server in its steady state, which is reached this long after start.
+ */
+async function cacheReady(url: string): Promise<CacheState> {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { context_cache?: { enabled: boolean; preloaded: boolean; customers: number; identifiers: number; preload_seconds: number | null } };
+    const c = health.context_cache;
+    if (c === undefined || !c.enabled) return null;
+    if (c.preloaded) return { customers: c.customers, identifiers: c.identifiers, preload_seconds: c.preload_seconds };
+    if (Date.now() > deadline) throw new Error('the live context cache did not finish its preload in 10 minutes');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function contextPhase(url: string, ids: readonly string[], keys: readonly string[], duration: number, rate: number | null): Promise<Phase> {
+  let i = 0;
+  const result = await autocannon({
+    url,
+    connections: 32,
+    duration,
+    ...(rate !== null ? { overallRate: rate } : {}),
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => {
+          const n = i++;
+          return {
+            ...req,
+            path: `/api/v1/customers/${encodeURIComponent(ids[n % ids.length]!)}/context`,
+            headers: { ...req.headers, authorization: `Bearer ${keys[n % keys.length]!}` },
+          };
+        },
+      },
+    ],
+  });
+  return { name: rate !== null ? `context at ${rate.toLocaleString('en-US')} requests/s` : 'context, as fast as it goes', result };
+}
+
+async function collectorPhase(url: string, writeKey: string, ids: readonly string[], duration: number, runTag: string): Promise<Phase> {
+  let batchNo = 0;
+  const started = Date.now();
+  const channels = ['web', 'app'];
+  const activities = ['pay_bill/open', 'pay_bill/submit_payment', 'support/search', 'upgrade/compare'];
+  const outcomes = ['success', 'success', 'success', 'failure'];
+  const result = await autocannon({
+    url,
+    connections: 16,
+    duration,
+    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/batch',
+        setupRequest: (req) => {
+          const b = batchNo++;
+          const batch = [];
+          for (let e = 0; e < BATCH_EVENTS; e++) {
+            const n = b * BATCH_EVENTS + e;
+            const known = n % 4 !== 0; // a quarter anonymous visitors, the rest customers already known
+            batch.push({
+              type: 'track',
+              messageId: `bench-${runTag}-${n}`,
+              event: activities[n % activities.length],
+              ...(known ? { userId: ids[n % ids.length]!.slice('customer_id:'.length) } : { anonymousId: `anon-${runTag}-${n % 5000}` }),
+              properties: { channel: channels[n % 2], outcome: outcomes[n % outcomes.length], intent: 'pay_bill' },
+              timestamp: new Date(started + n).toISOString(),
+            });
+          }
+          return { ...req, body: JSON.stringify({ batch }) };
+        },
+      },
+    ],
+  });
+  return { name: `collector, /v1/batch of ${BATCH_EVENTS} track calls`, result, events: result['2xx'] * BATCH_EVENTS };
+}
+
+async function countStored(db: string, runTag: string): Promise<number> {
+  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+  const conn = await instance.connect();
+  try {
+    const reader = await conn.runAndReadAll(`SELECT count(*), count(DISTINCT event_id) FROM interactions WHERE event_id LIKE 'bench-${runTag}-%'`);
+    const [n, distinct] = reader.getRows()[0]!.map(Number);
+    if (n !== distinct) throw new Error(`${n! - distinct!} acknowledged events are stored twice`);
+    return n!;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+// --- Reporting.
+
+const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function phaseRow(p: Phase, duration: number): string[] {
+  const r = p.result;
+  const ok = r['2xx'];
+  const failed = r.non2xx + r.errors + r.timeouts;
+  return [
+    p.name,
+    int(r.requests.total),
+    fmt(ok / duration),
+    p.events === undefined ? '–' : int(p.events / duration),
+    fmt(r.latency.p50, 1),
+    fmt(r.latency.p90, 1),
+    fmt(r.latency.p99, 1),
+    fmt(r.latency.max, 1),
+    int(failed),
+  ];
+}
+
+const HEADERS = ['phase', 'requests', 'ok/s', 'events/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'failed'];
+
+function machine(): string {
+  return (
+    `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${fmt(os.totalmem() / 1024 ** 3)} GiB RAM, ` +
+    `Node ${process.version}, DuckDB ${duckdbVersion()}, ${os.type()} ${os.release()}; load average ${fmt(os.loadavg()[0]!, 2)} at start`
+  );
+}
+
+const SECTION = '## Server (`npm run bench:server`)';
+const MARKER = '<!-- bench:server results, newest first; bench/server.ts inserts below this line -->';
+const HOW = `How this was measured: \`bench/server.ts\` imports the import benchmark's generated CSV (N
+interactions, \`.bench/\`) into a DuckDB file once with \`throughline import\` and reuses it. It creates
+${AGENT_KEYS} agent keys (agent keys are rate limited per key, 200 requests/s by default) and one collector
+key, starts \`throughline serve\` on that file in a child process, and drives it with autocannon
+(in the benchmark's process, on loopback, 32 connections for contexts, 16 for the collector). Context
+requests rotate over up to 20,000 customers looked up by customer number (\`GET
+/api/v1/customers/customer_id:…/context\`), in a fixed pseudo-random order, so nearly every request
+is for a different customer than the last few. Phase 1 holds a fixed 1,000 requests/s (autocannon
+\`overallRate\`, latencies corrected for coordinated omission); phase 2 sends as fast as answers
+come. Phase 3 posts Segment \`/v1/batch\` requests of ${BATCH_EVENTS} track calls (three quarters for
+known customers, a quarter anonymous) as fast as the server acknowledges them; an answer means the
+events are committed. After the server stops, the benchmark counts the acknowledged events in the
+file: each must be there exactly once. "failed" counts non-2xx answers, errors and timeouts. Peak
+RSS is the server process's own (VmRSS polled every 250 ms). Targets (issue 6): context p99 < 10 ms
+at 1,000 requests/s; collector ≥ 20,000 events/s.`;
+
+function record(entry: string): void {
+  recordBenchmark(SECTION, HOW, MARKER, entry);
+}
+
+async function main(): Promise<void> {
+  const o = options();
+  fs.mkdirSync(WORK, { recursive: true });
+  const startMachine = machine();
+  console.log(startMachine);
+  const { db, importSeconds } = await prepareDatabase(o.rows, o.seed);
+  if (importSeconds !== null) console.log(`  imported in ${fmt(importSeconds)} s`);
+  const ids = await lookupIds(db, 20_000);
+  if (ids.length === 0) throw new Error(`${db} has no customer numbers to look up`);
+  const { agentKeys, writeKey } = await createKeys(db, AGENT_KEYS);
+  const runTag = Date.now().toString(36);
+
+  console.log(`serving ${path.relative(ROOT, db)} ...`);
+  const server = await startServer(db);
+  const phases: Phase[] = [];
+  let stored = 0;
+  let cache: CacheState = null;
+  try {
+    cache = await cacheReady(server.url);
+    // A short warm-up: the first requests compile code paths and fill DuckDB's buffer cache.
+    await contextPhase(server.url, ids, agentKeys, 3, 200);
+    for (const rate of [TARGET.contextRate, null]) {
+      console.log(`context, ${rate === null ? 'as fast as it goes' : `${rate}/s`}, ${o.duration} s ...`);
+      phases.push(await contextPhase(server.url, ids, agentKeys, o.duration, rate));
+    }
+    console.log(`collector, ${o.duration} s ...`);
+    phases.push(await collectorPhase(server.url, writeKey, ids, o.duration, runTag));
+  } finally {
+    await stopServer(server);
+  }
+  stored = await countStored(db, runTag);
+  const peak = server.peakRssMB();
+
+  const collector = phases[2]!;
+  const acknowledged = collector.events ?? 0;
+  const results = table(HEADERS, phases.map((p) => phaseRow(p, o.duration)));
+  const atRate = phases[0]!.result;
+  const notes = [
+    `context p99 at ${int(TARGET.contextRate)}/s: ${fmt(atRate.latency.p99)} ms (target < ${TARGET.contextP99Ms} ms): ${atRate.latency.p99 < TARGET.contextP99Ms && atRate['2xx'] / o.duration >= TARGET.contextRate * 0.95 ? 'PASS' : 'FAIL'}`,
+    `collector: ${int(acknowledged / o.duration)} events/s acknowledged (target ≥ ${int(TARGET.collectorEventsPerS)}): ${acknowledged / o.duration >= TARGET.collectorEventsPerS ? 'PASS' : 'FAIL'}`,
+    `durability: ${int(acknowledged)} events acknowledged, ${int(stored)} in the file after the server stopped${stored >= acknowledged ? ', none lost, none twice' : `: ${int(acknowledged - stored)} LOST`}`,
+    cache === null
+      ? 'live context cache: off'
+      : `live context cache: ${int(cache.customers)} customers and ${int(cache.identifiers)} identifiers read in ${fmt(cache.preload_seconds ?? 0)} s after start`,
+    `server peak RSS ${int(peak)} MB`,
+  ];
+  console.log(`\n${results}\n\n${notes.join('\n')}`);
+  if (stored < acknowledged) process.exitCode = 1;
+
+  if (o.record) {
+    const when = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    const args = process.argv.slice(2).join(' ');
+    const cmd = process.env.npm_lifecycle_event === 'bench:server' ? `npm run bench:server${args ? ` -- ${args}` : ''}` : `npx tsx bench/server.ts${args ? ` ${args}` : ''}`;
+    record(
+      [
+        `### ${when} · ${int(o.rows)} events loaded, ${o.duration} s per phase`,
+        '',
+        `- Machine: ${startMachine}`,
+        `- Command: \`${cmd}\``,
+        `- Data: ${path.relative(ROOT, db)}, ${int(ids.length)} customers looked up`,
+        '',
+        results,
+        '',
+        ...notes.map((n) => `- ${n}`),
+      ].join('\n'),
+    );
+    console.log(`\nrecorded in ${path.relative(ROOT, BENCHMARKS)}`);
+  }
+}
+
+await main();

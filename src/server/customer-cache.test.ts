@@ -1,0 +1,109 @@
+/**
+ * The live context cache must never show what the store no longer says: every context served
+ * from memory equals the one read from the store, after preloads, collector merges that re-key
+ * customers, case changes and survey-style writes through the routes' store.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { customerContext } from '../engage/index.ts';
+import { resolveCustomer } from '../identity/customers.ts';
+import { writtenTable } from './customer-cache.ts';
+import { minutesAgo, startTestServer } from './testing.ts';
+import type { TestServer } from './testing.ts';
+
+const NOW = Date.parse('2026-06-10T12:00:00Z');
+
+function world(): Record<string, unknown>[] {
+  const rows: Record<string, unknown>[] = [];
+  for (let c = 1; c <= 8; c++) {
+    rows.push({ event_id: `w${c}a`, ts: minutesAgo(NOW, 300 + c), channel: 'web', activity: 'pay_bill/login', outcome: 'success', customer_id: `C${c}`, phone: `55500000${c}` });
+    rows.push({ event_id: `w${c}b`, ts: minutesAgo(NOW, 290 + c), channel: 'web', activity: 'pay_bill/submit_payment', outcome: c % 2 ? 'failure' : 'success', customer_id: `C${c}` });
+  }
+  // A cookie seen alone: an anonymous visitor, until a later record links it.
+  rows.push({ event_id: 'anon1', ts: minutesAgo(NOW, 200), channel: 'web', activity: 'support/search', outcome: 'success', cookie_id: 'ck-9' });
+  return rows;
+}
+
+describe('the live context cache', () => {
+  let s: TestServer;
+  const context = async (id: string): Promise<unknown> => {
+    const r = await s.call('agent', { method: 'GET', url: `/api/v1/customers/${encodeURIComponent(id)}/context` });
+    assert.equal(r.statusCode, 200, r.body);
+    return r.json();
+  };
+  /** The context as the store says it, without the cache. */
+  const direct = async (id: string): Promise<unknown> =>
+    JSON.parse(JSON.stringify(await customerContext(s.store, await resolveCustomer(s.store, id), { now: NOW })));
+
+  before(async () => {
+    s = await startTestServer({ now: () => NOW, preloadContextCache: false });
+    await s.load('interactions', world());
+    await s.load('feedback', [{ response_id: 'f1', ts: minutesAgo(NOW, 100), survey_id: 'rel', metric: 'nps', scope: 'relationship', score: 2, customer_id: 'C3' }]);
+    await s.app.customerCache.preload();
+  });
+  after(() => s.close());
+
+  test('a preloaded context equals the one read from the store, and is served from memory', async () => {
+    const before = s.app.customerCache.describe();
+    assert.ok(before.customers >= 9, `preloaded ${before.customers} customers`);
+    for (let c = 1; c <= 8; c++) assert.deepEqual(await context(`customer_id:C${c}`), await direct(`customer_id:C${c}`), `C${c}`);
+    assert.deepEqual(await context('phone:555000003'), await direct('phone:555000003'));
+    const afterwards = s.app.customerCache.describe();
+    assert.equal(afterwards.misses, before.misses, 'no context needed the store for its rows');
+    assert.ok(afterwards.hits >= before.hits + 9);
+  });
+
+  test('a collector event that links the anonymous cookie to a customer re-keys both, in the next context', async () => {
+    const anonBefore = await context('cookie_id:ck-9');
+    const r = await s.call('collector', {
+      method: 'POST',
+      url: '/v1/batch',
+      payload: {
+        batch: [
+          { type: 'track', messageId: 'm1', event: 'pay_bill/submit_payment', userId: 'C2', anonymousId: 'ck-9', properties: { channel: 'app', outcome: 'failure' }, timestamp: minutesAgo(NOW, 2) },
+        ],
+      },
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    const c2 = (await context('customer_id:C2')) as { recent: { activity: string; channel: string }[]; identifiers: { type: string; value: string }[] };
+    assert.deepEqual(c2, await direct('customer_id:C2'));
+    assert.equal(c2.recent[0]!.channel, 'app', 'the new event leads the recent steps');
+    assert.ok(c2.identifiers.some((i) => i.type === 'cookie_id' && i.value === 'ck-9'), 'the cookie now belongs to C2');
+    const cookieNow = (await context('cookie_id:ck-9')) as { customer_key: string };
+    assert.notEqual(cookieNow.customer_key, (anonBefore as { customer_key: string }).customer_key, 'the cookie names C2 now, not the anonymous visitor');
+    assert.deepEqual(cookieNow, await direct('cookie_id:ck-9'));
+  });
+
+  test('a case changed through the API shows in the next context', async () => {
+    const withCase = (await context('customer_id:C3')) as { cases: { case_id: string; status: string }[] };
+    assert.equal(withCase.cases.length, 1, 'the detractor answer opened a case');
+    const id = withCase.cases[0]!.case_id;
+    const r = await s.call('agent', { method: 'POST', url: `/api/v1/cases/${id}/close`, payload: { note: 'called back', root_cause: 'web:pay_bill/submit_payment', issue_resolved: true } });
+    assert.equal(r.statusCode, 200, r.body);
+    const closed = (await context('customer_id:C3')) as { cases: unknown[] };
+    assert.deepEqual(closed.cases, []);
+    assert.deepEqual(closed, await direct('customer_id:C3'));
+  });
+
+  test('a read that overlaps a change is not kept', async () => {
+    const cache = s.app.customerCache;
+    const key = await resolveCustomer(s.store, 'customer_id:C5');
+    cache.changed({ customers: [key], identifiers: [] });
+    const reading = cache.rowsOf(key);
+    cache.changed({ customers: [key], identifiers: [] });
+    await reading;
+    const misses = cache.describe().misses;
+    await cache.rowsOf(key);
+    assert.equal(cache.describe().misses, misses + 1, 'the overlapping read was not cached');
+    await cache.rowsOf(key);
+    assert.equal(cache.describe().misses, misses + 1, 'the next read was');
+  });
+
+  test('only writes to tables the cache holds are seen as changes', () => {
+    assert.equal(writtenTable('INSERT INTO feedback (seq) VALUES ($1)'), 'feedback');
+    assert.equal(writtenTable('  UPDATE cases SET status = $1'), 'cases');
+    assert.equal(writtenTable('DELETE FROM journeys WHERE x'), 'journeys');
+    assert.equal(writtenTable('SELECT * FROM interactions'), null);
+    assert.equal(writtenTable('CREATE TEMP TABLE t AS SELECT 1'), null);
+  });
+});

@@ -1,0 +1,364 @@
+/**
+ * The live cache behind the customer context and the engagement guard (docs/scaling.md, "The
+ * live context"). DuckDB is a column store: finding one customer's rows means scanning every
+ * table (milliseconds each at a million events), and statements run one at a time on the
+ * server's connection, so an agent desk asking for a thousand contexts a second cannot be served
+ * from SQL. The server is the only process writing an embedded store, so it can keep, in memory,
+ * each customer's rows (engage/facts.ts `CustomerRows`, none of it depending on the clock) and
+ * whom each identifier names, and know every change:
+ *  - the collector's merges report the customers and identifiers they touched; those entries are
+ *    dropped at once and read again in the background;
+ *  - any other write to a table the cache holds, through the store the routes are given
+ *    (`watchWrites`), drops what it may have touched: the customers named in the statement's
+ *    parameters, or everything;
+ *  - open cases, which many routes write, are kept apart as one small index rebuilt after any
+ *    write to `cases`; until it is rebuilt a context reads its customer's cases from the store.
+ * A read that ran while a change it could have missed was made is not kept (`Watch`). Entries
+ * are evicted least recently used beyond `maxCustomers`. On PostgreSQL other processes write the
+ * same tables, so the server does not use this cache there (and needs it less: b-tree indexes
+ * make each customer's rows a point lookup).
+ */
+import { AppError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import { IDENTIFIER_TYPES } from '../core/records.ts';
+import { caseRow, loadCustomerRows, OPEN_CASES_SQL, sortCases } from '../engage/index.ts';
+import type { CustomerRows } from '../engage/index.ts';
+import { customerKeyExists, identifierKeys, isCustomerKey, pickCustomer } from '../identity/customers.ts';
+import { parseIdentifier } from '../identity/normalize.ts';
+import type { MergeChanges } from '../ingest/import.ts';
+import type { Queryable, SqlParam, Store } from '../store/store.ts';
+
+export interface CustomerCacheOptions {
+  /** Customers whose rows are kept; beyond it the least recently used are dropped. 0 turns the cache off. */
+  readonly maxCustomers: number;
+  readonly logger: Logger;
+}
+
+/** Default size: about 1.5 KB per customer of a typical history, so ~400 MB at 250,000 customers. */
+export const DEFAULT_CACHE_CUSTOMERS = 250_000;
+
+/** Tables whose rows the cache holds (cases are kept apart, see above). */
+const CACHED_TABLES = new Set(['id_tuples', 'profiles', 'holdings', 'consents', 'promises', 'journeys', 'interactions', 'feedback']);
+const KEY_PATTERN = /^(c|r)-[0-9a-f]{12}(-\d+)?$/;
+
+type CaseRow = CustomerRows['cases'][number];
+
+/** Changes made while a read was running: its result is kept only for what none of them touched. */
+class Watch {
+  all = false;
+  readonly customers = new Set<string>();
+  readonly identifiers = new Set<string>();
+  cases = false;
+}
+
+export class CustomerCache {
+  /** Insertion order is recency: a hit moves its entry to the end; eviction takes from the front. */
+  private readonly rows = new Map<string, CustomerRows>();
+  /** `type:value` → the keys of the tuples holding it (null for tuples that link nothing). */
+  private readonly names = new Map<string, (string | null)[]>();
+  private openCases: Map<string, CaseRow[]> | null = null;
+  private readonly watches = new Set<Watch>();
+  private refreshing: Promise<void> | null = null;
+  private readonly toRefresh = new Set<string>();
+  private casesRebuild: Promise<void> | null = null;
+  private preloading: Promise<void> | null = null;
+  private casesStale = false;
+  private closed = false;
+  readonly stats = { hits: 0, misses: 0, preloaded: false, preload_seconds: null as number | null };
+
+  /** For /healthz. */
+  describe(): { enabled: boolean; customers: number; identifiers: number; hits: number; misses: number; preloaded: boolean; preload_seconds: number | null } {
+    return { enabled: this.enabled, ...this.size, ...this.stats };
+  }
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly options: CustomerCacheOptions,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.maxCustomers > 0;
+  }
+
+  get size(): { customers: number; identifiers: number } {
+    return { customers: this.rows.size, identifiers: this.names.size };
+  }
+
+  /** Resolves `type:value` or a customer key as `resolveCustomer` does, from memory when it can. */
+  async resolve(text: string): Promise<string> {
+    if (isCustomerKey(text)) {
+      if (this.rows.has(text)) return text;
+      if (!(await customerKeyExists(this.db, text))) throw new AppError('not_found', `no customer has key ${text}`);
+      return text;
+    }
+    const id = parseIdentifier(text);
+    const name = `${id.type}:${id.value}`;
+    let keys = this.names.get(name);
+    if (keys === undefined) {
+      const watch = this.watch();
+      try {
+        keys = await identifierKeys(this.db, id);
+      } finally {
+        this.watches.delete(watch);
+      }
+      // An identifier no record holds is not remembered: it is looked up again next time.
+      if (this.enabled && keys.length > 0 && !watch.all && !watch.identifiers.has(name)) this.names.set(name, keys);
+    }
+    return pickCustomer(id, keys);
+  }
+
+  /** A customer's rows, from memory when they are there. */
+  async rowsOf(key: string): Promise<CustomerRows> {
+    const cached = this.rows.get(key);
+    if (cached !== undefined) {
+      this.stats.hits++;
+      this.rows.delete(key);
+      this.rows.set(key, cached);
+      return { ...cached, cases: await this.casesOf(key) };
+    }
+    this.stats.misses++;
+    // Watched from before the first read, so that no change can fall between the two.
+    const watch = this.watch();
+    let loaded: CustomerRows;
+    try {
+      loaded = (await loadCustomerRows(this.db, { key })).get(key)!;
+    } finally {
+      this.watches.delete(watch);
+    }
+    if (!watch.all && !watch.customers.has(key)) this.keep(key, loaded);
+    return { ...loaded, cases: await this.casesOf(key) };
+  }
+
+  /** What a write changed; 'all' when it cannot say. Dropped entries are read again in the background. */
+  changed(changes: MergeChanges | 'all', cases = true): void {
+    if (cases) this.casesChanged();
+    if (changes === 'all') {
+      for (const w of this.watches) w.all = true;
+      this.rows.clear();
+      this.names.clear();
+      this.toRefresh.clear();
+      return;
+    }
+    for (const w of this.watches) {
+      for (const k of changes.customers) w.customers.add(k);
+      for (const n of changes.identifiers) w.identifiers.add(n);
+    }
+    for (const n of changes.identifiers) this.names.delete(n);
+    for (const k of changes.customers) {
+      if (this.rows.delete(k)) this.toRefresh.add(k);
+    }
+    this.scheduleRefresh();
+  }
+
+  /**
+   * Reads every customer's rows (up to `maxCustomers`, most recently active first) and whom every
+   * identifier names. Requests are answered meanwhile, from the store.
+   */
+  preload(): Promise<void> {
+    this.preloading ??= this.readAll()
+      .catch((e: unknown) => {
+        this.options.logger.warn(`live context cache: the preload failed, contexts are read from the store: ${e instanceof Error ? e.message : String(e)}`);
+      })
+      .finally(() => (this.preloading = null));
+    return this.preloading;
+  }
+
+  private async readAll(): Promise<void> {
+    if (!this.enabled) return;
+    const t0 = performance.now();
+    const watch = this.watch();
+    try {
+      const names = new Map<string, Set<string | null>>();
+      for await (const batch of this.db.stream(`SELECT customer_key, ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples`)) {
+        for (const r of batch) {
+          for (const t of IDENTIFIER_TYPES) {
+            const v = r[t];
+            if (v === null || v === undefined) continue;
+            const name = `${t}:${String(v)}`;
+            let set = names.get(name);
+            if (set === undefined) names.set(name, (set = new Set()));
+            set.add((r.customer_key as string | null) ?? null);
+          }
+        }
+      }
+      for (const [name, set] of names) {
+        if (watch.all || watch.identifiers.has(name) || this.names.has(name)) continue;
+        this.names.set(name, sortKeys([...set]));
+      }
+      names.clear();
+      // Customers in four slices of the key space: each table is scanned once per slice, and a
+      // slice's rows as read (before they are cut to the limits) are what is in memory at a time.
+      const slices = ['0123', '4567', '89ab', 'cdef'];
+      const loaded: [string, CustomerRows][] = [];
+      for (const s of slices) {
+        if (this.closed) return;
+        const part = await loadCustomerRows(this.db, { slice: s });
+        for (const entry of part) loaded.push(entry);
+      }
+      // Most recently active first: those are the ones an agent is likely to be asked about.
+      loaded.sort((a, b) => lastSeen(b[1]) - lastSeen(a[1]));
+      for (const [key, rows] of loaded.slice(0, this.options.maxCustomers).reverse()) {
+        if (watch.all || watch.customers.has(key) || this.rows.has(key)) continue;
+        this.keep(key, rows);
+      }
+      this.stats.preloaded = true;
+      this.stats.preload_seconds = Math.round((performance.now() - t0) / 10) / 100;
+      this.options.logger.info(`live context cache: ${this.rows.size} customers and ${this.names.size} identifiers in ${this.stats.preload_seconds} s`);
+    } finally {
+      this.watches.delete(watch);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.preloading;
+    await this.refreshing;
+    await this.casesRebuild;
+  }
+
+  private watch(): Watch {
+    const w = new Watch();
+    this.watches.add(w);
+    return w;
+  }
+
+  private keep(key: string, rows: CustomerRows): void {
+    if (!this.enabled) return;
+    this.rows.delete(key);
+    this.rows.set(key, rows);
+    while (this.rows.size > this.options.maxCustomers) this.rows.delete(this.rows.keys().next().value!);
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshing !== null || this.toRefresh.size === 0 || this.closed) return;
+    this.refreshing = (async () => {
+      while (this.toRefresh.size > 0 && !this.closed) {
+        const keys = [...this.toRefresh];
+        this.toRefresh.clear();
+        const watch = this.watch();
+        try {
+          const loaded = await loadCustomerRows(this.db, { keys });
+          for (const [key, rows] of loaded) if (!watch.all && !watch.customers.has(key) && !this.rows.has(key)) this.keep(key, rows);
+        } catch (e) {
+          // The entries stay dropped: requests read them from the store.
+          this.options.logger.warn(`live context cache: a refresh failed: ${e instanceof Error ? e.message : String(e)}`);
+        } finally {
+          this.watches.delete(watch);
+        }
+      }
+    })().finally(() => (this.refreshing = null));
+  }
+
+  private async casesOf(key: string): Promise<CaseRow[]> {
+    if (this.openCases !== null && !this.casesStale) return this.openCases.get(key) ?? [];
+    this.casesChanged();
+    const rows = await this.db.query(`SELECT * FROM (${OPEN_CASES_SQL}) c WHERE customer_key = $1`, [key]);
+    return sortCases(rows.map(caseRow));
+  }
+
+  private casesChanged(): void {
+    this.casesStale = true;
+    for (const w of this.watches) w.cases = true;
+    if (!this.enabled || this.casesRebuild !== null || this.closed) return;
+    this.casesRebuild = (async () => {
+      while (this.casesStale && !this.closed) {
+        this.casesStale = false;
+        const watch = this.watch();
+        try {
+          const index = new Map<string, CaseRow[]>();
+          for (const r of await this.db.query(OPEN_CASES_SQL)) {
+            const key = String(r.customer_key);
+            let list = index.get(key);
+            if (list === undefined) index.set(key, (list = []));
+            list.push(caseRow(r));
+          }
+          for (const list of index.values()) sortCases(list);
+          // A write made while the index was read makes it stale again: the loop reads it anew.
+          if (!watch.cases) this.openCases = index;
+          else this.casesStale = true;
+        } catch (e) {
+          this.casesStale = true;
+          this.options.logger.warn(`live context cache: reading open cases failed: ${e instanceof Error ? e.message : String(e)}`);
+          return;
+        } finally {
+          this.watches.delete(watch);
+        }
+      }
+    })().finally(() => (this.casesRebuild = null));
+  }
+}
+
+function sortKeys(keys: (string | null)[]): (string | null)[] {
+  return keys.sort((a, b) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
+}
+
+function lastSeen(rows: CustomerRows): number {
+  return Math.max(rows.events[0]?.ts ?? 0, rows.journeys[0]?.end_ts ?? 0, rows.feedback[0]?.ts ?? 0);
+}
+
+/** The table a write statement changes, or null for anything else (reads, temporary tables). */
+export function writtenTable(sql: string): string | null {
+  const m = /^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+([A-Za-z_][\w]*)/i.exec(sql);
+  return m ? m[1]!.toLowerCase() : null;
+}
+
+/**
+ * The store as the routes see it: every write to a table the cache holds tells the cache, naming
+ * the customers among the statement's parameters when there are any (a survey answer, a case),
+ * or everything when there are none. The collector's merges use the bare store and report their
+ * changes themselves, precisely.
+ */
+export function watchWrites(store: Store, cache: CustomerCache): Store {
+  const seen = (sql: string, params: readonly SqlParam[] | undefined): void => {
+    const table = writtenTable(sql);
+    if (table === null) return;
+    if (table === 'cases') return cache.changed({ customers: [], identifiers: [] }, true);
+    if (!CACHED_TABLES.has(table)) return;
+    const keys = (params ?? []).filter((p): p is string => typeof p === 'string' && KEY_PATTERN.test(p));
+    cache.changed(keys.length > 0 && table !== 'id_tuples' ? { customers: keys, identifiers: [] } : 'all', false);
+  };
+  const wrap = (q: Queryable): Queryable => ({
+    query: async (sql, params) => {
+      const r = await q.query(sql, params);
+      seen(sql, params);
+      return r;
+    },
+    exec: async (sql, params) => {
+      await q.exec(sql, params);
+      seen(sql, params);
+    },
+    bulkInsert: async (table, columns, rows) => {
+      await q.bulkInsert(table, columns, rows);
+      seen(`INSERT INTO ${table}`, undefined);
+    },
+    stream: (sql, params) => q.stream(sql, params),
+  });
+  const base = wrap(store);
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'query' || prop === 'exec' || prop === 'bulkInsert' || prop === 'stream') return base[prop];
+      if (prop === 'transaction') {
+        return <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
+          target.transaction(async (tx) => {
+            const r = await fn(wrap(tx));
+            return r;
+          });
+      }
+      if (prop === 'openStaging') {
+        // Staging is the importer's: whatever it merges may touch anything.
+        return async () => {
+          const staging = await target.openStaging();
+          const release = staging.release.bind(staging);
+          return Object.assign(staging, {
+            release: async () => {
+              await release();
+              cache.changed('all');
+            },
+          });
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}

@@ -1,0 +1,234 @@
+/**
+ * The collector's journal as it really runs (docs/collector.md): `throughline serve` answers a
+ * Segment batch once it is on disk in its journal, merges it behind the answer, refuses a
+ * journal another server holds, and after SIGKILL in the middle of a load, the restarted server
+ * merges what the journal held, so every acknowledged event is stored exactly once. On a DuckDB
+ * file (journal beside it by default) and on PostgreSQL (each server given its own --journal).
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { openStore } from '../../src/store/open.ts';
+import { tempDir } from '../support/fixtures.ts';
+import { describeOn, storeTargets } from '../support/store-targets.ts';
+
+const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'throughline.js');
+
+interface Served {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly stderr: () => string;
+  readonly exit: Promise<number | null>;
+}
+
+function run(args: readonly string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+/** `serve --json` prints `{url, pid, db}` once it listens. */
+async function serve(db: string, extra: readonly string[] = []): Promise<Served> {
+  const r = run(['--db', db, 'serve', '--port', '0', '--json', ...extra]);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return { child: r.child, url: (JSON.parse(r.stdout()) as { url: string }).url, stderr: r.stderr, exit: r.exit };
+    } catch {
+      // the document is not complete yet
+    }
+    if (r.child.exitCode !== null) throw new Error(`serve exited ${r.child.exitCode}: ${r.stderr()}`);
+    if (Date.now() > deadline) throw new Error(`serve did not start: ${r.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function stop(s: Served): Promise<number | null> {
+  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
+  return s.exit;
+}
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function storedCounts(db: string, prefix: string): Promise<Map<string, number>> {
+  const store = await openStore(db);
+  try {
+    const rows = await store.query(`SELECT event_id, count(*) AS n FROM interactions WHERE event_id LIKE $1 GROUP BY event_id`, [`${prefix}%`]);
+    return new Map(rows.map((r) => [String(r.event_id), Number(r.n)]));
+  } finally {
+    await store.close();
+  }
+}
+
+for (const target of storeTargets()) describeOn(target, 'the collector journal of throughline serve', () => {
+  let db = '';
+  let collector = '';
+  let agentKey = '';
+  /** Where this server's journal is: beside the DuckDB file by default; named with --journal on PostgreSQL. */
+  let journal = '';
+  let journalArgs: string[] = [];
+
+  before(async () => {
+    db = await target.freshLocation('journal');
+    const make = (role: string): string => {
+      const r = cli(['--db', db, 'keys', 'create', '--role', role, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { key: string }).key;
+    };
+    collector = `Basic ${Buffer.from(`${make('collector')}:`).toString('base64')}`;
+    agentKey = make('agent');
+    if (target.dialect === 'duckdb') {
+      journal = `${db}.journal`;
+    } else {
+      journal = path.join(tempDir('throughline-journal-'), 'server-a');
+      journalArgs = ['--journal', journal];
+    }
+  });
+
+  const post = (url: string, body: unknown): Promise<Response> =>
+    fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: collector }, body: JSON.stringify(body) });
+
+  test('a Segment batch is answered once it is in the journal, and is in the customer context within a second', async () => {
+    const s = await serve(db, journalArgs);
+    try {
+      const health = (await (await fetch(`${s.url}/healthz`)).json()) as { collector: { acknowledge: string } };
+      assert.equal(health.collector.acknowledge, 'journal');
+      const started = performance.now();
+      const r = await post(s.url, {
+        batch: [
+          { type: 'identify', userId: 'fresh-1', traits: { email: 'fresh@example.com', name: 'Fay Resh' }, messageId: 'fresh-id' },
+          { type: 'track', userId: 'fresh-1', event: 'pay_bill/submit_payment', properties: { outcome: 'failure' }, timestamp: new Date(Date.now() - 60_000).toISOString(), messageId: 'fresh-1' },
+        ],
+      });
+      assert.equal(r.status, 200, await r.clone().text());
+      let recent: string[] = [];
+      while (performance.now() - started < 3000) {
+        const ctx = await fetch(`${s.url}/api/v1/customers/${encodeURIComponent('email:fresh@example.com')}/context`, { headers: { authorization: `Bearer ${agentKey}` } });
+        if (ctx.status === 200) {
+          recent = ((await ctx.json()) as { recent: { activity: string }[] }).recent.map((e) => e.activity);
+          if (recent.length > 0) break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const elapsed = performance.now() - started;
+      assert.deepEqual(recent, ['pay_bill/submit_payment']);
+      assert.ok(elapsed < 1000, `visible after ${Math.round(elapsed)} ms`);
+    } finally {
+      assert.equal(await stop(s), 0, s.stderr());
+    }
+  });
+
+  test('a second server cannot use a journal directory another one holds, and is told which process holds it', async () => {
+    const first = await serve(db, journalArgs);
+    try {
+      // On DuckDB a second server needs another file (the file has its own lock); on PostgreSQL it shares the database.
+      const otherDb = target.dialect === 'duckdb' ? path.join(tempDir('throughline-journal-other-'), 'other.duckdb') : db;
+      const second = run(['--db', otherDb, 'serve', '--port', '0', '--journal', journal]);
+      const code = await second.exit;
+      assert.notEqual(code, 0);
+      assert.match(second.stderr(), new RegExp(`journal directory .* is in use by another Throughline server \\(pid ${first.child.pid}, started `));
+      assert.match(second.stderr(), /each server needs its own --journal directory/);
+      assert.equal((await fetch(`${first.url}/healthz`)).status, 200, 'the first server is unaffected');
+    } finally {
+      assert.equal(await stop(first), 0, first.stderr());
+    }
+  });
+
+  test('killed with SIGKILL during a load, the restarted server merges what its journal held: every acknowledged event stored exactly once', async (t) => {
+    const BATCHES = 80;
+    const PER_BATCH = 50;
+    const batches = Array.from({ length: BATCHES }, (_, b) => ({
+      batch: Array.from({ length: PER_BATCH }, (_, i) => {
+        const n = b * PER_BATCH + i;
+        // Every tenth message is an identify: its profile has no id of its own, only its content.
+        return n % 10 === 9
+          ? { type: 'identify', userId: `jl-${n % 89}`, anonymousId: `anon-${n % 41}`, traits: { email: `jl${n % 89}@example.com` }, messageId: `jk-${b}-${i}` }
+          : {
+              type: 'track',
+              userId: `jl-${n % 89}`,
+              event: 'browse/view_item',
+              messageId: `jk-${b}-${i}`,
+              timestamp: new Date(Date.parse('2026-06-01T00:00:00Z') + n * 1000).toISOString(),
+            };
+      }),
+    }));
+    // Identify calls become profiles, not interactions: the event counts are of track calls.
+    const isTrack = (id: string): boolean => {
+      const [, b, i] = id.split('-').map(Number);
+      return (b! * PER_BATCH + i!) % 10 !== 9;
+    };
+    const tracks = (ids: Iterable<string>): string[] => [...ids].filter(isTrack);
+
+    const s = await serve(db, journalArgs);
+    const acked = new Set<string>();
+    let next = 0;
+    let killed = false;
+    const worker = async (): Promise<void> => {
+      while (next < BATCHES && !killed) {
+        const b = batches[next++]!;
+        try {
+          const r = await post(s.url, b);
+          if (r.status === 200) for (const m of b.batch) acked.add(m.messageId);
+        } catch {
+          // the connection died with the server: this batch was not acknowledged
+        }
+        if (!killed && acked.size >= (BATCHES * PER_BATCH) / 3) {
+          killed = true;
+          s.child.kill('SIGKILL');
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker(), worker()]);
+    await s.exit;
+    assert.ok(killed, 'the server was killed during the load');
+    assert.ok(acked.size > 0 && acked.size < BATCHES * PER_BATCH, `acknowledged ${acked.size}`);
+
+    const inStore = await storedCounts(db, 'jk-');
+    t.diagnostic(`at the crash ${tracks(acked).length} acknowledged track events, ${tracks(acked).filter((id) => inStore.has(id)).length} of them merged; the journal holds the rest`);
+    assert.ok([...inStore.values()].every((n) => n === 1), 'nothing stored twice before the restart either');
+    // A crash in the middle of an append leaves part of a line: the restart cuts it off and says so.
+    const segments = fs.readdirSync(journal).filter((f) => f.endsWith('.jsonl')).sort();
+    fs.appendFileSync(path.join(journal, segments.at(-1)!), '{"t":1,"r":[["interactions",1,{"event_id":"jk-torn');
+
+    const again = await serve(db, journalArgs);
+    await stop(again);
+    assert.match(again.stderr(), /cut off \d+ bytes of an incomplete last write .* it was never acknowledged/);
+    const afterRestart = await storedCounts(db, 'jk-');
+    assert.deepEqual(tracks(acked).filter((id) => afterRestart.get(id) !== 1), [], 'every acknowledged event is stored once after the restart');
+    assert.ok([...afterRestart.values()].every((n) => n === 1), 'no event stored twice');
+    assert.equal(afterRestart.has('jk-torn'), false);
+
+    // The sender re-delivers everything: ids (and content ids for profiles) make it harmless.
+    const third = await serve(db, journalArgs);
+    try {
+      for (const b of batches) assert.equal((await post(third.url, b)).status, 200);
+    } finally {
+      assert.equal(await stop(third), 0, third.stderr());
+    }
+    const final = await storedCounts(db, 'jk-');
+    assert.equal(final.size, tracks(batches.flatMap((b) => b.batch.map((m) => m.messageId))).length);
+    assert.ok([...final.values()].every((n) => n === 1));
+    const store = await openStore(db);
+    try {
+      const [dup] = await store.query(`SELECT count(*) AS n FROM (SELECT profile_id FROM profiles GROUP BY profile_id HAVING count(*) > 1) d`);
+      assert.equal(dup!.n, 0, 'no profile stored twice');
+      const [profiles] = await store.query(`SELECT count(*) AS n FROM profiles WHERE customer_id LIKE 'jl-%'`);
+      assert.ok(Number(profiles!.n) > 0);
+    } finally {
+      await store.close();
+    }
+    // A stopped server leaves its journal merged: at most the open segment, and no lock.
+    assert.ok(fs.readdirSync(journal).filter((f) => f.endsWith('.jsonl')).length <= 1);
+    assert.equal(fs.existsSync(path.join(journal, 'lock')), false);
+  });
+});
