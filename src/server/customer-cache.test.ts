@@ -85,6 +85,16 @@ describe('the live context cache', () => {
     assert.deepEqual(closed, await direct('customer_id:C3'));
   });
 
+  test('the open-cases index is read even while contexts keep arriving', async () => {
+    s.app.customerCache.changed({ customers: [], identifiers: [] }, true);
+    assert.equal(s.app.customerCache.describe().open_cases_ready, false);
+    // Requests arriving during the read must not make it start over (they once did, forever).
+    for (let round = 0; round < 50 && !s.app.customerCache.describe().open_cases_ready; round++) {
+      await Promise.all(Array.from({ length: 8 }, (_, c) => context(`customer_id:C${c + 1}`)));
+    }
+    assert.equal(s.app.customerCache.describe().open_cases_ready, true);
+  });
+
   test('a read that overlaps a change is not kept', async () => {
     const cache = s.app.customerCache;
     const key = await resolveCustomer(s.store, 'customer_id:C5');

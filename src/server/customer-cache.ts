@@ -57,18 +57,30 @@ export class CustomerCache {
   /** `type:value` → the keys of the tuples holding it (null for tuples that link nothing). */
   private readonly names = new Map<string, (string | null)[]>();
   private openCases: Map<string, CaseRow[]> | null = null;
+  /** The index says what the store says (no write to cases since it was read). */
+  private casesValid = false;
+  private casesDirty = false;
   private readonly watches = new Set<Watch>();
   private refreshing: Promise<void> | null = null;
   private readonly toRefresh = new Set<string>();
   private casesRebuild: Promise<void> | null = null;
   private preloading: Promise<void> | null = null;
-  private casesStale = false;
   private closed = false;
   readonly stats = { hits: 0, misses: 0, preloaded: false, preload_seconds: null as number | null };
 
   /** For /healthz. */
-  describe(): { enabled: boolean; customers: number; identifiers: number; hits: number; misses: number; preloaded: boolean; preload_seconds: number | null } {
-    return { enabled: this.enabled, ...this.size, ...this.stats };
+  describe(): {
+    enabled: boolean;
+    customers: number;
+    identifiers: number;
+    hits: number;
+    misses: number;
+    preloaded: boolean;
+    preload_seconds: number | null;
+    /** Open cases come from memory (false while the index is read, and after a write to cases until it is read again). */
+    open_cases_ready: boolean;
+  } {
+    return { enabled: this.enabled, ...this.size, ...this.stats, open_cases_ready: this.casesValid };
   }
 
   constructor(
@@ -250,19 +262,30 @@ export class CustomerCache {
   }
 
   private async casesOf(key: string): Promise<CaseRow[]> {
-    if (this.openCases !== null && !this.casesStale) return this.openCases.get(key) ?? [];
-    this.casesChanged();
+    if (this.casesValid) return this.openCases!.get(key) ?? [];
+    // Not a change: only make sure the index is being read. (Marking a change here would make
+    // every request that arrives during a read throw that read away, and it would never finish.)
+    if (this.casesRebuild === null) {
+      this.casesDirty = true;
+      this.rebuildCases();
+    }
     const rows = await this.db.query(`SELECT * FROM (${OPEN_CASES_SQL}) c WHERE customer_key = $1`, [key]);
     return sortCases(rows.map(caseRow));
   }
 
   private casesChanged(): void {
-    this.casesStale = true;
+    this.casesValid = false;
+    this.casesDirty = true;
     for (const w of this.watches) w.cases = true;
+    this.rebuildCases();
+  }
+
+  /** Reads the open-cases index until a read overlaps no change; one reader at a time. */
+  private rebuildCases(): void {
     if (!this.enabled || this.casesRebuild !== null || this.closed) return;
     this.casesRebuild = (async () => {
-      while (this.casesStale && !this.closed) {
-        this.casesStale = false;
+      while (this.casesDirty && !this.closed) {
+        this.casesDirty = false;
         const watch = this.watch();
         try {
           const index = new Map<string, CaseRow[]>();
@@ -273,11 +296,14 @@ export class CustomerCache {
             list.push(caseRow(r));
           }
           for (const list of index.values()) sortCases(list);
-          // A write made while the index was read makes it stale again: the loop reads it anew.
-          if (!watch.cases) this.openCases = index;
-          else this.casesStale = true;
+          if (!watch.cases) {
+            this.openCases = index;
+            this.casesValid = true;
+          } else {
+            // A write made while the index was read: read it again.
+            this.casesDirty = true;
+          }
         } catch (e) {
-          this.casesStale = true;
           this.options.logger.warn(`live context cache: reading open cases failed: ${e instanceof Error ? e.message : String(e)}`);
           return;
         } finally {
