@@ -302,7 +302,8 @@ is for a different customer than the last few. Phase 1 holds a fixed 1,000 reque
 \`overallRate\`, latencies corrected for coordinated omission); phase 2 sends as fast as answers
 come. Phase 3 posts Segment \`/v1/batch\` requests of ${BATCH_EVENTS} track calls (three quarters for
 known customers, a quarter anonymous) as fast as the server acknowledges them; an answer means the
-events are committed. After the server stops, the benchmark counts the acknowledged events in the
+events are durable in the server's journal (docs/collector.md). After the server stops (which merges
+what the journal holds), the benchmark counts the acknowledged events in the
 file: each must be there exactly once. "failed" counts non-2xx answers, errors and timeouts. Peak
 RSS is the server process's own (VmRSS polled every 250 ms). Targets (issue 6): context p99 < 10 ms
 at 1,000 requests/s; collector ≥ 20,000 events/s.`;
