@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import type { Logger } from '../src/core/logger.ts';
 import { importFiles, importRecords } from '../src/ingest/import.ts';
 import { openStore } from '../src/store/open.ts';
+import { createTestRandom } from '../src/journey/testing.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -44,18 +45,6 @@ function parseOptions(): Options {
     },
   });
   return { db: values.db, csv: values.csv, events: Number(values.events), merges: Number(values.merges), seed: Number(values.seed) };
-}
-
-/** mulberry32: a small seeded PRNG, so two runs sample the same events. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The first `limit` rows of the benchmark CSV (its generator writes no quoted cells). */
@@ -84,7 +73,7 @@ async function main(): Promise<void> {
   fs.copyFileSync(o.db, copy);
   if (fs.existsSync(`${o.db}.wal`)) fs.copyFileSync(`${o.db}.wal`, `${copy}.wal`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'throughline-merge-bench-'));
-  const random = prng(o.seed);
+  const random = createTestRandom(o.seed); // seeded: two runs sample the same events
   const { header, rows } = await readRows(o.csv, 300_000);
   const col = (name: string): number => header.indexOf(name);
   const [ev, ts, cookie] = [col('event_id'), col('ts'), col('cookie_id')];

@@ -45,7 +45,11 @@ export async function customerKeyExists(db: Queryable, key: string): Promise<boo
  */
 export async function identifierKeys(db: Queryable, id: Identifier): Promise<(string | null)[]> {
   const rows = await db.query(`SELECT customer_key FROM id_tuples WHERE ${id.type} = $1`, [id.value]);
-  const keys = [...new Set(rows.map((r) => (r.customer_key as string | null) ?? null))];
+  return orderKeys([...new Set(rows.map((r) => (r.customer_key as string | null) ?? null))]);
+}
+
+/** The order `identifierKeys` gives: byte order, null last. */
+export function orderKeys(keys: (string | null)[]): (string | null)[] {
   return keys.sort((a, b) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
 }
 

@@ -5,20 +5,13 @@
  */
 import type { IdentifierType } from '../core/records.ts';
 
+import { createTestRandom } from '../journey/testing.ts';
+
+/** The seeded PRNG the other modules' tests use, so a failing seed replays the same world. */
+export const createPrng = createTestRandom;
+
 /** The identifiers a record carries (absent ones left out). */
 export type RecordIdentifiers = Partial<Record<IdentifierType, string>>;
-
-/** mulberry32: a small seeded PRNG, so a failing seed can be replayed. */
-export function createPrng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface RandomWorldOptions {
   readonly people?: number;

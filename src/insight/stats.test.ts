@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { auc, averageRanks, descendingRanks, fitLogistic, fitMixedLinear, invertSpd, sigmoid, spearman } from './stats.ts';
+import { createTestRandom } from '../journey/testing.ts';
 
-/** mulberry32 with Box–Muller normals: synthetic data that is the same on every run. */
-function createTestRandom(seed: number): { uniform: () => number; normal: () => number } {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Uniforms from the shared seeded generator, and Box–Muller normals: the same data on every run. */
+function createTestRandoms(seed: number): { uniform: () => number; normal: () => number } {
+  const uniform = createTestRandom(seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   return { uniform, normal };
 }
@@ -35,7 +29,7 @@ describe('linear algebra', () => {
 
 describe('penalised logistic regression', () => {
   test('it recovers known coefficients from synthetic data', () => {
-    const rng = createTestRandom(11);
+    const rng = createTestRandoms(11);
     const truth = [-1.2, 1.5, -0.8, 0.6];
     const x: number[][] = [];
     const y: number[] = [];
@@ -71,7 +65,7 @@ describe('penalised logistic regression', () => {
 
 describe('linear mixed model with a random intercept', () => {
   test('it recovers the fixed effects and both variance components from synthetic data', () => {
-    const rng = createTestRandom(7);
+    const rng = createTestRandoms(7);
     const q = 60;
     const tau = 0.5;
     const sigma = 1;
@@ -98,7 +92,7 @@ describe('linear mixed model with a random intercept', () => {
   });
 
   test('a group with few observations is shrunk towards the average more than a group with many', () => {
-    const rng = createTestRandom(3);
+    const rng = createTestRandoms(3);
     const y: number[] = [];
     const groups: number[] = [];
     // Groups 0–9 hold 50 answers each around 3; group 10 holds 2, group 11 holds 50, both around 4.5.

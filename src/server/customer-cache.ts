@@ -23,7 +23,7 @@ import type { Logger } from '../core/logger.ts';
 import { IDENTIFIER_TYPES } from '../core/records.ts';
 import { caseRow, loadCustomerRows, OPEN_CASES_SQL, sortCases } from '../engage/index.ts';
 import type { CustomerRows } from '../engage/index.ts';
-import { customerKeyExists, identifierKeys, isCustomerKey, pickCustomer } from '../identity/customers.ts';
+import { customerKeyExists, identifierKeys, isCustomerKey, orderKeys, pickCustomer } from '../identity/customers.ts';
 import { parseIdentifier } from '../identity/normalize.ts';
 import type { MergeChanges } from '../ingest/import.ts';
 import type { Queryable, SqlParam, Store } from '../store/store.ts';
@@ -39,7 +39,6 @@ export const DEFAULT_CACHE_CUSTOMERS = 250_000;
 
 /** Tables whose rows the cache holds (cases are kept apart, see above). */
 const CACHED_TABLES = new Set(['id_tuples', 'profiles', 'holdings', 'consents', 'promises', 'journeys', 'interactions', 'feedback']);
-const KEY_PATTERN = /^(c|r)-[0-9a-f]{12}(-\d+)?$/;
 
 type CaseRow = CustomerRows['cases'][number];
 
@@ -195,7 +194,7 @@ export class CustomerCache {
       }
       for (const [name, set] of names) {
         if (watch.all || watch.identifiers.has(name) || this.names.has(name)) continue;
-        this.names.set(name, sortKeys([...set]));
+        this.names.set(name, orderKeys([...set]));
       }
       names.clear();
       // Customers in four slices of the key space: each table is scanned once per slice, and a
@@ -314,9 +313,6 @@ export class CustomerCache {
   }
 }
 
-function sortKeys(keys: (string | null)[]): (string | null)[] {
-  return keys.sort((a, b) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
-}
 
 function lastSeen(rows: CustomerRows): number {
   return Math.max(rows.events[0]?.ts ?? 0, rows.journeys[0]?.end_ts ?? 0, rows.feedback[0]?.ts ?? 0);
@@ -340,7 +336,7 @@ export function watchWrites(store: Store, cache: CustomerCache): Store {
     if (table === null) return;
     if (table === 'cases') return cache.changed({ customers: [], identifiers: [] }, true);
     if (!CACHED_TABLES.has(table)) return;
-    const keys = (params ?? []).filter((p): p is string => typeof p === 'string' && KEY_PATTERN.test(p));
+    const keys = (params ?? []).filter((p): p is string => typeof p === 'string' && isCustomerKey(p));
     cache.changed(keys.length > 0 && table !== 'id_tuples' ? { customers: keys, identifiers: [] } : 'all', false);
   };
   const wrap = (q: Queryable): Queryable => ({
