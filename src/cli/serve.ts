@@ -61,6 +61,18 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         ...(flags.journal !== undefined ? { journal: flags.journal } : {}),
         ...(flags.contextCache !== undefined ? { contextCacheCustomers: flags.contextCache } : {}),
       });
+      // Listen for the stop signals before saying where we listen: whoever reads that line may
+      // send SIGTERM at once, and a signal that arrives before a handler exists kills the process
+      // without closing the database or merging the journal.
+      const stopped = new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
       const keys = await listKeys(server.store);
       if (g.json) printJson(ctx.io, { url: server.url, pid: process.pid, db });
       ctx.io.err(`Throughline is serving ${db} at ${server.url} (API docs: ${server.url}/api/docs). Ctrl-C stops it.`);
@@ -72,15 +84,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       if (!keys.some((k) => k.revoked_at === null && k.role === 'admin')) {
         ctx.io.err('warning: no admin API key exists, so nothing but /healthz answers; stop the server and run: throughline keys create --role admin');
       }
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await stopped;
       ctx.io.err("Stopping: merging the collector's journal and closing the database...");
       await server.close();
       ctx.io.err('Stopped.');

@@ -91,10 +91,11 @@ function serve(db: string): Promise<Served> {
   });
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
+/** The exit code, or the signal's name when a signal ended the process. */
+function exited(child: ChildProcess): Promise<number | string | null> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
-    child.once('exit', (code) => resolve(code));
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode);
+    child.once('exit', (code, signal) => resolve(code ?? signal));
   });
 }
 
