@@ -1,9 +1,10 @@
 /**
  * Server benchmark (issue 6, item 6): `throughline serve` on a DuckDB file holding 1M events,
  * driven by autocannon on loopback. It measures
- *   1. the live customer context at a fixed 1,000 requests/s (p50/p90/p99 latency),
- *   2. the context as fast as it goes (requests/s),
- *   3. the collector: `/v1/batch` of Segment track calls as fast as it acknowledges them, then
+ *   1. the live customer context at a steady 1,000 requests/s (p50/p90/p99 latency; bench/paced.ts),
+ *   2. the same rate as autocannon sends it, each second's quota in one burst,
+ *   3. the context as fast as it goes (requests/s),
+ *   4. the collector: `/v1/batch` of Segment track calls as fast as it acknowledges them, then
  *      checks that every acknowledged event is in the store once.
  *
  *   npm run bench:server                          1,000,000 events, 20 s per phase
@@ -25,6 +26,8 @@ import autocannon from 'autocannon';
 import { createKey } from '../src/server/keys.ts';
 import { openStore } from '../src/store/open.ts';
 import { generateInteractions } from './interactions-data.ts';
+import { paced } from './paced.ts';
+import type { Measured } from './paced.ts';
 import { recordBenchmark } from './record.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -152,7 +155,7 @@ async function stopServer(s: Server): Promise<void> {
 
 interface Phase {
   readonly name: string;
-  readonly result: autocannon.Result;
+  readonly result: Measured;
   /** Events acknowledged (collector phases). */
   readonly events?: number;
 }
@@ -175,6 +178,37 @@ async function cacheReady(url: string): Promise<CacheState> {
   }
 }
 
+/** What autocannon measured, in the shape every phase reports. */
+function measured(r: autocannon.Result): Measured {
+  return {
+    requests: r.requests.total,
+    ok: r['2xx'],
+    failed: r.non2xx + r.errors + r.timeouts,
+    p50: r.latency.p50,
+    p90: r.latency.p90,
+    p99: r.latency.p99,
+    max: r.latency.max,
+  };
+}
+
+/** The n-th context request: customers and agent keys in rotation. */
+function contextRequest(ids: readonly string[], keys: readonly string[], n: number): { path: string; headers: Record<string, string> } {
+  return {
+    path: `/api/v1/customers/${encodeURIComponent(ids[n % ids.length]!)}/context`,
+    headers: { authorization: `Bearer ${keys[n % keys.length]!}` },
+  };
+}
+
+/** Contexts at a steady rate (bench/paced.ts): request n is due at n / rate seconds. */
+async function pacedContextPhase(url: string, ids: readonly string[], keys: readonly string[], duration: number, rate: number): Promise<Phase> {
+  const result = await paced({ url, rate, seconds: duration, connections: 32, request: (n) => contextRequest(ids, keys, n) });
+  return { name: `context at ${int(rate)} requests/s, steady`, result };
+}
+
+/**
+ * Contexts through autocannon: as fast as answers come, or at `overallRate`, which sends each
+ * second's quota in one burst at the start of the second (bench/paced.ts).
+ */
 async function contextPhase(url: string, ids: readonly string[], keys: readonly string[], duration: number, rate: number | null): Promise<Phase> {
   let i = 0;
   const result = await autocannon({
@@ -186,17 +220,16 @@ async function contextPhase(url: string, ids: readonly string[], keys: readonly 
       {
         method: 'GET',
         setupRequest: (req) => {
-          const n = i++;
-          return {
-            ...req,
-            path: `/api/v1/customers/${encodeURIComponent(ids[n % ids.length]!)}/context`,
-            headers: { ...req.headers, authorization: `Bearer ${keys[n % keys.length]!}` },
-          };
+          const r = contextRequest(ids, keys, i++);
+          return { ...req, path: r.path, headers: { ...req.headers, ...r.headers } };
         },
       },
     ],
   });
-  return { name: rate !== null ? `context at ${rate.toLocaleString('en-US')} requests/s` : 'context, as fast as it goes', result };
+  return {
+    name: rate !== null ? `context at ${int(rate)} requests/s, in bursts (autocannon overallRate)` : 'context, as fast as it goes',
+    result: measured(result),
+  };
 }
 
 async function collectorPhase(url: string, writeKey: string, ids: readonly string[], duration: number, runTag: string): Promise<Phase> {
@@ -234,7 +267,7 @@ async function collectorPhase(url: string, writeKey: string, ids: readonly strin
       },
     ],
   });
-  return { name: `collector, /v1/batch of ${BATCH_EVENTS} track calls`, result, events: result['2xx'] * BATCH_EVENTS };
+  return { name: `collector, /v1/batch of ${BATCH_EVENTS} track calls`, result: measured(result), events: result['2xx'] * BATCH_EVENTS };
 }
 
 async function countStored(db: string, runTag: string): Promise<number> {
@@ -264,18 +297,16 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
 
 function phaseRow(p: Phase, duration: number): string[] {
   const r = p.result;
-  const ok = r['2xx'];
-  const failed = r.non2xx + r.errors + r.timeouts;
   return [
     p.name,
-    int(r.requests.total),
-    fmt(ok / duration),
+    int(r.requests),
+    fmt(r.ok / duration),
     p.events === undefined ? '–' : int(p.events / duration),
-    fmt(r.latency.p50, 1),
-    fmt(r.latency.p90, 1),
-    fmt(r.latency.p99, 1),
-    fmt(r.latency.max, 1),
-    int(failed),
+    fmt(r.p50, 1),
+    fmt(r.p90, 1),
+    fmt(r.p99, 1),
+    fmt(r.max, 1),
+    int(r.failed),
   ];
 }
 
@@ -294,13 +325,17 @@ const HOW = `How this was measured: \`bench/server.ts\` imports the import bench
 interactions, \`.bench/\`) into a DuckDB file once with \`throughline import\` and reuses it. It creates
 ${AGENT_KEYS} agent keys (agent keys are rate limited per key, 200 requests/s by default) and one collector
 key, starts \`throughline serve\` on a fresh copy of that file in a child process, waits until its live context
-cache has read the store (\`/healthz\`), warms it up for ${WARMUP_S} s at 1,000 requests/s, and drives it with autocannon
-(in the benchmark's process, on loopback, 32 connections for contexts, 16 for the collector). Context
+cache has read the store (\`/healthz\`), warms it up for ${WARMUP_S} s at 1,000 requests/s, and drives it from the
+benchmark's process, on loopback (32 connections for contexts, 16 for the collector). Context
 requests rotate over up to 20,000 customers looked up by customer number (\`GET
 /api/v1/customers/customer_id:…/context\`), in a fixed pseudo-random order, so nearly every request
-is for a different customer than the last few. Phase 1 holds a fixed 1,000 requests/s (autocannon
-\`overallRate\`, latencies corrected for coordinated omission); phase 2 sends as fast as answers
-come. Phase 3 posts Segment \`/v1/batch\` requests of ${BATCH_EVENTS} track calls (three quarters for
+is for a different customer than the last few. Phase 1 holds a steady 1,000 requests/s
+(\`bench/paced.ts\`, open loop: request n is due n ms after the start, and its latency runs from
+then to the end of its answer, so any stall counts against every request it delays). Phase 2 asks
+for the same rate through autocannon's \`overallRate\`, which sends each second's 1,000 requests back
+to back at the start of the second and then waits: its latencies are mostly the queue of that
+burst, so it is shown beside, not used for the target. Phase 3 sends as fast as answers
+come. Phase 4 posts Segment \`/v1/batch\` requests of ${BATCH_EVENTS} track calls (three quarters for
 known customers, a quarter anonymous) as fast as the server acknowledges them; an answer means the
 events are durable in the server's journal (docs/collector.md). After the server stops (which merges
 what the journal holds), the benchmark counts the acknowledged events in the
@@ -337,9 +372,11 @@ async function main(): Promise<void> {
     cache = await cacheReady(server.url);
     // A warm-up at the measured rate: the first requests compile code paths, and the garbage the
     // preload left is collected, before anything is measured.
-    await contextPhase(server.url, ids, agentKeys, WARMUP_S, TARGET.contextRate);
+    await pacedContextPhase(server.url, ids, agentKeys, WARMUP_S, TARGET.contextRate);
+    console.log(`context, ${TARGET.contextRate}/s steady, ${o.duration} s ...`);
+    phases.push(await pacedContextPhase(server.url, ids, agentKeys, o.duration, TARGET.contextRate));
     for (const rate of [TARGET.contextRate, null]) {
-      console.log(`context, ${rate === null ? 'as fast as it goes' : `${rate}/s`}, ${o.duration} s ...`);
+      console.log(`context, ${rate === null ? 'as fast as it goes' : `${rate}/s in bursts`}, ${o.duration} s ...`);
       phases.push(await contextPhase(server.url, ids, agentKeys, o.duration, rate));
     }
     console.log(`collector, ${o.duration} s ...`);
@@ -350,12 +387,12 @@ async function main(): Promise<void> {
   stored = await countStored(served, runTag);
   const peak = server.peakRssMB();
 
-  const collector = phases[2]!;
+  const collector = phases[3]!;
   const acknowledged = collector.events ?? 0;
   const results = table(HEADERS, phases.map((p) => phaseRow(p, o.duration)));
   const atRate = phases[0]!.result;
   const notes = [
-    `context p99 at ${int(TARGET.contextRate)}/s: ${fmt(atRate.latency.p99)} ms (target < ${TARGET.contextP99Ms} ms): ${atRate.latency.p99 < TARGET.contextP99Ms && atRate['2xx'] / o.duration >= TARGET.contextRate * 0.95 ? 'PASS' : 'FAIL'}`,
+    `context p99 at a steady ${int(TARGET.contextRate)}/s: ${fmt(atRate.p99)} ms (target < ${TARGET.contextP99Ms} ms): ${atRate.p99 < TARGET.contextP99Ms && atRate.ok / o.duration >= TARGET.contextRate * 0.95 ? 'PASS' : 'FAIL'}; in one-second bursts: ${fmt(phases[1]!.result.p99)} ms`,
     `collector: ${int(acknowledged / o.duration)} events/s acknowledged (target ≥ ${int(TARGET.collectorEventsPerS)}): ${acknowledged / o.duration >= TARGET.collectorEventsPerS ? 'PASS' : 'FAIL'}`,
     `durability: ${int(acknowledged)} events acknowledged, ${int(stored)} in the file after the server stopped${stored >= acknowledged ? ', none lost, none twice' : `: ${int(acknowledged - stored)} LOST`}`,
     cache === null
