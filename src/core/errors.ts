@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'too_large'
   | 'rate_limited'
+  | 'unavailable' // a part of the server that cannot work until it is restarted or repaired
   | 'internal';
 
 export class AppError extends Error {
@@ -56,6 +57,8 @@ export function httpStatusFor(code: ErrorCode): number {
       return 413;
     case 'rate_limited':
       return 429;
+    case 'unavailable':
+      return 503;
     case 'internal':
       return 500;
   }

@@ -160,8 +160,17 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get(
     '/healthz',
-    { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: no key needed, no data' } },
-    async () => ({ status: 'ok', collector: queue.health(), context_cache: cache.describe() }),
+    { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: no key needed, no data; 503 once the collector cannot take events until a restart' } },
+    async (_request, reply) => {
+      const collector = queue.health();
+      // A journal that failed a write refuses every event until the process restarts: for a
+      // load balancer or a supervisor this server is down, whatever else still answers.
+      if (collector.journal === 'failed') {
+        reply.code(503);
+        return { status: 'failing', reason: "the collector's journal could not be written; restart the server once the disk is fixed", collector, context_cache: cache.describe() };
+      }
+      return { status: 'ok', collector, context_cache: cache.describe() };
+    },
   );
   registerAnalyses(app, { store, now }, deps.analyses ?? ANALYSES);
   registerCustomers(app, { store, now, policies, cache });

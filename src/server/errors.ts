@@ -54,7 +54,7 @@ function kb(bytes: number): string {
 export function describeError(err: unknown, request: FastifyRequest): { status: number; code: ErrorCode; message: string; internal: boolean } {
   if (isAppError(err)) {
     const status = httpStatusFor(err.code);
-    if (status >= 500) return { status: 500, code: 'internal', message: 'internal error; the server log has the details', internal: true };
+    if (status >= 500 && err.code !== 'unavailable') return { status: 500, code: 'internal', message: 'internal error; the server log has the details', internal: true };
     return { status, code: err.code, message: `${err.message}${err.hint ? ` (${err.hint})` : ''}`, internal: false };
   }
   const fe = err as Partial<FastifyError> & { validation?: AjvError[]; validationContext?: string };

@@ -276,7 +276,12 @@ export class Journal {
   }
 
   private broken(): AppError {
-    return new AppError('internal', `the journal ${this.dir} cannot be written: ${(this.failure as Error)?.message ?? String(this.failure)}`);
+    // The answer says what is wrong and what fixes it; where and why (the path, the OS error)
+    // went to the server log when the write failed.
+    return new AppError('unavailable', "the collector cannot take events until the server is restarted: its journal could not be written", {
+      hint: 'the server log says why',
+      cause: this.failure,
+    });
   }
 
   /** The open segment, or a new one when the current one is full (or there is none yet). */

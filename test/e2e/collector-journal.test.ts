@@ -144,6 +144,40 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
     }
   });
 
+  test('when its journal cannot be written, the collector answers 503 saying to restart, and /healthz turns 503 for a supervisor', async () => {
+    // Its own journal directory, removed under the running server: the first write cannot open a segment.
+    const own = path.join(tempDir('throughline-journal-broken-'), 'journal');
+    const otherDb = target.dialect === 'duckdb' ? path.join(tempDir('throughline-journal-broken-db-'), 'broken.duckdb') : db;
+    const key = cli(['--db', otherDb, 'keys', 'create', '--role', 'collector', '--json']);
+    assert.equal(key.code, 0, key.stderr);
+    const auth = `Basic ${Buffer.from(`${(JSON.parse(key.stdout) as { key: string }).key}:`).toString('base64')}`;
+    const s = await serve(otherDb, ['--journal', own]);
+    try {
+      const healthy = await fetch(`${s.url}/healthz`);
+      assert.equal(healthy.status, 200);
+      assert.equal(((await healthy.json()) as { status: string }).status, 'ok');
+      fs.rmSync(own, { recursive: true });
+      const r = await fetch(`${s.url}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body: JSON.stringify({ batch: [{ type: 'track', userId: 'jb-1', event: 'browse/view_item', messageId: 'jb-1' }] }),
+      });
+      assert.equal(r.status, 503);
+      const body = (await r.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'unavailable');
+      assert.match(body.error.message, /cannot take events until the server is restarted: its journal could not be written/);
+      assert.doesNotMatch(body.error.message, /ENOENT|\//, 'no path or OS error in the answer');
+      const health = await fetch(`${s.url}/healthz`);
+      assert.equal(health.status, 503);
+      const doc = (await health.json()) as { status: string; collector: { journal: string } };
+      assert.equal(doc.status, 'failing');
+      assert.equal(doc.collector.journal, 'failed');
+      assert.match(s.stderr(), /journal .* a write failed, the collector refuses events until the server restarts: ENOENT/);
+    } finally {
+      assert.equal(await stop(s), 0, s.stderr());
+    }
+  });
+
   test('killed with SIGKILL during a load, the restarted server merges what its journal held: every acknowledged event stored exactly once', async (t) => {
     const BATCHES = 80;
     const PER_BATCH = 50;
