@@ -113,10 +113,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  const cache = new CustomerCache(deps.store, {
-    maxCustomers: deps.contextCacheCustomers ?? (deps.store.dialect === 'duckdb' ? DEFAULT_CACHE_CUSTOMERS : 0),
-    logger,
-  });
+  const maxCustomers = deps.contextCacheCustomers ?? (deps.store.dialect === 'duckdb' ? DEFAULT_CACHE_CUSTOMERS : 0);
+  // The cache's long reads go through a connection of their own, so merges never queue behind them.
+  const cacheReader = maxCustomers > 0 ? await deps.store.openReader() : null;
+  const cache = new CustomerCache(deps.store, { maxCustomers, logger }, cacheReader ?? deps.store);
   // Routes write through a store that tells the cache; the collector's merges say precisely what they changed.
   const store = cache.enabled ? watchWrites(deps.store, cache) : deps.store;
   const writeOptions = { ...DEFAULT_WRITE_QUEUE, ...deps.writeQueue };
@@ -151,6 +151,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     await queue.close();
     await webhooks.drain();
     await cache.close();
+    await cacheReader?.close();
   });
   if (cache.enabled && deps.preloadContextCache !== false) void cache.preload();
   // For whoever writes to the store behind the app's back (tests loading data): tell the cache.

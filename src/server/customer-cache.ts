@@ -82,9 +82,16 @@ export class CustomerCache {
     return { enabled: this.enabled, ...this.size, ...this.stats, open_cases_ready: this.casesValid };
   }
 
+  /**
+   * `db` answers requests (a customer not in memory); `background`, best a connection of its own
+   * (`Store.openReader`), serves the preload, the refreshes after writes and the open-cases
+   * index: reads of many customers that take seconds under load and, on the request connection,
+   * would hold up every merge behind them.
+   */
   constructor(
     private readonly db: Queryable,
     private readonly options: CustomerCacheOptions,
+    private readonly background: Queryable = db,
   ) {}
 
   get enabled(): boolean {
@@ -180,7 +187,7 @@ export class CustomerCache {
     const watch = this.watch();
     try {
       const names = new Map<string, Set<string | null>>();
-      for await (const batch of this.db.stream(`SELECT customer_key, ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples`)) {
+      for await (const batch of this.background.stream(`SELECT customer_key, ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples`)) {
         for (const r of batch) {
           for (const t of IDENTIFIER_TYPES) {
             const v = r[t];
@@ -203,7 +210,7 @@ export class CustomerCache {
       const loaded: [string, CustomerRows][] = [];
       for (const s of slices) {
         if (this.closed) return;
-        const part = await loadCustomerRows(this.db, { slice: s });
+        const part = await loadCustomerRows(this.background, { slice: s });
         for (const entry of part) loaded.push(entry);
       }
       // Most recently active first: those are the ones an agent is likely to be asked about.
@@ -248,7 +255,7 @@ export class CustomerCache {
         this.toRefresh.clear();
         const watch = this.watch();
         try {
-          const loaded = await loadCustomerRows(this.db, { keys });
+          const loaded = await loadCustomerRows(this.background, { keys });
           for (const [key, rows] of loaded) if (!watch.all && !watch.customers.has(key) && !this.rows.has(key)) this.keep(key, rows);
         } catch (e) {
           // The entries stay dropped: requests read them from the store.
@@ -288,7 +295,7 @@ export class CustomerCache {
         const watch = this.watch();
         try {
           const index = new Map<string, CaseRow[]>();
-          for (const r of await this.db.query(OPEN_CASES_SQL)) {
+          for (const r of await this.background.query(OPEN_CASES_SQL)) {
             const key = String(r.customer_key);
             let list = index.get(key);
             if (list === undefined) index.set(key, (list = []));
@@ -339,32 +346,35 @@ export function watchWrites(store: Store, cache: CustomerCache): Store {
     const keys = (params ?? []).filter((p): p is string => typeof p === 'string' && isCustomerKey(p));
     cache.changed(keys.length > 0 && table !== 'id_tuples' ? { customers: keys, identifiers: [] } : 'all', false);
   };
-  const wrap = (q: Queryable): Queryable => ({
+  const wrap = (q: Queryable, note: typeof seen): Queryable => ({
     query: async (sql, params) => {
       const r = await q.query(sql, params);
-      seen(sql, params);
+      note(sql, params);
       return r;
     },
     exec: async (sql, params) => {
       await q.exec(sql, params);
-      seen(sql, params);
+      note(sql, params);
     },
     bulkInsert: async (table, columns, rows) => {
       await q.bulkInsert(table, columns, rows);
-      seen(`INSERT INTO ${table}`, undefined);
+      note(`INSERT INTO ${table}`, undefined);
     },
     stream: (sql, params) => q.stream(sql, params),
   });
-  const base = wrap(store);
+  const base = wrap(store, seen);
   return new Proxy(store, {
     get(target, prop, receiver) {
       if (prop === 'query' || prop === 'exec' || prop === 'bulkInsert' || prop === 'stream') return base[prop];
       if (prop === 'transaction') {
-        return <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> =>
-          target.transaction(async (tx) => {
-            const r = await fn(wrap(tx));
-            return r;
-          });
+        // The cache hears of a transaction's writes once it has committed: its refreshes read on a
+        // connection of their own, which does not see them before.
+        return async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
+          const writes: [string, readonly SqlParam[] | undefined][] = [];
+          const r = await target.transaction((tx) => fn(wrap(tx, (sql, params) => void writes.push([sql, params]))));
+          for (const [sql, params] of writes) seen(sql, params);
+          return r;
+        };
       }
       if (prop === 'openStaging') {
         // Staging is the importer's: whatever it merges may touch anything.

@@ -59,6 +59,19 @@ export interface Store extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Opens per-import staging tables (`stg_<kind>`) that validated records are appended to. */
   openStaging(): Promise<Staging>;
+  /**
+   * A way in of its own for long background reads (the server's live cache: its preload and
+   * refreshes), which should neither wait for a write transaction nor hold one up. It reads what
+   * is committed. DuckDB: a second connection to the same database, since one connection runs
+   * one statement at a time; PostgreSQL: the pool, which already gives that. Close it before
+   * the store.
+   */
+  openReader(): Promise<Reader>;
+  close(): Promise<void>;
+}
+
+/** See `Store.openReader`. */
+export interface Reader extends Queryable {
   close(): Promise<void>;
 }
 

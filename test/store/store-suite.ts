@@ -143,5 +143,27 @@ export function runStoreSuite(name: string, openFresh: () => Promise<Store>): vo
       assert.equal(rows, 10000);
       assert.ok(batches > 1, 'more than one batch');
     });
+
+    test('a reader reads while a write transaction is open, and sees only what was committed', async () => {
+      const reader = await store.openReader();
+      try {
+        await store.transaction((tx) => tx.exec(`INSERT INTO settings (key, value) VALUES ('reader-probe', 'committed')`));
+        let during: unknown[] = [];
+        await store.transaction(async (tx) => {
+          await tx.exec(`UPDATE settings SET value = 'uncommitted' WHERE key = 'reader-probe'`);
+          // On one connection this read would wait for the transaction, which waits for it: it would never end.
+          during = await reader.query(`SELECT value FROM settings WHERE key = 'reader-probe'`);
+        });
+        assert.deepEqual(during, [{ value: 'committed' }]);
+        assert.deepEqual(await reader.query(`SELECT value FROM settings WHERE key = 'reader-probe'`), [{ value: 'uncommitted' }]);
+        let streamed = 0;
+        for await (const batch of reader.stream('SELECT * FROM generate_series(1, 5000) AS g(n)')) streamed += batch.length;
+        assert.equal(streamed, 5000);
+      } finally {
+        await reader.close();
+      }
+      // Closing a reader leaves the store working.
+      assert.deepEqual(await store.query(`SELECT value FROM settings WHERE key = 'reader-probe'`), [{ value: 'uncommitted' }]);
+    });
   });
 }

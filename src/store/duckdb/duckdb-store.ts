@@ -11,7 +11,7 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import type { Queryable, Row, SqlDialect, SqlParam, Staged, Staging, Store } from '../store.ts';
+import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store } from '../store.ts';
 import { rowToJson } from './duckdb-values.ts';
 
 export const duckdbDialect: SqlDialect = {
@@ -81,6 +81,8 @@ export class DuckDbStore implements Store {
    */
   private readonly txScope = new AsyncLocalStorage<true>();
   private closed = false;
+  /** Connections opened by `openReader`, closed with the store if their owner did not. */
+  private readonly readers = new Set<DuckDbStore>();
 
   private get inTransaction(): boolean {
     return this.txScope.getStore() === true;
@@ -191,6 +193,24 @@ export class DuckDbStore implements Store {
     return this.serial.run(() => this.rawBulkInsert(table, columns, rows));
   }
 
+  async openReader(): Promise<Reader> {
+    if (this.closed) throw new Error('the store is closed');
+    // Connections of one instance share the database with MVCC: a read here runs beside a
+    // write transaction on the main connection and sees what was committed when it started.
+    const reader = new DuckDbStore(this.location, this.instance, await this.instance.connect());
+    this.readers.add(reader);
+    return {
+      query: (s, p) => reader.query(s, p),
+      exec: (s, p) => reader.exec(s, p),
+      stream: (s, p) => reader.stream(s, p),
+      bulkInsert: (t, c, r) => reader.bulkInsert(t, c, r),
+      close: async () => {
+        if (!this.readers.delete(reader)) return;
+        await reader.closeConnection();
+      },
+    };
+  }
+
   private async rawBulkInsert(table: string, columns: readonly string[], rows: readonly (readonly SqlParam[])[]): Promise<void> {
     if (rows.length === 0) return;
     {
@@ -213,10 +233,19 @@ export class DuckDbStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const r of this.readers) await r.closeConnection();
+    this.readers.clear();
     await this.serial.run(async () => {
       this.conn.closeSync();
       this.instance.closeSync();
     });
+  }
+
+  /** A reader's end: its connection only (the instance belongs to the store that opened it). */
+  private async closeConnection(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.serial.run(async () => this.conn.closeSync());
   }
 }
 

@@ -17,7 +17,7 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import type { Queryable, Row, SqlDialect, SqlParam, Staged, Staging, Store } from '../store.ts';
+import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store } from '../store.ts';
 import { pgParams, pgText, pgTypes } from './postgres-values.ts';
 
 export const postgresDialect: SqlDialect = {
@@ -101,10 +101,7 @@ export class PostgresStore implements Store {
   }
 
   async query(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
-    const r = await this.runner().query(sql, pgParams(params));
-    // A multi-statement text returns an array of results; the last one is the answer.
-    const last = Array.isArray(r) ? (r[r.length - 1] as pg.QueryResult) : r;
-    return (last?.rows ?? []) as Row[];
+    return lastRows(await this.runner().query(sql, pgParams(params)));
   }
 
   async exec(sql: string, params?: readonly SqlParam[]): Promise<void> {
@@ -139,11 +136,7 @@ export class PostgresStore implements Store {
 
   private queryableOn(client: pg.PoolClient): Queryable {
     return {
-      query: async (s, p) => {
-        const r = await client.query(s, pgParams(p));
-        const last = Array.isArray(r) ? (r[r.length - 1] as pg.QueryResult) : r;
-        return (last?.rows ?? []) as Row[];
-      },
+      query: async (s, p) => lastRows(await client.query(s, pgParams(p))),
       exec: async (s, p) => {
         await client.query(s, pgParams(p));
       },
@@ -158,6 +151,10 @@ export class PostgresStore implements Store {
       yield* this.streamOn(inner, sql, params, false);
       return;
     }
+    yield* this.poolStream(sql, params);
+  }
+
+  private async *poolStream(sql: string, params?: readonly SqlParam[]): AsyncIterable<Row[]> {
     const client = await this.pool.connect();
     try {
       yield* this.streamOn(client, sql, params, true);
@@ -223,11 +220,40 @@ export class PostgresStore implements Store {
     return new PostgresStaging(client, (fn) => this.transactionOn(client, fn));
   }
 
+  /**
+   * The pool already reads beside writers, so a reader is the pool, with nothing of its own to
+   * close: always the pool, even when called inside a transaction, which it must not see into.
+   */
+  openReader(): Promise<Reader> {
+    return Promise.resolve({
+      query: async (s, p) => lastRows(await this.pool.query(s, pgParams(p))),
+      exec: async (s, p) => {
+        await this.pool.query(s, pgParams(p));
+      },
+      stream: (s, p) => this.poolStream(s, p),
+      bulkInsert: async (t, c, r) => {
+        const client = await this.pool.connect();
+        try {
+          await this.bulkInsertOn(client, t, c, r);
+        } finally {
+          client.release();
+        }
+      },
+      close: () => Promise.resolve(),
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.pool.end();
   }
+}
+
+/** The rows of a query's answer: of its last statement when the text held several. */
+function lastRows(r: pg.QueryResult | pg.QueryResult[]): Row[] {
+  const last = Array.isArray(r) ? r[r.length - 1] : r;
+  return (last?.rows ?? []) as Row[];
 }
 
 /** Hides a password in a connection URL before it reaches a message. */
