@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
 import autocannon from 'autocannon';
 import { createKey } from '../src/server/keys.ts';
+import { DEFAULT_WRITE_QUEUE } from '../src/server/write-queue.ts';
 import { openStore } from '../src/store/open.ts';
 import { generateInteractions } from './interactions-data.ts';
 import { paced } from './paced.ts';
@@ -166,6 +167,12 @@ type CacheState = { customers: number; identifiers: number; preload_seconds: num
  * Waits for the server's live context cache to finish reading the store (docs/scaling.md): the
  * contexts measured are those of a server in its steady state, which is reached this long after start.
  */
+/** Records the collector has merged into the store since the server started (`/healthz`). */
+async function mergedRecords(url: string): Promise<number> {
+  const health = (await (await fetch(`${url}/healthz`)).json()) as { collector: { records: number } };
+  return health.collector.records;
+}
+
 async function cacheReady(url: string): Promise<CacheState> {
   const deadline = Date.now() + 10 * 60_000;
   for (;;) {
@@ -339,7 +346,9 @@ come. Phase 4 posts Segment \`/v1/batch\` requests of ${BATCH_EVENTS} track call
 known customers, a quarter anonymous) as fast as the server acknowledges them; an answer means the
 events are durable in the server's journal (docs/collector.md). After the server stops (which merges
 what the journal holds), the benchmark counts the acknowledged events in the
-file: each must be there exactly once. "failed" counts non-2xx answers, errors and timeouts. Peak
+file: each must be there exactly once. It also reads from \`/healthz\` how many events the server merged
+into the store during phase 4: acknowledged events beyond that wait in the journal, which is bounded,
+so the rate a load can keep up is the lower of the two, and the target is judged on it. "failed" counts non-2xx answers, errors and timeouts. Peak
 RSS is the server process's own (VmRSS polled every 250 ms). Targets (issue 6): context p99 < 10 ms
 at 1,000 requests/s; collector ≥ 20,000 events/s.`;
 
@@ -367,6 +376,7 @@ async function main(): Promise<void> {
   const server = await startServer(served);
   const phases: Phase[] = [];
   let stored = 0;
+  let mergedDuring = 0;
   let cache: CacheState = null;
   try {
     cache = await cacheReady(server.url);
@@ -380,7 +390,9 @@ async function main(): Promise<void> {
       phases.push(await contextPhase(server.url, ids, agentKeys, o.duration, rate));
     }
     console.log(`collector, ${o.duration} s ...`);
+    const mergedBefore = await mergedRecords(server.url);
     phases.push(await collectorPhase(server.url, writeKey, ids, o.duration, runTag));
+    mergedDuring = (await mergedRecords(server.url)) - mergedBefore;
   } finally {
     await stopServer(server);
   }
@@ -393,7 +405,8 @@ async function main(): Promise<void> {
   const atRate = phases[0]!.result;
   const notes = [
     `context p99 at a steady ${int(TARGET.contextRate)}/s: ${fmt(atRate.p99)} ms (target < ${TARGET.contextP99Ms} ms): ${atRate.p99 < TARGET.contextP99Ms && atRate.ok / o.duration >= TARGET.contextRate * 0.95 ? 'PASS' : 'FAIL'}; in one-second bursts: ${fmt(phases[1]!.result.p99)} ms`,
-    `collector: ${int(acknowledged / o.duration)} events/s acknowledged (target ≥ ${int(TARGET.collectorEventsPerS)}): ${acknowledged / o.duration >= TARGET.collectorEventsPerS ? 'PASS' : 'FAIL'}`,
+    `collector: ${int(acknowledged / o.duration)} events/s acknowledged, ${int(mergedDuring / o.duration)} events/s merged into the store while the load ran; sustained, the lower of the two (target ≥ ${int(TARGET.collectorEventsPerS)}): ${Math.min(acknowledged, mergedDuring) / o.duration >= TARGET.collectorEventsPerS ? 'PASS' : 'FAIL'}`,
+    `  (what is acknowledged and not merged waits in the journal, up to its bound of ${int(DEFAULT_WRITE_QUEUE.maxBacklogRecords)} events; a longer load gets what merges take)`,
     `durability: ${int(acknowledged)} events acknowledged, ${int(stored)} in the file after the server stopped${stored >= acknowledged ? ', none lost, none twice' : `: ${int(acknowledged - stored)} LOST`}`,
     cache === null
       ? 'live context cache: off'
