@@ -188,11 +188,11 @@ export class WriteQueue {
    * (`merge`); the answer lists every rejected record. Refused (429) while the backlog is full.
    */
   async submit(records: readonly QueuedRecord[], acknowledge: Acknowledge = 'journal'): Promise<WriteResult> {
-    if (this.closed) throw new AppError('conflict', 'the server is shutting down', { hint: 'retry against the restarted server' });
-    if (records.length === 0) return { accepted: 0, rejected: 0, errors: [] };
-    if (this.full(records.length)) {
-      throw new AppError('rate_limited', 'the collector is busy merging earlier events', { hint: `retry in ${this.retryAfterSeconds()} s` });
+    if (records.length === 0) {
+      if (this.closed) this.assertRoom(0);
+      return { accepted: 0, rejected: 0, errors: [] };
     }
+    this.assertRoom(records.length);
     const errors: RecordError[] = [];
     const valid: [Kind, number, Record<string, unknown>][] = [];
     for (const r of records) {
@@ -245,6 +245,17 @@ export class WriteQueue {
       lag_ms: oldest === undefined ? 0 : Math.max(0, this.now() - oldest.t),
       ...this.stats,
     };
+  }
+
+  /**
+   * Throws what `submit` would answer for `incoming` more records (shutting down; 429 while the
+   * backlog is full), so a caller can refuse a request before doing any work on it.
+   */
+  assertRoom(incoming: number): void {
+    if (this.closed) throw new AppError('conflict', 'the server is shutting down', { hint: 'retry against the restarted server' });
+    if (this.full(incoming)) {
+      throw new AppError('rate_limited', 'the collector is busy merging earlier events', { hint: `retry in ${this.retryAfterSeconds()} s` });
+    }
   }
 
   /** A guess at when a refused request would be taken: the time to merge the excess at the recent pace. */

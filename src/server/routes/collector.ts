@@ -59,8 +59,13 @@ function byteSize(v: unknown): number {
 
 /** Hands records to the queue; a refusal because the backlog is full says when to come back. */
 async function submit(deps: CollectorDeps, reply: FastifyReply, records: readonly QueuedRecord[], acknowledge: Acknowledge): Promise<WriteResult> {
+  return refusing(deps, reply, () => deps.queue.submit(records, acknowledge));
+}
+
+/** Runs `fn`; a 429 it throws carries the Retry-After header. */
+async function refusing<T>(deps: CollectorDeps, reply: FastifyReply, fn: () => T | Promise<T>): Promise<T> {
   try {
-    return await deps.queue.submit(records, acknowledge);
+    return await fn();
   } catch (e) {
     if (e instanceof AppError && e.code === 'rate_limited') void reply.header('retry-after', String(deps.queue.retryAfterSeconds()));
     throw e;
@@ -69,6 +74,9 @@ async function submit(deps: CollectorDeps, reply: FastifyReply, records: readonl
 
 /** Maps Segment messages, queues their records, and builds the answer once they are durable. */
 async function collect(deps: CollectorDeps, reply: FastifyReply, messages: readonly unknown[], expected: SegmentType | null) {
+  // A full backlog refuses the batch before any work on it (each message maps to one record at
+  // most): under overload, refused batches were costing the main thread as much as taken ones.
+  await refusing(deps, reply, () => deps.queue.assertRoom(messages.length));
   const receivedAt = deps.now();
   const errors: MessageError[] = [];
   const records: QueuedRecord[] = [];
