@@ -14,6 +14,8 @@ import http from 'node:http';
 export interface PacedRequest {
   readonly path: string;
   readonly headers: Record<string, string>;
+  /** Sent with POST; without it, GET. */
+  readonly body?: string;
 }
 
 export interface Measured {
@@ -65,14 +67,17 @@ export async function paced(options: {
     };
     const send = (n: number): void => {
       const r = options.request(n);
-      const req = http.request({ host: hostname, port, path: r.path, headers: r.headers, agent, timeout: options.timeoutMs ?? 10_000 }, (res) => {
-        res.resume();
-        res.on('end', () => settle(n, res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300));
-        res.on('error', () => settle(n, false));
-      });
+      const req = http.request(
+        { host: hostname, port, path: r.path, method: r.body === undefined ? 'GET' : 'POST', headers: r.headers, agent, timeout: options.timeoutMs ?? 10_000 },
+        (res) => {
+          res.resume();
+          res.on('end', () => settle(n, res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300));
+          res.on('error', () => settle(n, false));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', () => settle(n, false));
-      req.end();
+      req.end(r.body);
     };
     // Timers fire at best every millisecond or so: each tick sends every request now due.
     const tick = (): void => {

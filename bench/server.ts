@@ -4,8 +4,10 @@
  *   1. the live customer context at a steady 1,000 requests/s (p50/p90/p99 latency; bench/paced.ts),
  *   2. the same rate as autocannon sends it, each second's quota in one burst,
  *   3. the context as fast as it goes (requests/s),
- *   4. the collector: `/v1/batch` of Segment track calls as fast as it acknowledges them, then
- *      checks that every acknowledged event is in the store once.
+ *   4. the collector offered a steady 20,000 events/s of `/v1/batch` Segment track calls: what
+ *      it acknowledges and what it merges into the store meanwhile,
+ *   5. the collector as fast as autocannon sends (overload: 429s), then checks that every
+ *      acknowledged event is in the store once.
  *
  *   npm run bench:server                          1,000,000 events, 20 s per phase
  *   npx tsx bench/server.ts --rows 200000 --duration 10 --no-record
@@ -167,10 +169,18 @@ type CacheState = { customers: number; identifiers: number; preload_seconds: num
  * Waits for the server's live context cache to finish reading the store (docs/scaling.md): the
  * contexts measured are those of a server in its steady state, which is reached this long after start.
  */
+async function collectorHealth(url: string): Promise<{ records: number; waiting: number }> {
+  return ((await (await fetch(`${url}/healthz`)).json()) as { collector: { records: number; waiting: number } }).collector;
+}
+
 /** Records the collector has merged into the store since the server started (`/healthz`). */
 async function mergedRecords(url: string): Promise<number> {
-  const health = (await (await fetch(`${url}/healthz`)).json()) as { collector: { records: number } };
-  return health.collector.records;
+  return (await collectorHealth(url)).records;
+}
+
+/** Acknowledged records waiting in the journal for a merge (`/healthz`). */
+async function waitingRecords(url: string): Promise<number> {
+  return (await collectorHealth(url)).waiting;
 }
 
 async function cacheReady(url: string): Promise<CacheState> {
@@ -239,49 +249,60 @@ async function contextPhase(url: string, ids: readonly string[], keys: readonly 
   };
 }
 
-async function collectorPhase(url: string, writeKey: string, ids: readonly string[], duration: number, runTag: string): Promise<Phase> {
-  let batchNo = 0;
-  const started = Date.now();
+/** The b-th collector batch: Segment track calls, three quarters for known customers, a quarter anonymous. */
+function collectorBatch(ids: readonly string[], runTag: string, started: number, b: number): string {
   const channels = ['web', 'app'];
   const activities = ['pay_bill/open', 'pay_bill/submit_payment', 'support/search', 'upgrade/compare'];
   const outcomes = ['success', 'success', 'success', 'failure'];
+  const batch = [];
+  for (let e = 0; e < BATCH_EVENTS; e++) {
+    const n = b * BATCH_EVENTS + e;
+    const known = n % 4 !== 0;
+    batch.push({
+      type: 'track',
+      messageId: `bench-${runTag}-${n}`,
+      event: activities[n % activities.length],
+      ...(known ? { userId: ids[n % ids.length]!.slice('customer_id:'.length) } : { anonymousId: `anon-${runTag}-${n % 5000}` }),
+      properties: { channel: channels[n % 2], outcome: outcomes[n % outcomes.length], intent: 'pay_bill' },
+      timestamp: new Date(started + n).toISOString(),
+    });
+  }
+  return JSON.stringify({ batch });
+}
+
+/** Batches at a steady rate (bench/paced.ts), as a fleet of senders that do not retry in a loop would send them. */
+async function pacedCollectorPhase(url: string, writeKey: string, ids: readonly string[], duration: number, runTag: string, eventsPerS: number): Promise<Phase> {
+  const started = Date.now();
+  const headers = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` };
+  const result = await paced({
+    url,
+    rate: eventsPerS / BATCH_EVENTS,
+    seconds: duration,
+    connections: 64,
+    request: (b) => ({ path: '/v1/batch', headers, body: collectorBatch(ids, runTag, started, b) }),
+  });
+  return { name: `collector at a steady ${int(eventsPerS)} events/s (batches of ${BATCH_EVENTS})`, result, events: result.ok * BATCH_EVENTS };
+}
+
+/** Batches as fast as the server answers: autocannon re-sends at once after a 429, as no Segment library does. */
+async function collectorPhase(url: string, writeKey: string, ids: readonly string[], duration: number, runTag: string): Promise<Phase> {
+  let batchNo = 0;
+  const started = Date.now();
   const result = await autocannon({
     url,
     connections: 16,
     duration,
     headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}` },
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/batch',
-        setupRequest: (req) => {
-          const b = batchNo++;
-          const batch = [];
-          for (let e = 0; e < BATCH_EVENTS; e++) {
-            const n = b * BATCH_EVENTS + e;
-            const known = n % 4 !== 0; // a quarter anonymous visitors, the rest customers already known
-            batch.push({
-              type: 'track',
-              messageId: `bench-${runTag}-${n}`,
-              event: activities[n % activities.length],
-              ...(known ? { userId: ids[n % ids.length]!.slice('customer_id:'.length) } : { anonymousId: `anon-${runTag}-${n % 5000}` }),
-              properties: { channel: channels[n % 2], outcome: outcomes[n % outcomes.length], intent: 'pay_bill' },
-              timestamp: new Date(started + n).toISOString(),
-            });
-          }
-          return { ...req, body: JSON.stringify({ batch }) };
-        },
-      },
-    ],
+    requests: [{ method: 'POST', path: '/v1/batch', setupRequest: (req) => ({ ...req, body: collectorBatch(ids, runTag, started, batchNo++) }) }],
   });
-  return { name: `collector, /v1/batch of ${BATCH_EVENTS} track calls`, result: measured(result), events: result['2xx'] * BATCH_EVENTS };
+  return { name: `collector as fast as it goes, /v1/batch of ${BATCH_EVENTS}`, result: measured(result), events: result['2xx'] * BATCH_EVENTS };
 }
 
 async function countStored(db: string, runTag: string): Promise<number> {
   const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();
   try {
-    const reader = await conn.runAndReadAll(`SELECT count(*), count(DISTINCT event_id) FROM interactions WHERE event_id LIKE 'bench-${runTag}-%'`);
+    const reader = await conn.runAndReadAll(`SELECT count(*), count(DISTINCT event_id) FROM interactions WHERE event_id LIKE 'bench-${runTag}%'`);
     const [n, distinct] = reader.getRows()[0]!.map(Number);
     if (n !== distinct) throw new Error(`${n! - distinct!} acknowledged events are stored twice`);
     return n!;
@@ -342,15 +363,17 @@ then to the end of its answer, so any stall counts against every request it dela
 for the same rate through autocannon's \`overallRate\`, which sends each second's 1,000 requests back
 to back at the start of the second and then waits: its latencies are mostly the queue of that
 burst, so it is shown beside, not used for the target. Phase 3 sends as fast as answers
-come. Phase 4 posts Segment \`/v1/batch\` requests of ${BATCH_EVENTS} track calls (three quarters for
-known customers, a quarter anonymous) as fast as the server acknowledges them; an answer means the
-events are durable in the server's journal (docs/collector.md). After the server stops (which merges
-what the journal holds), the benchmark counts the acknowledged events in the
-file: each must be there exactly once. It also reads from \`/healthz\` how many events the server merged
-into the store during phase 4: acknowledged events beyond that wait in the journal, which is bounded,
-so the rate a load can keep up is the lower of the two, and the target is judged on it. "failed" counts non-2xx answers, errors and timeouts. Peak
-RSS is the server process's own (VmRSS polled every 250 ms). Targets (issue 6): context p99 < 10 ms
-at 1,000 requests/s; collector ≥ 20,000 events/s.`;
+come. Phase 4 offers the collector a steady 20,000 events/s: Segment \`/v1/batch\` requests of ${BATCH_EVENTS} track calls
+(three quarters for known customers, a quarter anonymous) at 200 requests/s, open loop as in phase 1; an
+answer means the events are durable in the server's journal (docs/collector.md), and \`/healthz\` says how
+many the server merged into the store meanwhile. Acknowledged events that are not merged wait in the
+journal, which is bounded (then 429), so the collector sustains the offer only if both rates reach it
+(95% or more); that is the target's verdict. Phase 5 posts the same batches as fast as autocannon
+gets answers; it re-sends at once after a 429, as no Segment library does, so it shows overload, not a
+sustainable rate. After the server stops (which merges what the journal holds), the benchmark counts the
+acknowledged events of phases 4 and 5 in the file: each must be there exactly once. "failed" counts
+non-2xx answers, errors and timeouts. Peak RSS is the server process's own (VmRSS polled every 250 ms).
+Targets (issue 6): context p99 < 10 ms at 1,000 requests/s; collector ≥ 20,000 events/s.`;
 
 function record(entry: string): void {
   recordBenchmark(SECTION, HOW, MARKER, entry);
@@ -377,6 +400,7 @@ async function main(): Promise<void> {
   const phases: Phase[] = [];
   let stored = 0;
   let mergedDuring = 0;
+  let waitingAfter = 0;
   let cache: CacheState = null;
   try {
     cache = await cacheReady(server.url);
@@ -389,24 +413,29 @@ async function main(): Promise<void> {
       console.log(`context, ${rate === null ? 'as fast as it goes' : `${rate}/s in bursts`}, ${o.duration} s ...`);
       phases.push(await contextPhase(server.url, ids, agentKeys, o.duration, rate));
     }
-    console.log(`collector, ${o.duration} s ...`);
+    console.log(`collector, ${int(TARGET.collectorEventsPerS)} events/s steady, ${o.duration} s ...`);
     const mergedBefore = await mergedRecords(server.url);
-    phases.push(await collectorPhase(server.url, writeKey, ids, o.duration, runTag));
+    phases.push(await pacedCollectorPhase(server.url, writeKey, ids, o.duration, `${runTag}p`, TARGET.collectorEventsPerS));
     mergedDuring = (await mergedRecords(server.url)) - mergedBefore;
+    waitingAfter = await waitingRecords(server.url);
+    console.log(`collector, as fast as it goes, ${o.duration} s ...`);
+    phases.push(await collectorPhase(server.url, writeKey, ids, o.duration, `${runTag}f`));
   } finally {
     await stopServer(server);
   }
   stored = await countStored(served, runTag);
   const peak = server.peakRssMB();
 
-  const collector = phases[3]!;
-  const acknowledged = collector.events ?? 0;
+  const steady = phases[3]!;
+  const acknowledged = (steady.events ?? 0) + (phases[4]!.events ?? 0);
   const results = table(HEADERS, phases.map((p) => phaseRow(p, o.duration)));
   const atRate = phases[0]!.result;
+  const offered = TARGET.collectorEventsPerS * o.duration;
+  const keptUp = (steady.events ?? 0) >= offered * 0.95 && mergedDuring >= offered * 0.95;
   const notes = [
     `context p99 at a steady ${int(TARGET.contextRate)}/s: ${fmt(atRate.p99)} ms (target < ${TARGET.contextP99Ms} ms): ${atRate.p99 < TARGET.contextP99Ms && atRate.ok / o.duration >= TARGET.contextRate * 0.95 ? 'PASS' : 'FAIL'}; in one-second bursts: ${fmt(phases[1]!.result.p99)} ms`,
-    `collector: ${int(acknowledged / o.duration)} events/s acknowledged, ${int(mergedDuring / o.duration)} events/s merged into the store while the load ran; sustained, the lower of the two (target ≥ ${int(TARGET.collectorEventsPerS)}): ${Math.min(acknowledged, mergedDuring) / o.duration >= TARGET.collectorEventsPerS ? 'PASS' : 'FAIL'}`,
-    `  (what is acknowledged and not merged waits in the journal, up to its bound of ${int(DEFAULT_WRITE_QUEUE.maxBacklogRecords)} events; a longer load gets what merges take)`,
+    `collector offered a steady ${int(TARGET.collectorEventsPerS)} events/s: ${int((steady.events ?? 0) / o.duration)} acknowledged/s, ${int(mergedDuring / o.duration)} merged into the store/s, ${int(waitingAfter)} waiting in the journal at the end; sustained (both ≥ 95% of the offer): ${keptUp ? 'PASS' : 'FAIL'}`,
+    `  (acknowledged and not merged waits in the journal, up to ${int(DEFAULT_WRITE_QUEUE.maxBacklogRecords)} events, then 429; as fast as it goes: ${int((phases[4]!.events ?? 0) / o.duration)} acknowledged/s)`,
     `durability: ${int(acknowledged)} events acknowledged, ${int(stored)} in the file after the server stopped${stored >= acknowledged ? ', none lost, none twice' : `: ${int(acknowledged - stored)} LOST`}`,
     cache === null
       ? 'live context cache: off'
