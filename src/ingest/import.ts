@@ -419,6 +419,9 @@ function stagedColumnNames(kind: Kind): string[] {
   return ['seq', ...FIELDS[kind].map((c) => c.name), ...commonColumns().map((c) => c.name), 'tuple_key'];
 }
 
+const YIELD_EVERY = 5_000;
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** One record handed over in memory (the HTTP API, the collector) instead of read from a file. */
 export interface RawRecord {
   /** Where it came from, for messages and for routing rejects back to a request. */
@@ -428,6 +431,11 @@ export interface RawRecord {
   readonly kind: Kind;
   /** Contract field → value, as a parsed JSON Lines row would hold them. */
   readonly fields: Record<string, unknown>;
+  /**
+   * What validating `fields` gave, when the caller already did it with the same options (the
+   * collector validates to answer the request): then it is not done again.
+   */
+  readonly valid?: RecordOfKind[Kind];
 }
 
 export interface RecordsOptions {
@@ -472,7 +480,15 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
   >;
   let rejected = 0;
   let count = 0;
+  let seen = 0;
   for (const raw of records) {
+    // A large batch is long synchronous work: let requests in now and then.
+    if (++seen % YIELD_EVERY === 0) await yieldToEventLoop();
+    if (raw.valid !== undefined) {
+      valid[raw.kind].push({ record: raw.valid, key: tupleKey(raw.valid.ids) });
+      count++;
+      continue;
+    }
     let validate = validators.get(raw.kind);
     if (validate === undefined) {
       validate = createValidator(raw.kind, options.timezone !== undefined ? { timezone: options.timezone } : {}) as Validator<Kind>;
