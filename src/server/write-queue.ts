@@ -67,7 +67,7 @@ export interface WriteQueueOptions {
  * Measured on a 1M-event DuckDB store, idle, with collector batches whose known customers come
  * from a pool of 20,000: 5,000 records 0.8 s, 20,000 1.5 s, 50,000 2.2–3.2 s, 100,000 2.8–3.3 s.
  * So under load a merge takes up to 100,000: bench:server's steady 20,000 events/s went from
- * ~8,600 to ~11,000–13,500 merged a second with 20,000 → 100,000. Its costs: more memory while it
+ * ~8,600 to ~15,400 merged a second (over a minute) with 20,000 → 100,000. Its costs: more memory while it
  * runs, and on DuckDB the one connection that reads of customers not in the live cache wait for.
  * The backlog bound keeps the lag at the bound to tens of seconds at that pace.
  */
