@@ -87,11 +87,16 @@ function hasAnyId(ids: Identifiers): boolean {
   return IDENTIFIER_TYPES.some((t) => ids[t] !== null);
 }
 
+/** Per kind, the fields that are not attributes: a set, since every field of every record is looked up. */
+const NOT_ATTRIBUTES = new Map<Kind, ReadonlySet<string>>();
+
 function attributes(f: Record<string, unknown>, kind: Kind): Attributes {
-  const known = CONTRACT_FIELDS[kind];
+  let known = NOT_ATTRIBUTES.get(kind);
+  if (known === undefined) NOT_ATTRIBUTES.set(kind, (known = new Set([...CONTRACT_FIELDS[kind], ...IDENTIFIER_TYPES])));
   const attrs: Attributes = {};
-  for (const [k, v] of Object.entries(f)) {
-    if (known.includes(k) || (IDENTIFIER_TYPES as readonly string[]).includes(k)) continue;
+  for (const k of Object.keys(f)) {
+    if (known.has(k)) continue;
+    const v = f[k];
     if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) continue;
     attrs[k] = v;
   }
