@@ -219,10 +219,13 @@ function planSource(source: Source, options: ImportOptions): Plan {
   }) as Validator<Kind>;
 
   const pairs = [...map];
+  const sources = new Set(pairs.map(([, from]) => from));
   const remap = (fields: Record<string, unknown>): Record<string, unknown> => {
     if (pairs.length === 0 && constants.size === 0) return fields;
-    const out: Record<string, unknown> = { ...fields };
-    for (const [, from] of pairs) delete out[from];
+    // Copied key by key, leaving the mapped columns out: a spread followed by deletes made every
+    // record a slow dictionary-mode object, a fifth of a process log's read phase.
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(fields)) if (!sources.has(k)) out[k] = fields[k];
     for (const [to, from] of pairs) if (fields[from] !== undefined) out[to] = fields[from];
     for (const [to, v] of constants) if (out[to] === undefined || out[to] === '') out[to] = v;
     return out;

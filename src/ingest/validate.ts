@@ -3,7 +3,7 @@
  * reject with the reason. Steps return results instead of throwing, so one bad record never
  * stops an import. Empty values mean "absent" (DATA.md).
  */
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import { AppError } from '../core/errors.ts';
 import { IDENTIFIER_TYPES, METRICS } from '../core/records.ts';
 import type { Attributes, Identifiers, Kind, Metric, RecordOfKind, Scope } from '../core/records.ts';
@@ -104,8 +104,12 @@ function attributes(f: Record<string, unknown>, kind: Kind): Attributes {
 }
 
 /** A content hash for records whose kind has no id column (profiles, holdings, consents). */
+/** SHA-1 in hex: one-shot where Node has it (20.12 and later), the same digest without an object per record. */
+const sha1Hex: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha1', text, 'hex') : (text) => crypto.createHash('sha1').update(text).digest('hex');
+
 function contentId(prefix: string, parts: readonly unknown[]): string {
-  return prefix + createHash('sha1').update(JSON.stringify(parts)).digest('hex').slice(0, 20);
+  return prefix + sha1Hex(JSON.stringify(parts)).slice(0, 20);
 }
 
 export function createValidator<K extends Kind>(kind: K, options: ValidateOptions = {}): Validator<K> {
