@@ -5,6 +5,7 @@ import { AppError } from '../core/errors.ts';
 import type { Kind } from '../core/records.ts';
 import { isKind, parseConstants, parseMapping } from '../ingest/fields.ts';
 import { importFiles } from '../ingest/import.ts';
+import { checkInputFile } from '../ingest/parsers/open.ts';
 import type { ImportProgress, ImportSummary } from '../ingest/import.ts';
 import type { Format } from '../ingest/parsers/types.ts';
 import type { CommandContext } from './context.ts';
@@ -49,6 +50,8 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
       if (flags.encoding !== undefined && !['utf8', 'latin1'].includes(flags.encoding)) {
         throw new AppError('usage', `--encoding ${flags.encoding} is not supported`, { hint: 'use utf8 or latin1' });
       }
+      // Inputs first: a mistyped file name is the error to report, not an unreachable database.
+      for (const f of files) await checkInputFile(f);
       const progress = createProgress(ctx.io, Boolean(g.json));
       const summary = await withStore(ctx, (store) =>
         importFiles(store, files, {

@@ -73,6 +73,13 @@ for (const target of storeTargets()) describeOn(target, 'throughline on the comm
     }
   });
 
+  test('a missing input file is the error reported, even when the database cannot be reached', () => {
+    const r = cli(['--db', 'postgres://nobody@127.0.0.1:1/nowhere', 'import', path.join(dir, 'missing.csv')]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /missing\.csv does not exist; check the path/);
+    assert.doesNotMatch(r.stderr, /connect/);
+  });
+
   test('a lookup by an unknown identifier exits 2', () => {
     const r = cli(['--db', db, 'customers', 'show', 'email:nobody@example.com']);
     assert.equal(r.code, 2);

@@ -229,7 +229,12 @@ async function* decode(bytes: AsyncIterable<Buffer>, encoding: 'utf8' | 'latin1'
  * }
  * ```
  */
-export async function openSource(path: string, options: OpenOptions = {}, tuning: ReadTuning = {}): Promise<Source> {
+/**
+ * Fails as `openSource` would when `path` is missing, not a regular file or empty, without
+ * reading it: the CLI checks every input this way before it opens the database, so a mistyped
+ * file name is reported as such even when the database cannot be reached.
+ */
+export async function checkInputFile(path: string): Promise<Stats> {
   let info: Stats;
   try {
     info = await stat(path);
@@ -239,6 +244,11 @@ export async function openSource(path: string, options: OpenOptions = {}, tuning
   if (info.isDirectory()) throw input(`${path} is a directory; give the path of one file`);
   if (!info.isFile()) throw input(`${path} is not a regular file; save the data to a file and import that`);
   if (info.size === 0) throw input(`${path} is empty: there is nothing to import`);
+  return info;
+}
+
+export async function openSource(path: string, options: OpenOptions = {}, tuning: ReadTuning = {}): Promise<Source> {
+  const info = await checkInputFile(path);
 
   const chunkBytes = tuning.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const raw = await readHead(new ByteReader(path, false, chunkBytes));
