@@ -358,7 +358,8 @@ interactions, \`.bench/\`) into a DuckDB file once with \`throughline import\` a
 ${AGENT_KEYS} agent keys (agent keys are rate limited per key, 200 requests/s by default) and one collector
 key, starts \`throughline serve\` on a fresh copy of that file in a child process, waits until its live context
 cache has read the store (\`/healthz\`), warms it up for ${WARMUP_S} s at 1,000 requests/s, and drives it from the
-benchmark's process, on loopback (32 connections for contexts, 16 for the collector). Context
+benchmark's process, on loopback (32 connections for contexts; for the collector up to 64 in the
+steady phase and 16 for autocannon). Context
 requests rotate over up to 20,000 customers looked up by customer number (\`GET
 /api/v1/customers/customer_id:…/context\`), in a fixed pseudo-random order, so nearly every request
 is for a different customer than the last few. Phase 1 holds a steady 1,000 requests/s
