@@ -1,6 +1,7 @@
 /** What every command receives from the program: where the data lives, how to print, the config. */
 import type { Config } from '../config/index.ts';
 import { openStore } from '../store/open.ts';
+import { journalBeside, journalPositionKey, journalTail } from '../server/journal.ts';
 import type { Store } from '../store/store.ts';
 import type { Io } from './output.ts';
 
@@ -24,8 +25,28 @@ export function dbLocation(ctx: CommandContext): string {
 export async function withStore<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore(dbLocation(ctx));
   try {
+    await warnOfUnmergedJournal(ctx, store);
     return await fn(store);
   } finally {
     await store.close();
   }
+}
+
+/**
+ * After a server on this DuckDB file was killed, its journal holds events it acknowledged and
+ * did not merge; only a server starting on the file merges them. Until then every answer here
+ * lacks them: say so rather than answer short in silence.
+ */
+async function warnOfUnmergedJournal(ctx: CommandContext, store: Store): Promise<void> {
+  if (store.dialect !== 'duckdb' || store.location === ':memory:') return;
+  const dir = journalBeside(store.location);
+  const tail = journalTail(dir);
+  if (tail === null) return;
+  const [row] = await store.query(`SELECT value FROM settings WHERE key = $1`, [journalPositionKey(tail.id)]);
+  const pending = tail.end - (row === undefined ? 0 : Number(row.value));
+  if (pending <= 0) return;
+  ctx.io.err(
+    `warning: the collector's journal ${dir} holds ${Math.ceil(pending / 1024).toLocaleString('en-US')} KB of events not merged into the database (its server stopped without a clean shutdown); ` +
+      'what this command reports lacks them until `throughline serve` starts on this database and merges them',
+  );
 }

@@ -417,6 +417,34 @@ function unlock(dir: string): void {
   }
 }
 
+/** Where a DuckDB file's collector journal is unless `serve --journal` says otherwise. */
+export const journalBeside = (dbFile: string): string => `${dbFile}.journal`;
+
+/** The `settings` row holding how far a journal is merged: one per journal, so servers sharing a database never mix. */
+export const journalPositionKey = (journalId: string): string => `collector_journal:${journalId}`;
+
+/**
+ * What a journal directory holds past the position its server merged, read without opening it
+ * for writing or taking its lock: the bytes (and journal id) of events a server acknowledged and
+ * had not merged when it stopped, which only a server starting on the database merges (a crash;
+ * a clean stop merges everything). Null when `dir` is not a journal.
+ */
+export function journalTail(dir: string): { id: string; end: number } | null {
+  let id: string;
+  try {
+    id = fs.readFileSync(path.join(dir, ID), 'utf8').trim();
+  } catch {
+    return null;
+  }
+  let end = 0;
+  for (const f of fs.readdirSync(dir)) {
+    const m = SEGMENT.exec(f);
+    if (m === null) continue;
+    end = Math.max(end, Number(m[1]) + fs.statSync(path.join(dir, f)).size);
+  }
+  return { id, end };
+}
+
 /** The journal's id, created with the directory and kept for its life. */
 function readId(dir: string): string {
   const file = path.join(dir, ID);

@@ -14,6 +14,7 @@ import type { Store } from '../store/store.ts';
 import { DEFAULT_DIST_DIR, registerDashboard } from '../web/index.ts';
 import { createApp } from './app.ts';
 import type { AppDeps } from './app.ts';
+import { journalBeside } from './journal.ts';
 
 export interface StartOptions extends Omit<AppDeps, 'store' | 'logger'> {
   readonly db: string;
@@ -81,5 +82,5 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
 
 /** Beside a DuckDB file; none for PostgreSQL or an in-memory database (see StartOptions.journal). */
 export function defaultJournal(db: string): string | undefined {
-  return isPostgresLocation(db) || db === ':memory:' ? undefined : `${db}.journal`;
+  return isPostgresLocation(db) || db === ':memory:' ? undefined : journalBeside(db);
 }

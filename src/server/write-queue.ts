@@ -22,6 +22,7 @@ import type { RawRecord, RecordsOptions, RecordsSummary } from '../ingest/import
 import { createValidator } from '../ingest/validate.ts';
 import type { Validator } from '../ingest/validate.ts';
 import type { Queryable, Store } from '../store/store.ts';
+import { journalPositionKey } from './journal.ts';
 import type { Journal } from './journal.ts';
 
 export interface QueuedRecord {
@@ -127,9 +128,6 @@ interface Waiter {
   readonly reject: (e: unknown) => void;
 }
 
-/** The `settings` row holding how far a journal is merged: one per journal, so servers sharing a database never mix. */
-const positionKey = (journalId: string): string => `collector_journal:${journalId}`;
-
 async function writePosition(tx: Queryable, key: string, position: number): Promise<void> {
   await tx.exec(`DELETE FROM settings WHERE key = $1`, [key]);
   await tx.exec(`INSERT INTO settings (key, value) VALUES ($1, $2)`, [key, String(position)]);
@@ -163,7 +161,7 @@ export class WriteQueue {
     merged: number,
   ) {
     this.now = deps.now ?? Date.now;
-    this.key = positionKey(deps.journal.id);
+    this.key = journalPositionKey(deps.journal.id);
     this.merged = merged;
   }
 
@@ -172,7 +170,7 @@ export class WriteQueue {
    * unmerged is merged again, in the background, as soon as this returns) and starts merging.
    */
   static async open(deps: WriteQueueDeps): Promise<WriteQueue> {
-    const [row] = await deps.store.query(`SELECT value FROM settings WHERE key = $1`, [positionKey(deps.journal.id)]);
+    const [row] = await deps.store.query(`SELECT value FROM settings WHERE key = $1`, [journalPositionKey(deps.journal.id)]);
     const committed = row === undefined ? 0 : Number(row.value);
     const queue = new WriteQueue(deps, committed);
     let records = 0;

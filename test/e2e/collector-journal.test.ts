@@ -230,6 +230,12 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
     const inStore = await storedCounts(db, 'jk-');
     t.diagnostic(`at the crash ${tracks(acked).length} acknowledged track events, ${tracks(acked).filter((id) => inStore.has(id)).length} of them merged; the journal holds the rest`);
     assert.ok([...inStore.values()].every((n) => n === 1), 'nothing stored twice before the restart either');
+    if (target.dialect === 'duckdb') {
+      // The CLI beside the crashed server's file answers, and says its answer lacks the journal's events.
+      const r = cli(['--db', db, 'journeys', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /warning: the collector's journal .*\.journal holds [\d,]+ KB of events not merged into the database .* until `throughline serve` starts on this database/);
+    }
     // A crash in the middle of an append leaves part of a line: the restart cuts it off and says so.
     const segments = fs.readdirSync(journal).filter((f) => f.endsWith('.jsonl')).sort();
     fs.appendFileSync(path.join(journal, segments.at(-1)!), '{"t":1,"r":[["interactions",1,{"event_id":"jk-torn');
@@ -238,6 +244,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
     await stop(again);
     assert.match(again.stderr(), /cut off \d+ bytes of an incomplete last write .* it was never acknowledged/);
     const afterRestart = await storedCounts(db, 'jk-');
+    if (target.dialect === 'duckdb') assert.doesNotMatch(cli(['--db', db, 'journeys', '--json']).stderr, /warning/, 'merged at the restart: no warning');
     assert.deepEqual(tracks(acked).filter((id) => afterRestart.get(id) !== 1), [], 'every acknowledged event is stored once after the restart');
     assert.ok([...afterRestart.values()].every((n) => n === 1), 'no event stored twice');
     assert.equal(afterRestart.has('jk-torn'), false);
