@@ -11,7 +11,7 @@ import { IDENTIFIER_TYPES, KINDS } from '../core/records.ts';
 import type { Identifiers, Kind, RecordOfKind } from '../core/records.ts';
 import { casesAfterImport } from '../feedback/after-import.ts';
 import { restitch } from '../identity/restitch.ts';
-import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys } from '../journey/build.ts';
+import { ASSISTED_SQL, DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys } from '../journey/build.ts';
 import { FIELDS, ID_COLUMN, commonColumns, stagingColumns } from '../store/schema.ts';
 import type { Queryable, SqlDialect, SqlParam, Staging, Store } from '../store/store.ts';
 import { detectKind, isKind } from './fields.ts';
@@ -341,10 +341,14 @@ async function mergeInTransaction(
     // 3. Stitch the components of the identity graph the new tuples touch (src/identity/restitch.ts)
     // and store what changed: key changes are left in the temp table tuple_changes.
     const { changedIds } = await restitch(tx, Number(maxTuple!.n), phase);
-    // 4. Customers whose journeys must be rebuilt: those of re-keyed records (old and new keys)
-    // and those of new interactions.
+    // 4. Journeys to rebuild (src/journey/build.ts): all of a customer's for re-keyed records (old
+    // and new keys) and new inbound assisted contacts (they count against the containment of the
+    // customer's journeys toward any intent); for other new steps, only the customer's journeys
+    // toward that intent, since sessionisation is per customer and intent.
     await tx.exec(`DROP TABLE IF EXISTS affected`);
     await tx.exec(`CREATE TEMP TABLE affected (customer_key TEXT)`);
+    await tx.exec(`DROP TABLE IF EXISTS affected_pairs`);
+    await tx.exec(`CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT)`);
     // Tuples that existed before this import and changed customer: their stored records move.
     const rekeyed = changedIds.filter((id) => id <= Number(maxTuple!.n)).length;
     if (rekeyed > 0) {
@@ -374,7 +378,9 @@ async function mergeInTransaction(
         SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tuple_id, ${key}
         FROM new_${kind} r JOIN id_tuples t ON t.tuple_key = r.tuple_key`);
     }
-    await tx.exec(`INSERT INTO affected ${rekeyed > 0 ? `SELECT DISTINCT customer_key FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes) UNION ` : ''}SELECT DISTINCT customer_key FROM interactions WHERE seq >= ${seqBase} AND seq < ${seqEnd}`);
+    const fresh = `seq >= ${seqBase} AND seq < ${seqEnd} AND direction = 'inbound'`;
+    await tx.exec(`INSERT INTO affected ${rekeyed > 0 ? `SELECT DISTINCT customer_key FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes) UNION ` : ''}SELECT DISTINCT customer_key FROM interactions WHERE ${fresh} AND channel IN (${ASSISTED_SQL})`);
+    await tx.exec(`INSERT INTO affected_pairs SELECT DISTINCT customer_key, intent FROM interactions WHERE ${fresh}`);
 
     phase('insert and re-key records');
     // 6. Journeys of the affected customers only.
@@ -398,6 +404,7 @@ async function mergeInTransaction(
     for (const kind of present) await tx.exec(`DROP TABLE new_${kind}`);
     await tx.exec(`DROP TABLE tuple_changes`);
     await tx.exec(`DROP TABLE affected`);
+    await tx.exec(`DROP TABLE affected_pairs`);
 
     // 7. The closed loop: cases for the new answers that call for one (src/feedback/after-import.ts).
     const casesOpened = await casesAfterImport(tx, sql, seqBase, seqEnd, createCases);

@@ -256,6 +256,65 @@ test('importing a day of new events updates journeys to exactly what one full im
   }
 });
 
+test('importing slice by slice gives exactly what one import gives, whatever a slice touches', async () => {
+  // Each slice brings what a merge may rebuild narrowly or must rebuild whole: steps toward one
+  // intent, calls about another intent within 24 hours of a digital start (containment), explicit
+  // journeys across intents, outbound contacts, and late events older than what is stored.
+  const { dir, remove } = await createTestDir();
+  try {
+    const rnd = createTestRandom(7);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const intents = ['pay_bill', 'tech_support', 'plan_change', 'check_usage'];
+    const slices: Cells[][] = Array.from({ length: 6 }, () => []);
+    for (let n = 0; n < 900; n++) {
+      const customer = `C${1 + Math.floor(rnd() * 30)}`;
+      const day = Math.floor(rnd() * 12);
+      const minute = Math.floor(rnd() * 1440);
+      const intent = pick(intents);
+      const r = rnd();
+      const e =
+        r < 0.6
+          ? createTestEvent({ customer_id: customer, ts: at(day, minute), channel: pick(['web', 'app', 'ivr']), activity: `${intent}/step_${Math.floor(rnd() * 3)}`, outcome: rnd() < 0.2 ? 'failure' : 'success' })
+          : r < 0.8
+            ? createTestEvent({ customer_id: customer, ts: at(day, minute), channel: pick(['call', 'chat', 'store']), activity: `${intent}/agent`, outcome: pick(['success', 'transferred']) })
+            : r < 0.9
+              ? createTestEvent({ customer_id: customer, ts: at(day, minute), channel: 'call', activity: `${intent}/outbound`, direction: 'outbound' })
+              : createTestEvent({ customer_id: customer, ts: at(day, minute), channel: pick(['web', 'call']), activity: `${intent}/case_step`, journey_id: `case-${Math.floor(rnd() * 12)}` });
+      // Mostly in time order, a tenth arriving in a later slice than their day.
+      const slice = Math.min(5, Math.floor(day / 2) + (rnd() < 0.1 ? 1 + Math.floor(rnd() * 3) : 0));
+      slices[slice]!.push(e);
+    }
+    // Planted: a self-service journey late on day 1, and in the next slice a call about another
+    // intent two hours later, which makes that journey not contained.
+    slices[0]!.push(createTestEvent({ customer_id: 'D1', ts: at(1, 23 * 60), channel: 'app', activity: 'check_usage/view_usage' }));
+    slices[1]!.push(createTestEvent({ customer_id: 'D1', ts: at(2, 60), channel: 'call', activity: 'pay_bill/agent' }));
+    const files: string[] = [];
+    for (let i = 0; i < slices.length; i++) files.push(await writeCsv(dir, `slice-${i}.csv`, slices[i]!));
+    const snapshot = async (store: Store): Promise<unknown> => ({
+      journeys: await journeysOf(store),
+      steps: await stepsOf(store),
+      doc: await journeysDocument(store),
+      variants: await journeyVariants(store),
+    });
+    const bySlice = await withStore(dir, 'slices.duckdb', async (store) => {
+      for (const f of files) await importFiles(store, [f]);
+      return snapshot(store);
+    });
+    const once = await withStore(dir, 'once.duckdb', async (store) => {
+      await importFiles(store, files);
+      return snapshot(store);
+    });
+    assert.deepEqual(bySlice, once);
+    const { journeys } = once as { journeys: Row[] };
+    assert.ok(journeys.some((j) => j.contained === false) && journeys.some((j) => j.contained === true), 'containment both ways');
+    assert.ok(journeys.some((j) => j.explicit === true), 'explicit journeys');
+    const planted = journeys.filter((j) => j.intent === 'check_usage' && j.start_ts === Date.parse(at(1, 23 * 60)));
+    assert.deepEqual(planted.map((j) => j.contained), [false], 'the later call about another intent counts against containment');
+  } finally {
+    await remove();
+  }
+});
+
 test('the schema migration’s re-derivation of stored journeys gives what the import built', async () => {
   const { dir, remove } = await createTestDir();
   try {

@@ -53,8 +53,16 @@ export const PATH_PART_SEP = '\u001e';
 type StringAgg = (e: string, sep: string, order: string) => string;
 
 /**
- * Sessionisation of the affected customers' inbound events into the temp table
- * `jassign(event_id, journey_id)`.
+ * Rows of `table` (interactions or journeys) of an affected customer, or of an affected customer
+ * toward an affected intent: the temp tables `affected(customer_key)` and
+ * `affected_pairs(customer_key, intent)`.
+ */
+const AFFECTED_SQL = (table: string): string => `${table}.customer_key IN (SELECT customer_key FROM affected)
+    OR EXISTS (SELECT 1 FROM affected_pairs p WHERE p.customer_key = ${table}.customer_key AND p.intent = ${table}.intent)`;
+
+/**
+ * Sessionisation of the affected customers' (and customer-intent pairs') inbound events into the
+ * temp table `jassign(event_id, journey_id)`.
  */
 function assignStatements(windowMs: number): string[] {
   return [
@@ -62,7 +70,7 @@ function assignStatements(windowMs: number): string[] {
     `CREATE TEMP TABLE jassign AS
     WITH ev AS (
       SELECT event_id, seq, ts, customer_key, intent, journey_ref FROM interactions
-      WHERE direction = 'inbound' AND customer_key IN (SELECT customer_key FROM affected)
+      WHERE direction = 'inbound' AND (${AFFECTED_SQL('interactions')})
     ), s AS (
       SELECT event_id, seq, ts, customer_key, intent,
         CASE WHEN lag(ts) OVER w IS NULL OR ts - lag(ts) OVER w > ${Math.floor(windowMs)} THEN 1 ELSE 0 END AS brk
@@ -105,7 +113,7 @@ function applyStatements(stringAgg: StringAgg): string[] {
       WHERE a.event_id IS NOT NULL OR i.journey_id IN (SELECT journey_id FROM jassign)
     ) e
     WINDOW w AS (PARTITION BY e.journey_id ORDER BY e.ts, e.seq)`,
-    `DELETE FROM journeys WHERE customer_key IN (SELECT customer_key FROM affected)
+    `DELETE FROM journeys WHERE ${AFFECTED_SQL('journeys')}
     OR journey_id IN (SELECT journey_id FROM jsteps)`,
     // Only rows whose journey or position changed are written: a customer's new event rewrites
     // that customer's journey, not the store.
@@ -160,7 +168,10 @@ function applyStatements(stringAgg: StringAgg): string[] {
 
 /**
  * Rebuilds the journeys of the customers listed in the temp table `affected(customer_key)`, and
- * only those: the cost of an import follows what it touched, not the size of the store.
+ * of the customers toward the intents listed in `affected_pairs(customer_key, intent)`, and only
+ * those: the cost of an import follows what it touched, not the size of the store. A pair is
+ * enough for a customer's new step unless it can change their other journeys: an inbound
+ * assisted contact (containment looks at every intent) or a change of customer key.
  */
 export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg: StringAgg): Promise<void> {
   for (const sql of [...assignStatements(windowMs), ...applyStatements(stringAgg), `DROP TABLE jassign`]) await tx.exec(sql);
@@ -174,10 +185,13 @@ export function rederiveAllJourneysStatements(stringAgg: StringAgg): string[] {
   return [
     `DROP TABLE IF EXISTS affected`,
     `CREATE TEMP TABLE affected (customer_key TEXT)`,
+    `DROP TABLE IF EXISTS affected_pairs`,
+    `CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT)`,
     `DROP TABLE IF EXISTS jassign`,
     `CREATE TEMP TABLE jassign AS SELECT event_id, journey_id FROM interactions WHERE journey_id IS NOT NULL`,
     ...applyStatements(stringAgg),
     `DROP TABLE jassign`,
     `DROP TABLE affected`,
+    `DROP TABLE affected_pairs`,
   ];
 }
