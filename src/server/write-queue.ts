@@ -63,14 +63,15 @@ export interface WriteQueueOptions {
 }
 
 /**
- * A merge costs a fixed part (statements that scan the store) plus a part per record, and the
- * journeys it rebuilds are per customer, so a customer with several new events is rebuilt once.
- * Measured on a 1M-event DuckDB store, idle, with collector batches whose known customers come
- * from a pool of 20,000: 5,000 records 0.8 s, 20,000 1.5 s, 50,000 2.2–3.2 s, 100,000 2.8–3.3 s.
- * So under load a merge takes up to 100,000: bench:server's steady 20,000 events/s went from
- * ~8,600 to ~15,400 merged a second (over a minute) with 20,000 → 100,000. Its costs: more memory while it
- * runs, and on DuckDB the one connection that reads of customers not in the live cache wait for.
- * The backlog bound keeps the lag at the bound to tens of seconds at that pace.
+ * A merge costs a fixed part (statements that scan the store) plus a part per record, and it
+ * rebuilds the journeys of the customers (and intents) it touches once, however many of their
+ * events it brings. Measured on a 1M-event DuckDB store, idle, with collector batches whose known
+ * customers come from a pool of 20,000: 5,000 records 0.8 s, 20,000 1.5 s, 50,000 2.2–3.2 s,
+ * 100,000 2.8–3.3 s (before journeys were rebuilt per intent; now 100,000 take 2.3–2.8 s). So a
+ * merge takes up to 100,000: bench:server's steady 20,000 events/s went from ~8,600 to ~15,400
+ * merged a second (over a minute) with 20,000 → 100,000. The costs: more memory while it runs,
+ * and on DuckDB the one connection that reads of customers not in the live cache wait for. The
+ * backlog bound keeps the lag at the bound to tens of seconds at that pace.
  */
 export const DEFAULT_WRITE_QUEUE: WriteQueueOptions = Object.freeze({
   maxMergeRecords: 100_000,
@@ -127,6 +128,8 @@ interface Waiter {
   readonly resolve: () => void;
   readonly reject: (e: unknown) => void;
 }
+
+const shuttingDown = (): AppError => new AppError('conflict', 'the server is shutting down', { hint: 'retry against the restarted server' });
 
 async function writePosition(tx: Queryable, key: string, position: number): Promise<void> {
   await tx.exec(`DELETE FROM settings WHERE key = $1`, [key]);
@@ -198,7 +201,7 @@ export class WriteQueue {
    */
   async submit(records: readonly QueuedRecord[], acknowledge: Acknowledge = 'journal'): Promise<WriteResult> {
     if (records.length === 0) {
-      if (this.closed) this.assertRoom(0);
+      if (this.closed) throw shuttingDown();
       return { accepted: 0, rejected: 0, errors: [] };
     }
     this.assertRoom(records.length);
@@ -264,7 +267,7 @@ export class WriteQueue {
    * backlog is full), so a caller can refuse a request before doing any work on it.
    */
   assertRoom(incoming: number): void {
-    if (this.closed) throw new AppError('conflict', 'the server is shutting down', { hint: 'retry against the restarted server' });
+    if (this.closed) throw shuttingDown();
     if (this.full(incoming)) {
       throw new AppError('rate_limited', 'the collector is busy merging earlier events', { hint: `retry in ${this.retryAfterSeconds()} s` });
     }
