@@ -12,7 +12,7 @@ import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
 import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store } from '../store.ts';
-import { rowToJson } from './duckdb-values.ts';
+import { columnsToRows } from './duckdb-values.ts';
 
 export const duckdbDialect: SqlDialect = {
   median: (e) => `median(${e})`,
@@ -116,8 +116,7 @@ export class DuckDbStore implements Store {
 
   private async rawQuery(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
     const reader = await this.conn.runAndReadAll(sql, toDuckParams(params));
-    const names = reader.columnNames();
-    return reader.getRows().map((r) => rowToJson(names, r));
+    return columnsToRows(reader.columnNames(), reader.getColumns(), reader.currentRowCount);
   }
 
   private async rawExec(sql: string, params?: readonly SqlParam[]): Promise<void> {
@@ -174,7 +173,7 @@ export class DuckDbStore implements Store {
     for (;;) {
       const chunk = await result.fetchChunk();
       if (chunk === null || chunk.rowCount === 0) break;
-      yield chunk.getRows().map((r) => rowToJson(names, r));
+      yield columnsToRows(names, chunk.getColumns(), chunk.rowCount);
     }
   }
 

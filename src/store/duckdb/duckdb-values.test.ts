@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { rowToJson } from './duckdb-values.ts';
+import { columnsToRows } from './duckdb-values.ts';
 
 test('every DuckDB column type comes back as plain JSON', async () => {
   const instance = await DuckDBInstance.create(':memory:');
@@ -15,7 +15,9 @@ test('every DuckDB column type comes back as plain JSON', async () => {
       DATE '2026-06-01' AS d, INTERVAL 90 MINUTE AS iv,
       [1, 2]::BIGINT[] AS list, {'a': 1::BIGINT} AS st, 'abc'::BLOB AS blob,
       '00000000-0000-0000-0000-000000000001'::UUID AS uuid`);
-  const row = rowToJson(reader.columnNames(), reader.getRows()[0]!);
+  const rows = columnsToRows(reader.columnNames(), reader.getColumns(), reader.currentRowCount);
+  assert.equal(rows.length, 1);
+  const row = rows[0]!;
   assert.deepEqual(row, {
     tiny: 1,
     small: 2,
@@ -41,6 +43,12 @@ test('every DuckDB column type comes back as plain JSON', async () => {
   });
   // JSON.stringify must never meet a bigint.
   assert.doesNotThrow(() => JSON.stringify(row));
+  const several = await conn.runAndReadAll(`SELECT * FROM (VALUES (1::BIGINT, 'a'), (2, NULL), (3, 'c')) t(n, s) ORDER BY n`);
+  assert.deepEqual(columnsToRows(several.columnNames(), several.getColumns(), several.currentRowCount), [
+    { n: 1, s: 'a' },
+    { n: 2, s: null },
+    { n: 3, s: 'c' },
+  ]);
   conn.closeSync();
   instance.closeSync();
 });

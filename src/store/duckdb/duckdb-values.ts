@@ -65,8 +65,18 @@ export function toJson(value: DuckDBValue): Json {
   return String(value);
 }
 
-export function rowToJson(names: readonly string[], row: readonly DuckDBValue[]): Record<string, Json> {
-  const out: Record<string, Json> = {};
-  for (let i = 0; i < names.length; i++) out[names[i]!] = toJson(row[i] ?? null);
-  return out;
+/**
+ * A chunk's rows from its columns (`getColumns`, about a fifth cheaper than `getRows` in
+ * @duckdb/node-api: it dominates reading many rows into the server's live cache). Every row gets
+ * its properties in the same order, so they share one shape.
+ */
+export function columnsToRows(names: readonly string[], columns: readonly (readonly DuckDBValue[])[], count: number): Record<string, Json>[] {
+  const rows: Record<string, Json>[] = new Array<Record<string, Json>>(count);
+  for (let r = 0; r < count; r++) rows[r] = {};
+  for (let c = 0; c < names.length; c++) {
+    const name = names[c]!;
+    const column = columns[c]!;
+    for (let r = 0; r < count; r++) rows[r]![name] = toJson(column[r] ?? null);
+  }
+  return rows;
 }
