@@ -13,6 +13,15 @@ export function isPostgresLocation(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
+/** `THROUGHLINE_DUCKDB_MEMORY` (such as `4GB` or `512MiB`): DuckDB's own memory limit instead of the default. */
+export function duckdbMemoryLimit(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim())) {
+    throw new AppError('usage', `THROUGHLINE_DUCKDB_MEMORY="${value}" is not an amount of memory`, { hint: 'give a number and a unit, such as 4GB or 512MiB' });
+  }
+  return value.trim();
+}
+
 export async function openStore(location: string): Promise<Store> {
   if (isPostgresLocation(location)) {
     const store = await PostgresStore.open(location);
@@ -25,8 +34,9 @@ export async function openStore(location: string): Promise<Store> {
     return store;
   }
   let store: DuckDbStore;
+  const memoryLimit = duckdbMemoryLimit(process.env.THROUGHLINE_DUCKDB_MEMORY);
   try {
-    store = await DuckDbStore.open(location);
+    store = await DuckDbStore.open(location, memoryLimit === undefined ? {} : { memoryLimit });
   } catch (e) {
     throw explainLock(location, e);
   }

@@ -32,3 +32,25 @@ test('a second process gets a clear "in use" error instead of a raw lock error',
     holder.kill();
   }
 });
+
+test('THROUGHLINE_DUCKDB_MEMORY sets DuckDB’s memory limit; something that is not an amount is refused', async () => {
+  const limitOf = async (value: string | undefined): Promise<unknown> => {
+    const before = process.env.THROUGHLINE_DUCKDB_MEMORY;
+    if (value === undefined) delete process.env.THROUGHLINE_DUCKDB_MEMORY;
+    else process.env.THROUGHLINE_DUCKDB_MEMORY = value;
+    try {
+      const store = await openStore(path.join(tempDir(), 'memory.duckdb'));
+      try {
+        return (await store.query(`SELECT current_setting('memory_limit') AS v`))[0]!.v;
+      } finally {
+        await store.close();
+      }
+    } finally {
+      if (before === undefined) delete process.env.THROUGHLINE_DUCKDB_MEMORY;
+      else process.env.THROUGHLINE_DUCKDB_MEMORY = before;
+    }
+  };
+  assert.equal(await limitOf(undefined), '953.6 MiB');
+  assert.equal(await limitOf('2GB'), '1.8 GiB');
+  await assert.rejects(limitOf('lots'), (e: unknown) => isAppError(e) && e.code === 'usage' && /is not an amount of memory/.test(e.message));
+});
