@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import type { Row, Store } from '../store/store.ts';
-import { rederiveAllJourneysStatements } from './build.ts';
+import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys, rederiveAllJourneysStatements } from './build.ts';
 import { brokenSteps } from './broken.ts';
 import { journeyMap } from './map.ts';
 import { journeysDocument } from './summary.ts';
@@ -310,6 +310,30 @@ test('importing slice by slice gives exactly what one import gives, whatever a s
     assert.ok(journeys.some((j) => j.explicit === true), 'explicit journeys');
     const planted = journeys.filter((j) => j.intent === 'check_usage' && j.start_ts === Date.parse(at(1, 23 * 60)));
     assert.deepEqual(planted.map((j) => j.contained), [false], 'the later call about another intent counts against containment');
+  } finally {
+    await remove();
+  }
+});
+
+test('journey rows written in slices (as a large import writes them) are the rows written at once', async () => {
+  const { dir, remove } = await createTestDir();
+  try {
+    const { events } = createHistory(10);
+    const file = await writeCsv(dir, 'events.csv', events);
+    await withStore(dir, 'sliced.duckdb', async (store) => {
+      await importFiles(store, [file]);
+      const atOnce = await journeysOf(store);
+      assert.ok(atOnce.length > 50);
+      // Rebuild every customer with slices of at most 7 steps: many slices, each whole journeys.
+      await store.transaction(async (tx) => {
+        await tx.exec(`CREATE TEMP TABLE affected AS SELECT DISTINCT customer_key FROM interactions`);
+        await tx.exec(`CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT)`);
+        await rebuildJourneys(tx, DEFAULT_JOURNEY_WINDOW_MS, store.sql.stringAgg, 7);
+        await tx.exec(`DROP TABLE affected`);
+        await tx.exec(`DROP TABLE affected_pairs`);
+      });
+      assert.deepEqual(await journeysOf(store), atOnce);
+    });
   } finally {
     await remove();
   }

@@ -99,6 +99,11 @@ function assignStatements(windowMs: number): string[] {
  * shared explicit journey.
  */
 function applyStatements(stringAgg: StringAgg): string[] {
+  return [...stepStatements(), journeyRowsSql(stringAgg, 'jsteps'), `DROP TABLE jsteps`];
+}
+
+/** The steps of the touched journeys into `jsteps`, their old rows deleted, their events' step columns updated. */
+function stepStatements(): string[] {
   return [
     `DROP TABLE IF EXISTS jsteps`,
     `CREATE TEMP TABLE jsteps AS
@@ -123,10 +128,17 @@ function applyStatements(stringAgg: StringAgg): string[] {
     WHERE interactions.event_id = s.event_id AND (interactions.journey_id IS DISTINCT FROM s.journey_id
       OR interactions.step_no IS DISTINCT FROM s.step_no OR interactions.next_ts IS DISTINCT FROM s.next_ts
       OR interactions.next_channel IS DISTINCT FROM s.next_channel OR interactions.next_activity IS DISTINCT FROM s.next_activity)`,
-    // Ordered aggregation is by far the dearest part of a rebuild, so it runs only where order
-    // matters: the path of journeys with more than one step, the channels of journeys that used
-    // more than one. A one-step journey's path is its step; a one-channel journey's channels, its channel.
-    `INSERT INTO journeys (journey_id, customer_key, intent, explicit, start_ts, end_ts, first_seq, steps,
+  ];
+}
+
+/**
+ * The journey rows of the steps in table `steps` (jsteps, or a slice of it). Ordered aggregation
+ * is by far the dearest part of a rebuild, so it runs only where order matters: the path of
+ * journeys with more than one step, the channels of journeys that used more than one. A one-step
+ * journey's path is its step; a one-channel journey's channels, its channel.
+ */
+function journeyRowsSql(stringAgg: StringAgg, steps: string): string {
+  return `INSERT INTO journeys (journey_id, customer_key, intent, explicit, start_ts, end_ts, first_seq, steps,
       first_channel, last_channel, channels, channel_switches, assisted, failures, last_outcome, outcome, effort_s, path, contained)
     SELECT j.journey_id, customer_key, intent, explicit, start_ts, end_ts, first_seq, steps,
       first_channel, last_channel, coalesce(c.channels, j.first_channel), channel_switches, assisted, failures, last_outcome,
@@ -145,25 +157,23 @@ function applyStatements(stringAgg: StringAgg): string[] {
         sum(CASE WHEN outcome IN (${FAILED_SQL}) THEN 1 ELSE 0 END) AS failures,
         min(CASE WHEN next_ts IS NULL THEN outcome END) AS last_outcome,
         ${EFFORT_SQL} AS effort_s
-      FROM jsteps i
+      FROM ${steps} i
       GROUP BY journey_id
     ) j
     LEFT JOIN (
       SELECT journey_id, ${stringAgg(`channel || '${PATH_PART_SEP}' || activity`, PATH_STEP_SEP, 'step_no')} AS path
-      FROM jsteps WHERE NOT (step_no = 1 AND next_ts IS NULL)
+      FROM ${steps} WHERE NOT (step_no = 1 AND next_ts IS NULL)
       GROUP BY journey_id
     ) p ON p.journey_id = j.journey_id
     LEFT JOIN (
       SELECT journey_id, ${stringAgg('channel', ',', 'first_step')} AS channels
       FROM (
-        SELECT journey_id, channel, min(step_no) AS first_step FROM jsteps
-        WHERE journey_id IN (SELECT journey_id FROM jsteps WHERE prev_channel <> channel)
+        SELECT journey_id, channel, min(step_no) AS first_step FROM ${steps}
+        WHERE journey_id IN (SELECT journey_id FROM ${steps} WHERE prev_channel <> channel)
         GROUP BY journey_id, channel
       ) u
       GROUP BY journey_id
-    ) c ON c.journey_id = j.journey_id`,
-    `DROP TABLE jsteps`,
-  ];
+    ) c ON c.journey_id = j.journey_id`;
 }
 
 /**
@@ -173,9 +183,30 @@ function applyStatements(stringAgg: StringAgg): string[] {
  * enough for a customer's new step unless it can change their other journeys: an inbound
  * assisted contact (containment looks at every intent) or a change of customer key.
  */
-export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg: StringAgg): Promise<void> {
-  for (const sql of [...assignStatements(windowMs), ...applyStatements(stringAgg), `DROP TABLE jassign`]) await tx.exec(sql);
+export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg: StringAgg, sliceSteps = JOURNEY_SLICE_STEPS): Promise<void> {
+  for (const sql of [...assignStatements(windowMs), ...stepStatements()]) await tx.exec(sql);
+  // The ordered aggregates that make paths cannot spill to disk in DuckDB: over the ten million
+  // steps of a large first import they ran out of its memory limit. Whole journeys go in slices
+  // of about a million steps, each journey in exactly one (by the last characters of its id).
+  const [counted] = await tx.query(`SELECT count(*) AS n FROM jsteps`);
+  const slices = Math.ceil(Number(counted?.n ?? 0) / sliceSteps);
+  if (slices <= 1) {
+    await tx.exec(journeyRowsSql(stringAgg, 'jsteps'));
+  } else {
+    for (let i = 0; i < slices; i++) {
+      await tx.exec(`DROP TABLE IF EXISTS jslice`);
+      await tx.exec(`CREATE TEMP TABLE jslice AS SELECT * FROM jsteps
+        WHERE (ascii(right(journey_id, 1)) + 7 * ascii(left(right(journey_id, 2), 1))) % ${slices} = ${i}`);
+      await tx.exec(journeyRowsSql(stringAgg, 'jslice'));
+      await tx.exec(`DROP TABLE jslice`);
+    }
+  }
+  await tx.exec(`DROP TABLE jsteps`);
+  await tx.exec(`DROP TABLE jassign`);
 }
+
+/** Steps per slice of journey rows written at once (see rebuildJourneys): a 1M-event import writes all at once within DuckDB's default 1 GB. */
+const JOURNEY_SLICE_STEPS = 1_000_000;
 
 /**
  * Statements that re-derive every stored journey from its events without re-sessionising (the
