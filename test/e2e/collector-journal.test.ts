@@ -6,59 +6,13 @@
  * file (journal beside it by default) and on PostgreSQL (each server given its own --journal).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { openStore } from '../../src/store/open.ts';
 import { tempDir } from '../support/fixtures.ts';
+import { cli, loadUntilKilled, run, serve, stop } from '../support/served.ts';
 import { describeOn, storeTargets } from '../support/store-targets.ts';
-
-const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'throughline.js');
-
-interface Served {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly stderr: () => string;
-  readonly exit: Promise<number | null>;
-}
-
-function run(args: readonly string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-/** `serve --json` prints `{url, pid, db}` once it listens. */
-async function serve(db: string, extra: readonly string[] = []): Promise<Served> {
-  const r = run(['--db', db, 'serve', '--port', '0', '--json', ...extra]);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      return { child: r.child, url: (JSON.parse(r.stdout()) as { url: string }).url, stderr: r.stderr, exit: r.exit };
-    } catch {
-      // the document is not complete yet
-    }
-    if (r.child.exitCode !== null) throw new Error(`serve exited ${r.child.exitCode}: ${r.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`serve did not start: ${r.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function stop(s: Served): Promise<number | null> {
-  if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM');
-  return s.exit;
-}
-
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 async function storedCounts(db: string, prefix: string): Promise<Map<string, number>> {
   const store = await openStore(db);
@@ -204,26 +158,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
     const tracks = (ids: Iterable<string>): string[] => [...ids].filter(isTrack);
 
     const s = await serve(db, journalArgs);
-    const acked = new Set<string>();
-    let next = 0;
-    let killed = false;
-    const worker = async (): Promise<void> => {
-      while (next < BATCHES && !killed) {
-        const b = batches[next++]!;
-        try {
-          const r = await post(s.url, b);
-          if (r.status === 200) for (const m of b.batch) acked.add(m.messageId);
-        } catch {
-          // the connection died with the server: this batch was not acknowledged
-        }
-        if (!killed && acked.size >= (BATCHES * PER_BATCH) / 3) {
-          killed = true;
-          s.child.kill('SIGKILL');
-        }
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-    await s.exit;
+    const { acked, killed } = await loadUntilKilled(s, batches, post);
     assert.ok(killed, 'the server was killed during the load');
     assert.ok(acked.size > 0 && acked.size < BATCHES * PER_BATCH, `acknowledged ${acked.size}`);
 

@@ -4,19 +4,15 @@
  * a DuckDB file and on PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Analytics } from '@segment/analytics-node';
 import { createApp } from '../../src/server/app.ts';
 import { createKey } from '../../src/server/keys.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
+import { cli, loadUntilKilled, serve, stop } from '../support/served.ts';
 import { describeOn, storeTargets } from '../support/store-targets.ts';
-
-const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'throughline.js');
 
 for (const target of storeTargets()) describeOn(target, 'a listening server fed by the official Segment client', () => {
   let store: Store;
@@ -60,50 +56,6 @@ for (const target of storeTargets()) describeOn(target, 'a listening server fed 
 
 // ---------------------------------------------------------------------------------------------
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
-
-/** Starts `throughline serve` on a free port and waits for the line that says where it listens. */
-function serve(db: string): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, '--db', db, 'serve', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        const doc = JSON.parse(out) as { url: string };
-        clearTimeout(timer);
-        resolve({ child, url: doc.url, stderr: () => err });
-      } catch {
-        // the JSON document is not complete yet
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited ${code}: ${err}`));
-    });
-  });
-}
-
-/** The exit code, or the signal's name when a signal ended the process. */
-function exited(child: ChildProcess): Promise<number | string | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode);
-    child.once('exit', (code, signal) => resolve(code ?? signal));
-  });
-}
-
-function cli(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
 for (const target of storeTargets()) describeOn(target, 'throughline serve as a process', () => {
   let db = '';
   let collectorKey: string;
@@ -135,7 +87,7 @@ for (const target of storeTargets()) describeOn(target, 'throughline serve as a 
     } finally {
       s.child.kill('SIGTERM');
     }
-    assert.equal(await exited(s.child), 0, s.stderr());
+    assert.equal(await s.exit, 0, s.stderr());
     assert.equal(fs.existsSync(`${db}.server.json`), false, 'the note is removed');
     assert.equal(cli(['--db', db, 'keys', 'list']).code, 0, 'the file is free again');
   });
@@ -158,7 +110,7 @@ for (const target of storeTargets()) describeOn(target, 'throughline serve as a 
     } finally {
       s.child.kill('SIGTERM');
     }
-    assert.equal(await exited(s.child), 0, s.stderr());
+    assert.equal(await s.exit, 0, s.stderr());
   });
 
   test('a server killed with SIGKILL during a collector load loses no acknowledged event and counts none twice', async () => {
@@ -177,26 +129,7 @@ for (const target of storeTargets()) describeOn(target, 'throughline serve as a 
       fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${collectorKey}:`).toString('base64')}` }, body: JSON.stringify(body) });
 
     const s = await serve(db);
-    const acked = new Set<string>();
-    let next = 0;
-    let killed = false;
-    const worker = async (): Promise<void> => {
-      while (next < BATCHES && !killed) {
-        const b = batches[next++]!;
-        try {
-          const r = await send(s.url, b);
-          if (r.status === 200) for (const m of b.batch) acked.add(m.messageId);
-        } catch {
-          // the connection died with the server: this batch was not acknowledged
-        }
-        if (!killed && acked.size >= (BATCHES * PER_BATCH) / 3) {
-          killed = true;
-          s.child.kill('SIGKILL');
-        }
-      }
-    };
-    await Promise.all([worker(), worker(), worker(), worker()]);
-    await exited(s.child);
+    const { acked, killed } = await loadUntilKilled(s, batches, send);
     assert.ok(killed, 'the server was killed during the load');
     assert.ok(acked.size > 0 && acked.size < BATCHES * PER_BATCH, `acknowledged ${acked.size}`);
 
@@ -213,8 +146,7 @@ for (const target of storeTargets()) describeOn(target, 'throughline serve as a 
     // An acknowledged event may be only in the collector's journal (docs/collector.md) until a
     // server starts on the file again and merges it: restart, stop, then count.
     const restarted = await serve(db);
-    restarted.child.kill('SIGTERM');
-    assert.equal(await exited(restarted.child), 0, restarted.stderr());
+    assert.equal(await stop(restarted), 0, restarted.stderr());
     const afterCrash = await counts();
     const lost = [...acked].filter((id) => afterCrash.get(id) !== 1);
     assert.deepEqual(lost, [], 'acknowledged events missing or stored twice after the crash');
@@ -227,8 +159,7 @@ for (const target of storeTargets()) describeOn(target, 'throughline serve as a 
       const r = await fetch(`${again.url}/api/v1/journeys`, { headers: { authorization: `Bearer ${analystKey}` } });
       assert.equal(r.status, 200);
     } finally {
-      again.child.kill('SIGTERM');
-      await exited(again.child);
+      await stop(again);
     }
     const final = await counts();
     assert.equal(final.size, BATCHES * PER_BATCH);

@@ -8,8 +8,6 @@
  * Skips itself, and says so, where no PostgreSQL answers.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,8 +19,9 @@ import { openStore } from '../../src/store/open.ts';
 import { createTestDatabase, dropTestDatabase, NO_POSTGRES } from '../../src/store/postgres/postgres-testing.ts';
 import type { Store } from '../../src/store/store.ts';
 import { tempDir } from '../support/fixtures.ts';
+import { run, serve } from '../support/served.ts';
+import type { Served } from '../support/served.ts';
 
-const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'throughline.js');
 /** Segment messages posted in all, in batches, half to each server. */
 const MESSAGES = 3000;
 const BATCH = 25;
@@ -34,43 +33,11 @@ const SURVEY_ANSWERS = 24;
 
 const url = await createTestDatabase('tl_concurrency');
 
-interface Run {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exit: Promise<number | null>;
-}
-
-function run(args: readonly string[]): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-async function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** A CLI command in its own process, run beside the servers (not to its end before they go on). */
+async function cli(args: readonly string[]): Promise<{ code: number | string | null; stdout: string; stderr: string }> {
   const r = run(args);
   const code = await r.exit;
   return { code, stdout: r.stdout(), stderr: r.stderr() };
-}
-
-/** `serve --json` prints `{url, pid, db}` once it listens. */
-async function serve(db: string): Promise<Run & { url: string }> {
-  const r = run(['--db', db, 'serve', '--port', '0', '--json']);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      return { ...r, url: (JSON.parse(r.stdout()) as { url: string }).url };
-    } catch {
-      // the document is not complete yet
-    }
-    if (r.child.exitCode !== null) throw new Error(`serve exited ${r.child.exitCode}: ${r.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`serve did not start: ${r.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** The n-th Segment message: tracks of customers the file also brings, and of anonymous visitors who later identify. */
@@ -97,9 +64,9 @@ if (url === null) {
     const refused: string[] = [];
     const readErrors: string[] = [];
     let fileEvents: string[] = [];
-    let importRun: { code: number | null; stdout: string; stderr: string };
-    let servers: (Run & { url: string })[] = [];
-    let serverExits: (number | null)[] = [];
+    let importRun: { code: number | string | null; stdout: string; stderr: string };
+    let servers: Served[] = [];
+    let serverExits: (number | string | null)[] = [];
     let answered = 0;
     let store: Store;
 
