@@ -11,15 +11,15 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { generateInteractions } from './interactions-data.ts';
 import type { Generated } from './interactions-data.ts';
 import { RESULT_PREFIX } from './import-result.ts';
 import type { ChildResult } from './import-result.ts';
 import { recordBenchmark } from './record.ts';
+import { command, fmt, int, machine, table } from './report.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WORK = path.join(ROOT, '.bench');
@@ -104,17 +104,6 @@ function throughlineImport(csv: string, db: string, rejects: string): Promise<Ch
 
 // --- Reporting.
 
-const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-function table(headers: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const cell = (s: string, i: number): string => (right[i] ? s.padStart(widths[i]!) : s.padEnd(widths[i]!));
-  const line = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (right[i] ? '-'.repeat(w + 1) + ':' : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(headers), rule, ...rows.map(line)].join('\n');
-}
-
 function peakRss(c: ChildResult): number {
   return Math.max(c.maxRssMB, c.polledPeakRssMB);
 }
@@ -191,32 +180,6 @@ function checks(data: Generated, runs: readonly Run[]): string[] {
   return lines;
 }
 
-function cpuModel(): string {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m) return m[1]!.trim();
-  } catch {
-    // not Linux: fall back to what Node knows
-  }
-  return os.cpus()[0]?.model ?? 'unknown';
-}
-
-/** Load average when the run started: on a shared 2-core machine it explains most of the spread. */
-const startLoad = os.loadavg()[0]!;
-
-function machine(): string {
-  return (
-    `${os.availableParallelism()} cores (${cpuModel()}), ${fmt(os.totalmem() / 1024 ** 3)} GiB RAM, ` +
-    `Node ${process.version}, DuckDB ${duckdbVersion()}, ${os.type()} ${os.release()}; load average ${fmt(startLoad, 2)} at start`
-  );
-}
-
-function command(): string {
-  const args = process.argv.slice(2).join(' ');
-  if (process.env.npm_lifecycle_event === 'bench:import') return `npm run bench:import${args ? ` -- ${args}` : ''}`;
-  return `npx tsx bench/import.ts${args ? ` ${args}` : ''}`;
-}
-
 const SECTION = '## Import (`npm run bench:import`)';
 const MARKER = '<!-- bench:import results, newest first; bench/import.ts inserts below this line -->';
 const HOW = `How this was measured: \`bench/import.ts\` writes a deterministic CSV of N interactions in the
@@ -278,7 +241,7 @@ async function main(): Promise<void> {
         `### ${when} · ${int(data.rows)} rows`,
         '',
         `- Machine: ${machine()}`,
-        `- Command: \`${command()}\``,
+        `- Command: \`${command('bench:import', 'bench/import.ts')}\``,
         `- Data: ${path.relative(ROOT, data.path)}, ${fmt(data.bytes / MB)} MB, ${int(data.customers)} customers, ${int(data.journeys)} planned journeys, ${int(data.duplicates)} duplicate rows`,
         '',
         results,

@@ -20,10 +20,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DuckDBInstance, version as duckdbVersion } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import autocannon from 'autocannon';
 import { createKey } from '../src/server/keys.ts';
 import { DEFAULT_WRITE_QUEUE } from '../src/server/write-queue.ts';
@@ -32,6 +31,7 @@ import { generateInteractions } from './interactions-data.ts';
 import { paced } from './paced.ts';
 import type { Measured } from './paced.ts';
 import { recordBenchmark } from './record.ts';
+import { command, fmt, int, machine, table } from './report.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const WORK = path.join(ROOT, '.bench');
@@ -317,15 +317,6 @@ async function countStored(db: string, runTag: string): Promise<number> {
 
 // --- Reporting.
 
-const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-
-function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(headers), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`, ...rows.map(line)].join('\n');
-}
-
 function phaseRow(p: Phase): string[] {
   const r = p.result;
   const duration = p.seconds;
@@ -343,13 +334,6 @@ function phaseRow(p: Phase): string[] {
 }
 
 const HEADERS = ['phase', 'requests', 'ok/s', 'events/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'failed'];
-
-function machine(): string {
-  return (
-    `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${fmt(os.totalmem() / 1024 ** 3)} GiB RAM, ` +
-    `Node ${process.version}, DuckDB ${duckdbVersion()}, ${os.type()} ${os.release()}; load average ${fmt(os.loadavg()[0]!, 2)} at start`
-  );
-}
 
 const SECTION = '## Server (`npm run bench:server`)';
 const MARKER = '<!-- bench:server results, newest first; bench/server.ts inserts below this line -->';
@@ -455,14 +439,12 @@ async function main(): Promise<void> {
 
   if (o.record) {
     const when = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
-    const args = process.argv.slice(2).join(' ');
-    const cmd = process.env.npm_lifecycle_event === 'bench:server' ? `npm run bench:server${args ? ` -- ${args}` : ''}` : `npx tsx bench/server.ts${args ? ` ${args}` : ''}`;
     record(
       [
         `### ${when} · ${int(o.rows)} events loaded, ${o.duration} s per phase (collector at a steady rate: ${steadySeconds} s)`,
         '',
         `- Machine: ${startMachine}`,
-        `- Command: \`${cmd}\``,
+        `- Command: \`${command('bench:server', 'bench/server.ts')}\``,
         `- Data: ${path.relative(ROOT, db)}, ${int(ids.length)} customers looked up`,
         '',
         results,
