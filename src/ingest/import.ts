@@ -374,17 +374,32 @@ async function mergeInTransaction(
       }
       if (!present.includes(kind)) continue;
       const cols = stagedColumnNames(kind).filter((c) => c !== 'tuple_key');
-      await tx.exec(`INSERT INTO ${kind} (${cols.join(', ')}, tuple_id, customer_key)
-        SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tuple_id, ${key}
-        FROM new_${kind} r JOIN id_tuples t ON t.tuple_key = r.tuple_key`);
+      const keyed = `SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tuple_id, ${key} AS customer_key
+        FROM new_${kind} r JOIN id_tuples t ON t.tuple_key = r.tuple_key`;
+      // New interactions wait in `incoming`: the journey rebuild inserts them with their step
+      // columns set, rather than inserting and then updating them (src/journey/build.ts).
+      if (kind === 'interactions') {
+        await tx.exec(`DROP TABLE IF EXISTS incoming`);
+        await tx.exec(`CREATE TEMP TABLE incoming AS ${keyed}`);
+      } else {
+        await tx.exec(`INSERT INTO ${kind} (${cols.join(', ')}, tuple_id, customer_key) ${keyed}`);
+      }
+      await tx.exec(`DROP TABLE new_${kind}`);
     }
-    const fresh = `seq >= ${seqBase} AND seq < ${seqEnd} AND direction = 'inbound'`;
-    await tx.exec(`INSERT INTO affected ${rekeyed > 0 ? `SELECT DISTINCT customer_key FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes) UNION ` : ''}SELECT DISTINCT customer_key FROM interactions WHERE ${fresh} AND channel IN (${ASSISTED_SQL})`);
-    await tx.exec(`INSERT INTO affected_pairs SELECT DISTINCT customer_key, intent FROM interactions WHERE ${fresh}`);
+    const incoming = present.includes('interactions') ? [...stagedColumnNames('interactions').filter((c) => c !== 'tuple_key'), 'tuple_id', 'customer_key'] : null;
+    const freshInbound = incoming ? `SELECT customer_key, intent, channel, tuple_id FROM incoming WHERE direction = 'inbound'` : null;
+    const affectedSources = [
+      ...(rekeyed > 0 ? [`SELECT customer_key FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`] : []),
+      ...(rekeyed > 0 && incoming ? [`SELECT customer_key FROM incoming WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`] : []),
+      ...(freshInbound ? [`SELECT customer_key FROM (${freshInbound}) f WHERE channel IN (${ASSISTED_SQL})`] : []),
+    ];
+    if (affectedSources.length > 0) await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key FROM (${affectedSources.join(' UNION ALL ')}) a`);
+    if (freshInbound) await tx.exec(`INSERT INTO affected_pairs SELECT DISTINCT customer_key, intent FROM (${freshInbound}) f`);
 
     phase('insert and re-key records');
-    // 6. Journeys of the affected customers only.
-    await rebuildJourneys(tx, windowMs, sql.stringAgg);
+    // 6. Journeys of the affected customers only; the new interactions go in here.
+    await rebuildJourneys(tx, windowMs, sql.stringAgg, incoming ? { incoming: { table: 'incoming', columns: incoming } } : {});
+    if (incoming) await tx.exec(`DROP TABLE incoming`);
     phase('journeys');
 
     let changes: MergeChanges | undefined;
@@ -401,7 +416,6 @@ async function mergeInTransaction(
 
     await tx.exec(`DELETE FROM settings WHERE key = 'next_seq'`);
     await tx.exec(`INSERT INTO settings (key, value) VALUES ('next_seq', $1)`, [String(seqEnd)]);
-    for (const kind of present) await tx.exec(`DROP TABLE new_${kind}`);
     await tx.exec(`DROP TABLE tuple_changes`);
     await tx.exec(`DROP TABLE affected`);
     await tx.exec(`DROP TABLE affected_pairs`);

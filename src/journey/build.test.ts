@@ -328,7 +328,7 @@ test('journey rows written in slices (as a large import writes them) are the row
       await store.transaction(async (tx) => {
         await tx.exec(`CREATE TEMP TABLE affected AS SELECT DISTINCT customer_key FROM interactions`);
         await tx.exec(`CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT)`);
-        await rebuildJourneys(tx, DEFAULT_JOURNEY_WINDOW_MS, store.sql.stringAgg, 7);
+        await rebuildJourneys(tx, DEFAULT_JOURNEY_WINDOW_MS, store.sql.stringAgg, { sliceSteps: 7 });
         await tx.exec(`DROP TABLE affected`);
         await tx.exec(`DROP TABLE affected_pairs`);
       });

@@ -61,16 +61,25 @@ const AFFECTED_SQL = (table: string): string => `${table}.customer_key IN (SELEC
     OR EXISTS (SELECT 1 FROM affected_pairs p WHERE p.customer_key = ${table}.customer_key AND p.intent = ${table}.intent)`;
 
 /**
- * Sessionisation of the affected customers' (and customer-intent pairs') inbound events into the
- * temp table `jassign(event_id, journey_id)`.
+ * The interactions a rebuild reads: the stored ones, and the incoming ones when an import has not
+ * inserted them yet (`incoming` names that table; see rebuildJourneys).
  */
-function assignStatements(windowMs: number): string[] {
+function eventsSql(cols: string, incoming: string | null): string {
+  return incoming === null ? 'interactions' : `(SELECT ${cols} FROM interactions UNION ALL SELECT ${cols} FROM ${incoming})`;
+}
+
+/**
+ * Sessionisation of the affected customers' (and customer-intent pairs') inbound events into the
+ * temp table `jassign(seq, event_id, journey_id)`.
+ */
+function assignStatements(windowMs: number, incoming: string | null): string[] {
   return [
     `DROP TABLE IF EXISTS jassign`,
     `CREATE TEMP TABLE jassign AS
     WITH ev AS (
-      SELECT event_id, seq, ts, customer_key, intent, journey_ref FROM interactions
-      WHERE direction = 'inbound' AND (${AFFECTED_SQL('interactions')})
+      SELECT event_id, seq, ts, customer_key, intent, journey_ref
+      FROM ${eventsSql('event_id, seq, ts, customer_key, intent, journey_ref, direction', incoming)} e
+      WHERE direction = 'inbound' AND (${AFFECTED_SQL('e')})
     ), s AS (
       SELECT event_id, seq, ts, customer_key, intent,
         CASE WHEN lag(ts) OVER w IS NULL OR ts - lag(ts) OVER w > ${Math.floor(windowMs)} THEN 1 ELSE 0 END AS brk
@@ -81,13 +90,13 @@ function assignStatements(windowMs: number): string[] {
         sum(brk) OVER (PARTITION BY customer_key, intent ORDER BY ts, seq ROWS UNBOUNDED PRECEDING) AS grp
       FROM s
     ), f AS (
-      SELECT event_id, customer_key, intent,
+      SELECT event_id, seq, customer_key, intent,
         first_value(event_id) OVER (PARTITION BY customer_key, intent, grp ORDER BY ts, seq) AS first_event
       FROM g
     )
-    SELECT event_id, 'j-' || substr(md5(customer_key || '|' || intent || '|' || first_event), 1, 16) AS journey_id FROM f
+    SELECT seq, event_id, 'j-' || substr(md5(customer_key || '|' || intent || '|' || first_event), 1, 16) AS journey_id FROM f
     UNION ALL
-    SELECT event_id, journey_ref AS journey_id FROM ev WHERE journey_ref IS NOT NULL`,
+    SELECT seq, event_id, journey_ref AS journey_id FROM ev WHERE journey_ref IS NOT NULL`,
   ];
 }
 
@@ -99,11 +108,30 @@ function assignStatements(windowMs: number): string[] {
  * shared explicit journey.
  */
 function applyStatements(stringAgg: StringAgg): string[] {
-  return [...stepStatements(), journeyRowsSql(stringAgg, 'jsteps'), `DROP TABLE jsteps`];
+  return [...stepStatements(null), journeyRowsSql(stringAgg, 'jsteps'), `DROP TABLE jsteps`];
 }
 
-/** The steps of the touched journeys into `jsteps`, their old rows deleted, their events' step columns updated. */
-function stepStatements(): string[] {
+/** The step columns of an interaction: where it stands in its journey and what follows it. */
+const STEP_COLUMNS = ['journey_id', 'step_no', 'next_ts', 'next_channel', 'next_activity'] as const;
+
+/**
+ * The steps of the touched journeys into `jsteps`, their old rows deleted, the step columns of
+ * stored events updated where they changed, and the incoming events (if any) inserted with
+ * theirs. Incoming events are never written twice: updating ten million rows inserted in the same
+ * transaction ran DuckDB out of memory, and cost a tenth of a large import besides.
+ */
+function stepStatements(incoming: { table: string; columns: readonly string[] } | null): string[] {
+  const stored = `SELECT i.event_id, coalesce(a.journey_id, i.journey_id) AS journey_id, i.customer_key, i.intent, i.journey_ref,
+        i.ts, i.seq, i.channel, i.activity, i.outcome, i.duration_s, i.wait_s, false AS is_new
+      FROM interactions i LEFT JOIN jassign a ON a.seq = i.seq
+      WHERE a.seq IS NOT NULL OR i.journey_id IN (SELECT journey_id FROM jassign)`;
+  const fresh =
+    incoming === null
+      ? ''
+      : `UNION ALL
+      SELECT n.event_id, a.journey_id, n.customer_key, n.intent, n.journey_ref,
+        n.ts, n.seq, n.channel, n.activity, n.outcome, n.duration_s, n.wait_s, true AS is_new
+      FROM ${incoming.table} n JOIN jassign a ON a.seq = n.seq`;
   return [
     `DROP TABLE IF EXISTS jsteps`,
     `CREATE TEMP TABLE jsteps AS
@@ -112,22 +140,26 @@ function stepStatements(): string[] {
       lead(e.ts) OVER w AS next_ts, lead(e.channel) OVER w AS next_channel, lead(e.activity) OVER w AS next_activity,
       lag(e.channel) OVER w AS prev_channel
     FROM (
-      SELECT i.event_id, coalesce(a.journey_id, i.journey_id) AS journey_id, i.customer_key, i.intent, i.journey_ref,
-        i.ts, i.seq, i.channel, i.activity, i.outcome, i.duration_s, i.wait_s
-      FROM interactions i LEFT JOIN jassign a ON a.event_id = i.event_id
-      WHERE a.event_id IS NOT NULL OR i.journey_id IN (SELECT journey_id FROM jassign)
+      ${stored}
+      ${fresh}
     ) e
     WINDOW w AS (PARTITION BY e.journey_id ORDER BY e.ts, e.seq)`,
     `DELETE FROM journeys WHERE ${AFFECTED_SQL('journeys')}
     OR journey_id IN (SELECT journey_id FROM jsteps)`,
     // Only rows whose journey or position changed are written: a customer's new event rewrites
     // that customer's journey, not the store.
-    `UPDATE interactions SET journey_id = s.journey_id, step_no = s.step_no, next_ts = s.next_ts,
-      next_channel = s.next_channel, next_activity = s.next_activity
+    `UPDATE interactions SET ${STEP_COLUMNS.map((c) => `${c} = s.${c}`).join(', ')}
     FROM jsteps s
-    WHERE interactions.event_id = s.event_id AND (interactions.journey_id IS DISTINCT FROM s.journey_id
-      OR interactions.step_no IS DISTINCT FROM s.step_no OR interactions.next_ts IS DISTINCT FROM s.next_ts
-      OR interactions.next_channel IS DISTINCT FROM s.next_channel OR interactions.next_activity IS DISTINCT FROM s.next_activity)`,
+    WHERE NOT s.is_new AND interactions.seq = s.seq
+      AND (${STEP_COLUMNS.map((c) => `interactions.${c} IS DISTINCT FROM s.${c}`).join(' OR ')})`,
+    ...(incoming === null
+      ? []
+      : [
+          // Outbound events are no journey's steps: they go in with empty step columns.
+          `INSERT INTO interactions (${incoming.columns.join(', ')}, ${STEP_COLUMNS.join(', ')})
+          SELECT ${incoming.columns.map((c) => `n.${c}`).join(', ')}, ${STEP_COLUMNS.map((c) => `s.${c}`).join(', ')}
+          FROM ${incoming.table} n LEFT JOIN jsteps s ON s.seq = n.seq AND s.is_new`,
+        ]),
   ];
 }
 
@@ -176,20 +208,36 @@ function journeyRowsSql(stringAgg: StringAgg, steps: string): string {
     ) c ON c.journey_id = j.journey_id`;
 }
 
+/** Interactions an import brings, in a table of their own, not inserted yet: see rebuildJourneys. */
+export interface Incoming {
+  readonly table: string;
+  /** Its columns: every column of `interactions` but the step columns. */
+  readonly columns: readonly string[];
+}
+
+export interface RebuildOptions {
+  /** New interactions to insert, with their step columns, as part of the rebuild. */
+  readonly incoming?: Incoming;
+  /** Steps per slice of journey rows (tests make it small). */
+  readonly sliceSteps?: number;
+}
+
 /**
  * Rebuilds the journeys of the customers listed in the temp table `affected(customer_key)`, and
  * of the customers toward the intents listed in `affected_pairs(customer_key, intent)`, and only
  * those: the cost of an import follows what it touched, not the size of the store. A pair is
  * enough for a customer's new step unless it can change their other journeys: an inbound
- * assisted contact (containment looks at every intent) or a change of customer key.
+ * assisted contact (containment looks at every intent) or a change of customer key. Incoming
+ * interactions are inserted here, before the journey rows that read them (containment).
  */
-export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg: StringAgg, sliceSteps = JOURNEY_SLICE_STEPS): Promise<void> {
-  for (const sql of [...assignStatements(windowMs), ...stepStatements()]) await tx.exec(sql);
+export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg: StringAgg, options: RebuildOptions = {}): Promise<void> {
+  const incoming = options.incoming ?? null;
+  for (const sql of [...assignStatements(windowMs, incoming?.table ?? null), ...stepStatements(incoming)]) await tx.exec(sql);
   // The ordered aggregates that make paths cannot spill to disk in DuckDB: over the ten million
   // steps of a large first import they ran out of its memory limit. Whole journeys go in slices
   // of about a million steps, each journey in exactly one (by the last characters of its id).
   const [counted] = await tx.query(`SELECT count(*) AS n FROM jsteps`);
-  const slices = Math.ceil(Number(counted?.n ?? 0) / sliceSteps);
+  const slices = Math.ceil(Number(counted?.n ?? 0) / (options.sliceSteps ?? JOURNEY_SLICE_STEPS));
   if (slices <= 1) {
     await tx.exec(journeyRowsSql(stringAgg, 'jsteps'));
   } else {
@@ -219,7 +267,7 @@ export function rederiveAllJourneysStatements(stringAgg: StringAgg): string[] {
     `DROP TABLE IF EXISTS affected_pairs`,
     `CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT)`,
     `DROP TABLE IF EXISTS jassign`,
-    `CREATE TEMP TABLE jassign AS SELECT event_id, journey_id FROM interactions WHERE journey_id IS NOT NULL`,
+    `CREATE TEMP TABLE jassign AS SELECT seq, event_id, journey_id FROM interactions WHERE journey_id IS NOT NULL`,
     ...applyStatements(stringAgg),
     `DROP TABLE jassign`,
     `DROP TABLE affected`,
