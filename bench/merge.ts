@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/merge.ts                          .bench/import.duckdb (from bench:import --keep-db)
  *   npx tsx bench/merge.ts --db X.duckdb --events 100 --merges 10
+ *   npx tsx bench/merge.ts --events 20000 --merges 2 --log   and each file merge's phases and slowest statements
  *
  * The store is COPIED to a temporary file first: the source is never written. Each merge brings
  * `--events` events sampled from the benchmark CSV with fresh event ids: a third as they were
@@ -32,6 +33,8 @@ interface Options {
   events: number;
   merges: number;
   seed: number;
+  /** Print what importFiles logs (its phases and slowest statements) after each file merge. */
+  log: boolean;
 }
 
 function parseOptions(): Options {
@@ -42,9 +45,10 @@ function parseOptions(): Options {
       events: { type: 'string', default: '100' },
       merges: { type: 'string', default: '10' },
       seed: { type: 'string', default: '7' },
+      log: { type: 'boolean', default: false },
     },
   });
-  return { db: values.db, csv: values.csv, events: Number(values.events), merges: Number(values.merges), seed: Number(values.seed) };
+  return { db: values.db, csv: values.csv, events: Number(values.events), merges: Number(values.merges), seed: Number(values.seed), log: values.log };
 }
 
 /** The first `limit` rows of the benchmark CSV (its generator writes no quoted cells). */
@@ -124,6 +128,7 @@ async function main(): Promise<void> {
         .map((l) => /^\s+(identity tuples.*|stitch.*|store key changes): ([\d.]+) s$/.exec(l))
         .reduce((s, x) => s + (x ? Number(x[2]) : 0), 0);
       results.push({ n: m, via: viaFile ? 'file' : 'collector', seconds, stitch });
+      if (o.log && viaFile) console.log(`merge ${m}:\n${lines.join('\n')}`);
     }
   } finally {
     await store.close();

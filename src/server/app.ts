@@ -164,11 +164,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: no key needed, no data; 503 once the collector cannot take events until a restart' } },
     async (_request, reply) => {
       const collector = queue.health();
-      // A journal that failed a write refuses every event until the process restarts: for a
-      // load balancer or a supervisor this server is down, whatever else still answers.
-      if (collector.journal === 'failed') {
+      // A journal that failed a write refuses every event until the process restarts, and
+      // merges that keep failing hold every new event back: for a load balancer or a
+      // supervisor this server is down, whatever else still answers.
+      const reason = queue.failing();
+      if (reason !== null) {
         reply.code(503);
-        return { status: 'failing', reason: "the collector's journal could not be written; restart the server once the disk is fixed", collector, context_cache: cache.describe() };
+        return { status: 'failing', reason, collector, context_cache: cache.describe() };
       }
       return { status: 'ok', collector, context_cache: cache.describe() };
     },

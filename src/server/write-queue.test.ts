@@ -302,3 +302,42 @@ test('over HTTP with a journal, a full backlog is a 429 with Retry-After, and /h
     await s.close();
   }
 });
+
+test('merges that keep failing turn /healthz to 503 with the reason; once the store takes them, the journal drains and it is ok again', async () => {
+  const journal = tempDir();
+  const s = await startTestServer({ journal });
+  try {
+    const health = async (): Promise<{ code: number; doc: { status: string; reason?: string; collector: Record<string, unknown> } }> => {
+      const r = await s.app.inject({ method: 'GET', url: '/healthz' });
+      return { code: r.statusCode, doc: r.json() };
+    };
+    // A store that refuses the merge as a real one can: its table is not where the merge writes.
+    await s.store.exec(`ALTER TABLE interactions RENAME TO interactions_away`);
+    const track = { type: 'track', userId: 'hf-1', event: 'pay_bill/open', messageId: 'hf-1', timestamp: '2026-06-01T09:00:00Z' };
+    const r = await s.call('collector', { method: 'POST', url: '/v1/batch', payload: { batch: [track] } });
+    assert.equal(r.statusCode, 200, 'acknowledged: it is in the journal');
+    let seen = await health();
+    const deadline = Date.now() + 10_000;
+    while (seen.code === 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      seen = await health();
+    }
+    assert.equal(seen.code, 503, 'failing after repeated merge failures');
+    assert.equal(seen.doc.status, 'failing');
+    assert.match(seen.doc.reason ?? '', /the last \d+ merges of collected events into the store failed \(latest: .*interactions.*\); events wait in the journal/);
+    assert.ok(Number(seen.doc.collector.failed_in_a_row) >= 3);
+    assert.equal(seen.doc.collector.waiting, 1);
+
+    await s.store.exec(`ALTER TABLE interactions_away RENAME TO interactions`);
+    const back = Date.now() + 15_000;
+    while ((seen.code !== 200 || seen.doc.collector.waiting !== 0) && Date.now() < back) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      seen = await health();
+    }
+    assert.equal(seen.code, 200, 'ok again');
+    assert.equal(seen.doc.collector.failed_in_a_row, 0);
+    assert.deepEqual(await s.store.query(`SELECT event_id FROM interactions WHERE event_id = 'hf-1'`), [{ event_id: 'hf-1' }], 'the journalled event was merged');
+  } finally {
+    await s.close();
+  }
+});

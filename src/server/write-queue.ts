@@ -81,6 +81,9 @@ export const DEFAULT_WRITE_QUEUE: WriteQueueOptions = Object.freeze({
   segmentBytes: 64 * 1024 * 1024,
 });
 
+/** Merges failed in a row after which /healthz says the collector is failing (each retry waits up to 10 s). */
+const FAILING_AFTER = 3;
+
 export type Importer = (records: Iterable<RawRecord>, options: Pick<RecordsOptions, 'onReject' | 'inTransaction'>) => Promise<RecordsSummary>;
 
 export interface WriteQueueDeps {
@@ -159,6 +162,9 @@ export class WriteQueue {
   private readonly key: string;
   /** Totals since start, for /healthz. */
   readonly stats = { batches: 0, records: 0, rejected: 0, failures: 0 };
+  /** Merges failed since the last one that succeeded, and the latest reason (for /healthz). */
+  private failedInARow = 0;
+  private lastFailure: { at: number; message: string } | null = null;
 
   private constructor(
     private readonly deps: WriteQueueDeps,
@@ -260,7 +266,22 @@ export class WriteQueue {
       backlog_bytes: this.backlogBytes,
       lag_ms: oldest === undefined ? 0 : Math.max(0, this.now() - oldest.t),
       ...this.stats,
+      failed_in_a_row: this.failedInARow,
+      ...(this.lastFailure ? { last_failure: this.lastFailure.message, last_failure_at: new Date(this.lastFailure.at).toISOString() } : {}),
     };
+  }
+
+  /**
+   * Why the collector cannot do its job, or null while it can. A merge that fails is retried
+   * from the journal, and one failure is usually passing (a lock, a restart of PostgreSQL); one
+   * that keeps failing holds every later event back until someone acts, and must be seen.
+   */
+  failing(): string | null {
+    if (this.deps.journal.failed) return "the collector's journal could not be written; restart the server once the disk is fixed";
+    if (this.failedInARow >= FAILING_AFTER) {
+      return `the last ${this.failedInARow} merges of collected events into the store failed (latest: ${this.lastFailure?.message ?? 'unknown'}); events wait in the journal and are merged once the store takes them`;
+    }
+    return null;
   }
 
   /**
@@ -367,6 +388,8 @@ export class WriteQueue {
       if (!positioned) await this.deps.store.transaction((tx) => writePosition(tx, this.key, to));
     } catch (e) {
       this.stats.failures++;
+      this.failedInARow++;
+      this.lastFailure = { at: this.now(), message: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
       this.deps.logger.warn(`collector: a merge of ${count} records failed, retrying (they stay in the journal): ${e instanceof Error ? e.message : String(e)}`);
       // Requests waiting for this merge are told it failed; the retry may still store their records, and ids make a re-send harmless.
       this.settleWaiters(to, e);
@@ -374,6 +397,7 @@ export class WriteQueue {
     }
     if (mergeRejected > 0) this.deps.logger.warn(`collector: ${mergeRejected} journalled records no longer pass validation and were not merged`);
     const bytes = to - from;
+    this.failedInARow = 0;
     this.merged = to;
     this.unmerged.splice(0, take);
     this.backlogRecords -= count;
