@@ -55,10 +55,13 @@ type StringAgg = (e: string, sep: string, order: string) => string;
 /**
  * Rows of `table` (interactions or journeys) of an affected customer, or of an affected customer
  * toward an affected intent: the temp tables `affected(customer_key)` and
- * `affected_pairs(customer_key, intent)`.
+ * `affected_pairs(customer_key, intent)`. A row-value IN rather than a correlated EXISTS: DuckDB
+ * plans it as one semi join, and picking a merge's ~400,000 affected events out of a million went
+ * from 160 ms to 66 ms. An intent is never NULL (validation derives it from the activity), so
+ * the two forms select the same rows.
  */
 const AFFECTED_SQL = (table: string): string => `${table}.customer_key IN (SELECT customer_key FROM affected)
-    OR EXISTS (SELECT 1 FROM affected_pairs p WHERE p.customer_key = ${table}.customer_key AND p.intent = ${table}.intent)`;
+    OR (${table}.customer_key, ${table}.intent) IN (SELECT customer_key, intent FROM affected_pairs)`;
 
 /**
  * The interactions a rebuild reads: the stored ones, and the incoming ones when an import has not
