@@ -11,7 +11,7 @@ import { IDENTIFIER_TYPES, KINDS } from '../core/records.ts';
 import type { Identifiers, Kind, RecordOfKind } from '../core/records.ts';
 import { casesAfterImport } from '../feedback/after-import.ts';
 import { restitch } from '../identity/restitch.ts';
-import { ASSISTED_SQL, DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys } from '../journey/build.ts';
+import { ASSISTED_SQL, DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys, WHOLE_HISTORY } from '../journey/build.ts';
 import { FIELDS, ID_COLUMN, commonColumns, stagingColumns } from '../store/schema.ts';
 import type { Queryable, SqlDialect, SqlParam, Staging, Store } from '../store/store.ts';
 import { detectKind, isKind } from './fields.ts';
@@ -345,14 +345,16 @@ async function mergeInTransaction(
     // and new keys) and new inbound assisted contacts (they count against the containment of the
     // customer's journeys toward any intent); for other new steps, only the customer's journeys
     // toward that intent, since sessionisation is per customer and intent.
+    // `since`: the earliest new event, from shortly before which journeys are rebuilt; or
+    // WHOLE_HISTORY for customers whose records changed key.
     await tx.exec(`DROP TABLE IF EXISTS affected`);
-    await tx.exec(`CREATE TEMP TABLE affected (customer_key TEXT)`);
+    await tx.exec(`CREATE TEMP TABLE affected (customer_key TEXT, since BIGINT)`);
     await tx.exec(`DROP TABLE IF EXISTS affected_pairs`);
-    await tx.exec(`CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT)`);
+    await tx.exec(`CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT, since BIGINT)`);
     // Tuples that existed before this import and changed customer: their stored records move.
     const rekeyed = changedIds.filter((id) => id <= Number(maxTuple!.n)).length;
     if (rekeyed > 0) {
-      await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key FROM interactions
+      await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key, ${WHOLE_HISTORY} FROM interactions
         WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`);
     }
 
@@ -387,14 +389,16 @@ async function mergeInTransaction(
       await tx.exec(`DROP TABLE new_${kind}`);
     }
     const incoming = present.includes('interactions') ? [...stagedColumnNames('interactions').filter((c) => c !== 'tuple_key'), 'tuple_id', 'customer_key'] : null;
-    const freshInbound = incoming ? `SELECT customer_key, intent, channel, tuple_id FROM incoming WHERE direction = 'inbound'` : null;
+    const freshInbound = incoming ? `SELECT customer_key, intent, channel, ts, tuple_id FROM incoming WHERE direction = 'inbound'` : null;
     const affectedSources = [
-      ...(rekeyed > 0 ? [`SELECT customer_key FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`] : []),
-      ...(rekeyed > 0 && incoming ? [`SELECT customer_key FROM incoming WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`] : []),
-      ...(freshInbound ? [`SELECT customer_key FROM (${freshInbound}) f WHERE channel IN (${ASSISTED_SQL})`] : []),
+      ...(rekeyed > 0 ? [`SELECT customer_key, ${WHOLE_HISTORY} AS since FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`] : []),
+      ...(rekeyed > 0 && incoming ? [`SELECT customer_key, ${WHOLE_HISTORY} AS since FROM incoming WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`] : []),
+      ...(freshInbound ? [`SELECT customer_key, ts AS since FROM (${freshInbound}) f WHERE channel IN (${ASSISTED_SQL})`] : []),
     ];
-    if (affectedSources.length > 0) await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key FROM (${affectedSources.join(' UNION ALL ')}) a`);
-    if (freshInbound) await tx.exec(`INSERT INTO affected_pairs SELECT DISTINCT customer_key, intent FROM (${freshInbound}) f`);
+    if (affectedSources.length > 0) {
+      await tx.exec(`INSERT INTO affected SELECT customer_key, min(since) FROM (${affectedSources.join(' UNION ALL ')}) a GROUP BY customer_key`);
+    }
+    if (freshInbound) await tx.exec(`INSERT INTO affected_pairs SELECT customer_key, intent, min(ts) FROM (${freshInbound}) f GROUP BY customer_key, intent`);
 
     phase('insert and re-key records');
     // 6. Journeys of the affected customers only; the new interactions go in here.

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import type { Row, Store } from '../store/store.ts';
-import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys, rederiveAllJourneysStatements } from './build.ts';
+import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys, rederiveAllJourneysStatements, WHOLE_HISTORY } from './build.ts';
 import { brokenSteps } from './broken.ts';
 import { journeyMap } from './map.ts';
 import { journeysDocument } from './summary.ts';
@@ -256,10 +256,13 @@ test('importing a day of new events updates journeys to exactly what one full im
   }
 });
 
-test('importing slice by slice gives exactly what one import gives, whatever a slice touches', async () => {
-  // Each slice brings what a merge may rebuild narrowly or must rebuild whole: steps toward one
-  // intent, calls about another intent within 24 hours of a digital start (containment), explicit
-  // journeys across intents, outbound contacts, and late events older than what is stored.
+/**
+ * Each slice brings what a merge may rebuild narrowly or must rebuild whole: steps toward one
+ * intent, calls about another intent within 24 hours of a digital start (containment), explicit
+ * journeys across intents, outbound contacts, and late events older than what is stored.
+ */
+async function sliceBySliceIsOnce(journeyWindowMs: number): Promise<void> {
+  const options = { journeyWindowMs };
   const { dir, remove } = await createTestDir();
   try {
     const rnd = createTestRandom(7);
@@ -297,11 +300,11 @@ test('importing slice by slice gives exactly what one import gives, whatever a s
       variants: await journeyVariants(store),
     });
     const bySlice = await withStore(dir, 'slices.duckdb', async (store) => {
-      for (const f of files) await importFiles(store, [f]);
+      for (const f of files) await importFiles(store, [f], options);
       return snapshot(store);
     });
     const once = await withStore(dir, 'once.duckdb', async (store) => {
-      await importFiles(store, files);
+      await importFiles(store, files, options);
       return snapshot(store);
     });
     assert.deepEqual(bySlice, once);
@@ -313,7 +316,13 @@ test('importing slice by slice gives exactly what one import gives, whatever a s
   } finally {
     await remove();
   }
-});
+}
+
+test('importing slice by slice gives exactly what one import gives, whatever a slice touches', () => sliceBySliceIsOnce(DEFAULT_JOURNEY_WINDOW_MS));
+
+// A merge rebuilds only journeys near its new events (docs/journeys.md): with a window shorter
+// than containment's 24 hours, how far back is decided by containment.
+test('the same with a two-hour journey window, shorter than containment looks', () => sliceBySliceIsOnce(2 * 3600 * 1000));
 
 test('journey rows written in slices (as a large import writes them) are the rows written at once', async () => {
   const { dir, remove } = await createTestDir();
@@ -326,8 +335,8 @@ test('journey rows written in slices (as a large import writes them) are the row
       assert.ok(atOnce.length > 50);
       // Rebuild every customer with slices of at most 7 steps: many slices, each whole journeys.
       await store.transaction(async (tx) => {
-        await tx.exec(`CREATE TEMP TABLE affected AS SELECT DISTINCT customer_key FROM interactions`);
-        await tx.exec(`CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT)`);
+        await tx.exec(`CREATE TEMP TABLE affected AS SELECT DISTINCT customer_key, ${WHOLE_HISTORY} AS since FROM interactions`);
+        await tx.exec(`CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT, since BIGINT)`);
         await rebuildJourneys(tx, DEFAULT_JOURNEY_WINDOW_MS, store.sql.stringAgg, { sliceSteps: 7 });
         await tx.exec(`DROP TABLE affected`);
         await tx.exec(`DROP TABLE affected_pairs`);
