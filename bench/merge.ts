@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       // importFiles logs its phases; the identity ones are what this benchmark is about.
       const stitch = lines
-        .map((l) => /^\s+(identity tuples.*|stitch.*|store key changes): ([\d.]+) s$/.exec(l))
+        .map((l) => /^\s+(identity .*|stitch.*|store key changes): ([\d.]+) s$/.exec(l))
         .reduce((s, x) => s + (x ? Number(x[2]) : 0), 0);
       results.push({ n: m, via: viaFile ? 'file' : 'collector', seconds, stitch });
       if (o.log && viaFile) console.log(`merge ${m}:\n${lines.join('\n')}`);

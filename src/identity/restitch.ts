@@ -81,6 +81,7 @@ export async function restitch(tx: Queryable, lastOldTuple: number, phase: (name
     graph.resolve(collect);
   } else if (fresh > 0) {
     await findTouchedComponents(tx, lastOldTuple);
+    phase('identity components touched');
     // No try/finally around the temp tables: a failed statement aborts the transaction, whose
     // rollback drops them, and a DROP there would only hide the first error.
     for (;;) {
