@@ -324,7 +324,9 @@ test('merges that keep failing turn /healthz to 503 with the reason; once the st
     }
     assert.equal(seen.code, 503, 'failing after repeated merge failures');
     assert.equal(seen.doc.status, 'failing');
-    assert.match(seen.doc.reason ?? '', /the last \d+ merges of collected events into the store failed \(latest: .*interactions.*\); events wait in the journal/);
+    assert.match(seen.doc.reason ?? '', /the last \d+ merges of collected events into the store failed \(the server log says why\); events wait in the journal/);
+    assert.doesNotMatch(JSON.stringify(seen.doc), /interactions|Catalog|Error/, 'no store message on a page that needs no key');
+    assert.match(String(seen.doc.collector.last_failure_at), /^\d{4}-\d\d-\d\dT/);
     assert.ok(Number(seen.doc.collector.failed_in_a_row) >= 3);
     assert.equal(seen.doc.collector.waiting, 1);
 

@@ -162,9 +162,9 @@ export class WriteQueue {
   private readonly key: string;
   /** Totals since start, for /healthz. */
   readonly stats = { batches: 0, records: 0, rejected: 0, failures: 0 };
-  /** Merges failed since the last one that succeeded, and the latest reason (for /healthz). */
+  /** Merges failed since the last one that succeeded, and when the latest failed (for /healthz). */
   private failedInARow = 0;
-  private lastFailure: { at: number; message: string } | null = null;
+  private lastFailureAt: number | null = null;
 
   private constructor(
     private readonly deps: WriteQueueDeps,
@@ -267,7 +267,9 @@ export class WriteQueue {
       lag_ms: oldest === undefined ? 0 : Math.max(0, this.now() - oldest.t),
       ...this.stats,
       failed_in_a_row: this.failedInARow,
-      ...(this.lastFailure ? { last_failure: this.lastFailure.message, last_failure_at: new Date(this.lastFailure.at).toISOString() } : {}),
+      // When, not why: /healthz needs no key, and a store's message can name tables and paths.
+      // The server log has the message.
+      ...(this.lastFailureAt !== null ? { last_failure_at: new Date(this.lastFailureAt).toISOString() } : {}),
     };
   }
 
@@ -279,7 +281,7 @@ export class WriteQueue {
   failing(): string | null {
     if (this.deps.journal.failed) return "the collector's journal could not be written; restart the server once the disk is fixed";
     if (this.failedInARow >= FAILING_AFTER) {
-      return `the last ${this.failedInARow} merges of collected events into the store failed (latest: ${this.lastFailure?.message ?? 'unknown'}); events wait in the journal and are merged once the store takes them`;
+      return `the last ${this.failedInARow} merges of collected events into the store failed (the server log says why); events wait in the journal and are merged once the store takes them`;
     }
     return null;
   }
@@ -389,7 +391,7 @@ export class WriteQueue {
     } catch (e) {
       this.stats.failures++;
       this.failedInARow++;
-      this.lastFailure = { at: this.now(), message: e instanceof Error ? e.message.split('\n')[0]! : String(e) };
+      this.lastFailureAt = this.now();
       this.deps.logger.warn(`collector: a merge of ${count} records failed, retrying (they stay in the journal): ${e instanceof Error ? e.message : String(e)}`);
       // Requests waiting for this merge are told it failed; the retry may still store their records, and ids make a re-send harmless.
       this.settleWaiters(to, e);
