@@ -360,6 +360,8 @@ async function mergeInTransaction(
 
     // 5. Re-key stored records whose tuple changed customer, then insert the new records.
     const touched = new Set<string>();
+    /** The columns of `incoming` when this import brings interactions. */
+    let incoming: string[] | null = null;
     const collectRekeyed = async (kind: Kind): Promise<void> => {
       for (const r of await tx.query(`SELECT DISTINCT customer_key FROM ${kind} WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`)) {
         if (r.customer_key !== null) touched.add(String(r.customer_key));
@@ -383,13 +385,13 @@ async function mergeInTransaction(
       if (kind === 'interactions') {
         await tx.exec(`DROP TABLE IF EXISTS incoming`);
         await tx.exec(`CREATE TEMP TABLE incoming AS ${keyed}`);
+        incoming = [...cols, 'tuple_id', 'customer_key'];
       } else {
         await tx.exec(`INSERT INTO ${kind} (${cols.join(', ')}, tuple_id, customer_key) ${keyed}`);
       }
       await tx.exec(`DROP TABLE new_${kind}`);
     }
-    const incoming = present.includes('interactions') ? [...stagedColumnNames('interactions').filter((c) => c !== 'tuple_key'), 'tuple_id', 'customer_key'] : null;
-    const freshInbound = incoming ? `SELECT customer_key, intent, channel, ts, tuple_id FROM incoming WHERE direction = 'inbound'` : null;
+    const freshInbound = incoming ? `SELECT customer_key, intent, channel, ts FROM incoming WHERE direction = 'inbound'` : null;
     const affectedSources = [
       ...(rekeyed > 0 ? [`SELECT customer_key, ${WHOLE_HISTORY} AS since FROM interactions WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`] : []),
       ...(rekeyed > 0 && incoming ? [`SELECT customer_key, ${WHOLE_HISTORY} AS since FROM incoming WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`] : []),

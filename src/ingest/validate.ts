@@ -103,11 +103,11 @@ function attributes(f: Record<string, unknown>, kind: Kind): Attributes {
   return attrs;
 }
 
-/** A content hash for records whose kind has no id column (profiles, holdings, consents). */
 /** SHA-1 in hex: one-shot where Node has it (20.12 and later), the same digest without an object per record. */
 const sha1Hex: (text: string) => string =
   typeof crypto.hash === 'function' ? (text) => crypto.hash('sha1', text, 'hex') : (text) => crypto.createHash('sha1').update(text).digest('hex');
 
+/** A content hash for records whose kind has no id column (profiles, holdings, consents). */
 function contentId(prefix: string, parts: readonly unknown[]): string {
   return prefix + sha1Hex(JSON.stringify(parts)).slice(0, 20);
 }

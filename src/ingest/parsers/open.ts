@@ -212,24 +212,6 @@ async function* decode(bytes: AsyncIterable<Buffer>, encoding: 'utf8' | 'latin1'
 }
 
 /**
- * Opens `path` for import. Detection, unless `options` say otherwise: gzip by its magic bytes;
- * format by extension (after `.gz`), else by the first non-blank character (`{` or `[` JSON,
- * `<` XES, anything else CSV); encoding UTF-8 unless the first 64 KiB are not valid UTF-8, then
- * Latin-1. A UTF-8 byte order mark is removed.
- *
- * @throws AppError('input') when the file is missing, not a regular file, empty, corrupt gzip,
- *   not text, of no known format, or its header is unusable (e.g. a duplicate CSV column).
- *
- * @example
- * ```ts
- * const source = await openSource('events.csv.gz');
- * for await (const item of source.items()) {
- *   if (item.ok) handle(item.row.fields);
- *   else reject(item.line, item.reason, item.raw);
- * }
- * ```
- */
-/**
  * Fails as `openSource` would when `path` is missing, not a regular file or empty, without
  * reading it: the CLI checks every input this way before it opens the database, so a mistyped
  * file name is reported as such even when the database cannot be reached.
@@ -247,6 +229,24 @@ export async function checkInputFile(path: string): Promise<Stats> {
   return info;
 }
 
+/**
+ * Opens `path` for import. Detection, unless `options` say otherwise: gzip by its magic bytes;
+ * format by extension (after `.gz`), else by the first non-blank character (`{` or `[` JSON,
+ * `<` XES, anything else CSV); encoding UTF-8 unless the first 64 KiB are not valid UTF-8, then
+ * Latin-1. A UTF-8 byte order mark is removed.
+ *
+ * @throws AppError('input') when the file is missing, not a regular file, empty, corrupt gzip,
+ *   not text, of no known format, or its header is unusable (e.g. a duplicate CSV column).
+ *
+ * @example
+ * ```ts
+ * const source = await openSource('events.csv.gz');
+ * for await (const item of source.items()) {
+ *   if (item.ok) handle(item.row.fields);
+ *   else reject(item.line, item.reason, item.raw);
+ * }
+ * ```
+ */
 export async function openSource(path: string, options: OpenOptions = {}, tuning: ReadTuning = {}): Promise<Source> {
   const info = await checkInputFile(path);
 
