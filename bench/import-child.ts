@@ -41,6 +41,7 @@ function timed(store: Store, out: StatementTiming[]): Store {
     bulkInsert: (table, columns, rows) => time(`bulkInsert ${table} (${rows.length} rows)`, () => tx.bulkInsert(table, columns, rows)),
     // Streaming is timed by the phase between the statements around it.
     stream: (sql, params) => tx.stream(sql, params),
+    ...(tx.lendMemory ? { lendMemory: <T>(fn: () => Promise<T>) => tx.lendMemory!(fn) } : {}),
   });
   // Times a transaction's statements and its commit; both the store's and the staging's
   // transactions (an import's merge runs in the staging's) go through it.
@@ -100,8 +101,9 @@ async function main(): Promise<void> {
   const poll = setInterval(sample, 100);
 
   const t0 = performance.now();
+  // Through the store's own setting, which a step that lends memory puts back (Queryable.lendMemory).
+  if (values['memory-limit'] !== undefined) process.env.THROUGHLINE_DUCKDB_MEMORY = values['memory-limit'];
   const store = await openStore(values.db);
-  if (values['memory-limit'] !== undefined) await store.exec(`SET memory_limit = '${values['memory-limit'].replace(/'/g, '')}'`);
   const t1 = performance.now();
   const statements: StatementTiming[] = [];
   let mergeStarted = 0;

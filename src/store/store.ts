@@ -33,6 +33,13 @@ export interface Queryable {
   stream(sql: string, params?: readonly SqlParam[]): AsyncIterable<Row[]>;
   /** Inserts many rows into a table in one bulk operation (an appender, or COPY). */
   bulkInsert(table: string, columns: readonly string[], rows: readonly (readonly SqlParam[])[]): Promise<void>;
+  /**
+   * Runs `fn`, a step that needs a large share of this process's memory for itself (the full
+   * identity stitch of a large import), with the database's own memory made smaller meanwhile.
+   * Only a database that lives in this process has any to lend (DuckDB: it spills what it holds
+   * to its temp folder); elsewhere this is absent and the step just runs.
+   */
+  lendMemory?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 /** Where dialects differ in SQL text, domain code asks the store for the fragment. */

@@ -54,6 +54,16 @@ function lockError(location: string, e: Error): AppError {
   );
 }
 
+const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** Bytes in an amount of memory as DuckDB reads one (`1GB`, `512MiB`; see duckdbMemoryLimit). */
+export function bytesOf(amount: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(amount.trim());
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (m === null || unit === undefined) throw new Error(`"${amount}" is not an amount of memory`);
+  return Number(m[1]) * unit;
+}
+
 function toDuckParams(params: readonly SqlParam[] | undefined): DuckDBValue[] | undefined {
   return params === undefined ? undefined : [...params];
 }
@@ -101,7 +111,12 @@ export class DuckDbStore implements Store {
     readonly location: string,
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
+    /** The memory limit the store was opened with, which `withLentMemory` puts back. */
+    private readonly memoryLimit: string,
   ) {}
+
+  /** Set when a step failed with memory lent: the rollback puts the limit back. */
+  private limitLent = false;
 
   /**
    * `memoryLimit` bounds DuckDB's own memory (it spills to a temp folder beside the file past
@@ -110,8 +125,9 @@ export class DuckDbStore implements Store {
    */
   static async open(location: string, options: { memoryLimit?: string } = {}): Promise<DuckDbStore> {
     let instance: DuckDBInstance;
+    const memoryLimit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     try {
-      instance = await DuckDBInstance.create(location, { memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT, checkpoint_threshold: CHECKPOINT_THRESHOLD });
+      instance = await DuckDBInstance.create(location, { memory_limit: memoryLimit, checkpoint_threshold: CHECKPOINT_THRESHOLD });
     } catch (e) {
       if (e instanceof Error && LOCK_PATTERN.test(e.message)) throw lockError(location, e);
       throw new AppError('input', `cannot open ${location} as a DuckDB database: ${(e as Error).message.split('\n')[0]}`, {
@@ -120,7 +136,7 @@ export class DuckDbStore implements Store {
       });
     }
     const conn = await instance.connect();
-    return new DuckDbStore(location, instance, conn);
+    return new DuckDbStore(location, instance, conn, memoryLimit);
   }
 
   private async rawQuery(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
@@ -130,6 +146,28 @@ export class DuckDbStore implements Store {
 
   private async rawExec(sql: string, params?: readonly SqlParam[]): Promise<void> {
     await this.conn.run(sql, toDuckParams(params));
+  }
+
+  /**
+   * DuckDB shares this process: at its limit it holds most of what it may, and a step that needs
+   * hundreds of megabytes in JavaScript adds them on top. Halving the limit meanwhile makes it
+   * spill its temporary tables and hand the memory back (a 10M-event import's peak RSS,
+   * BENCHMARKS.md); the limit is the instance's, so reads on other connections share the
+   * smaller one for that while.
+   */
+  private async withLentMemory<T>(fn: () => Promise<T>): Promise<T> {
+    await this.rawExec(`SET memory_limit = '${Math.floor(bytesOf(this.memoryLimit) / 2)}B'`);
+    let result: T;
+    try {
+      result = await fn();
+    } catch (e) {
+      // A failed statement aborts the transaction, and DuckDB then refuses even a SET until
+      // the rollback, which does not undo it: the end of the transaction puts the limit back.
+      this.limitLent = true;
+      throw e;
+    }
+    await this.rawExec(`SET memory_limit = '${this.memoryLimit}'`);
+    return result;
   }
 
   query(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
@@ -150,6 +188,7 @@ export class DuckDbStore implements Store {
         exec: (s, p) => this.rawExec(s, p),
         bulkInsert: (t, c, r) => this.rawBulkInsert(t, c, r),
         stream: (s, p) => this.rawStream(s, p),
+        lendMemory: (f) => this.withLentMemory(f),
       };
       try {
         const result = await this.txScope.run(true, () => fn(tx));
@@ -158,6 +197,11 @@ export class DuckDbStore implements Store {
       } catch (e) {
         await this.conn.run('ROLLBACK').catch(() => undefined);
         throw e;
+      } finally {
+        if (this.limitLent) {
+          this.limitLent = false;
+          await this.conn.run(`SET memory_limit = '${this.memoryLimit}'`).catch(() => undefined);
+        }
       }
     });
   }
@@ -205,7 +249,7 @@ export class DuckDbStore implements Store {
     if (this.closed) throw new Error('the store is closed');
     // Connections of one instance share the database with MVCC: a read here runs beside a
     // write transaction on the main connection and sees what was committed when it started.
-    const reader = new DuckDbStore(this.location, this.instance, await this.instance.connect());
+    const reader = new DuckDbStore(this.location, this.instance, await this.instance.connect(), this.memoryLimit);
     this.readers.add(reader);
     return {
       query: (s, p) => reader.query(s, p),
@@ -221,23 +265,34 @@ export class DuckDbStore implements Store {
 
   private async rawBulkInsert(table: string, columns: readonly string[], rows: readonly (readonly SqlParam[])[]): Promise<void> {
     if (rows.length === 0) return;
-    {
-      // The appender needs every column of the table in order; a temp table of exactly the
-      // given columns bridges to any target table.
-      const tmp = `bulk_${table.replace(/\W/g, '_')}`;
-      await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${tmp} AS SELECT ${columns.join(', ')} FROM ${table} LIMIT 0`);
-      const app = await this.conn.createAppender(tmp, 'main', 'temp');
-      const types = columns.map((_, i) => app.columnType(i).typeId);
-      for (let r = 0; r < rows.length; r++) {
-        // ~1 µs a value: a collector merge of 100,000 rows would hold the event loop for a second.
-        if (r > 0 && r % 5_000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        const row = rows[r]!;
-        for (let i = 0; i < columns.length; i++) appendParam(app, types[i]!, row[i] ?? null);
-        app.endRow();
-      }
-      app.closeSync();
-      await this.conn.run(`INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM ${tmp}`);
-      await this.conn.run(`DROP TABLE ${tmp}`);
+    // The appender needs every column of the table in order. A table of exactly the given
+    // columns (the temp tables bulk inserts mostly fill) takes the rows directly; any other gets
+    // them through a temp table of those columns. Not always the bridge: inside a transaction a
+    // dropped table's rows are kept until the commit, which doubled what a large import's
+    // stitch wrote, outside DuckDB's limit (BENCHMARKS.md, 10M rows).
+    const found = await this.rawQuery(
+      `SELECT database_name AS db, schema_name AS schema, list(column_name ORDER BY column_index) AS columns
+        FROM duckdb_columns() WHERE table_name = $1 GROUP BY database_name, schema_name`,
+      [table],
+    );
+    // One table of that name, or an unqualified INSERT would pick for us which one.
+    const target = found.length === 1 ? found[0]! : undefined;
+    const direct = target !== undefined && JSON.stringify(target.columns) === JSON.stringify(columns);
+    const into = direct ? table : `bulk_${table.replace(/\W/g, '_')}`;
+    if (!direct) await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT ${columns.join(', ')} FROM ${table} LIMIT 0`);
+    const app = target !== undefined && direct ? await this.conn.createAppender(into, String(target.schema), String(target.db)) : await this.conn.createAppender(into, 'main', 'temp');
+    const types = columns.map((_, i) => app.columnType(i).typeId);
+    for (let r = 0; r < rows.length; r++) {
+      // ~1 µs a value: a collector merge of 100,000 rows would hold the event loop for a second.
+      if (r > 0 && r % 5_000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const row = rows[r]!;
+      for (let i = 0; i < columns.length; i++) appendParam(app, types[i]!, row[i] ?? null);
+      app.endRow();
+    }
+    app.closeSync();
+    if (!direct) {
+      await this.conn.run(`INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM ${into}`);
+      await this.conn.run(`DROP TABLE ${into}`);
     }
   }
 
