@@ -103,7 +103,7 @@ async function assertResolvedInFull(store: Store): Promise<void> {
     component_id: Number(r.component_id),
     ids: r as unknown as Identifiers,
   }));
-  const full = stitch(tuples);
+  const full = await stitch(tuples);
   for (const t of tuples) {
     assert.equal(full.keys.get(t.tuple_id), t.customer_key, `tuple ${t.tuple_id}`);
     assert.equal(full.components.get(t.tuple_id), t.component_id, `tuple ${t.tuple_id}`);
@@ -162,6 +162,26 @@ test('a new customer whose minted key another customer already holds gets the ne
     assert.deepEqual(
       keys.map((r) => r.customer_key),
       [mintKey(`cookie_id:${older}`), mintKey('cookie_id:ck1'), mintKey('cookie_id:ck2'), mintKey(`cookie_id:${newer}#2`)],
+    );
+    await assertResolvedInFull(store);
+  } finally {
+    await store.close();
+  }
+});
+
+test('two new customers whose minted keys collide in one full resolve get the key and the next key', async () => {
+  const [older, newer] = ['ck2601077', 'ck6044082'];
+  const dir = tempDir();
+  const store = await openStore(path.join(dir, 'db.duckdb'));
+  try {
+    const row = (n: number, cookie: string): Fields => ({ event_id: `e${n}`, ts: '2026-06-01T09:00:00Z', channel: 'web', activity: 'a/b', outcome: 'success', cookie_id: cookie });
+    const log: string[] = [];
+    await importFiles(store, [writeCsv(dir, 'b1.csv', [row(1, older), row(2, 'ck1'), row(3, newer)], COLUMNS)], { logger: { info: (m) => log.push(m), warn: () => undefined } });
+    assert.match(log.find((l) => l.includes('identity tuples')) ?? '', /all\)/, 'a first import resolves in full');
+    const keys = await store.query(`SELECT customer_key FROM interactions ORDER BY event_id`);
+    assert.deepEqual(
+      keys.map((r) => r.customer_key),
+      [mintKey(`cookie_id:${older}`), mintKey('cookie_id:ck1'), mintKey(`cookie_id:${newer}#2`)],
     );
     await assertResolvedInFull(store);
   } finally {

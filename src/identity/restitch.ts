@@ -4,16 +4,17 @@
  * the components the new tuples reach are loaded and resolved; the result is the same as
  * resolving the whole graph (docs/identity.md, "How stitching stays incremental").
  */
+import { collectGarbage } from '../core/memory.ts';
 import { IDENTIFIER_TYPES } from '../core/records.ts';
 import type { Identifiers } from '../core/records.ts';
 import type { Queryable, Row, SqlParam } from '../store/store.ts';
 import { isPlaceholder } from './normalize.ts';
-import { IdentityGraph, STITCH_RULES_VERSION } from './stitch.ts';
-import type { IdTuple } from './stitch.ts';
+import { IdentityGraph, keyString, STITCH_RULES_VERSION } from './stitch.ts';
+import type { IdTuple, Resolution } from './stitch.ts';
 
 export interface Restitched {
-  /** Tuples whose key changed, new tuples included (also in the temp table `tuple_changes`). */
-  readonly changedIds: readonly number[];
+  /** Stored tuples (ids up to `lastOldTuple`) whose key changed: their records move customer. */
+  readonly rekeyed: number;
   /** `full` on a store without components (or stitched under other rules), or a large import. */
   readonly mode: 'full' | 'incremental';
   /** Tuples loaded and resolved. */
@@ -34,6 +35,12 @@ const FULL_MIN = 20_000;
 // No first_seq: every load is ordered by it in SQL, which is the order the graph needs.
 const COLUMNS = `tuple_id, customer_key, component_id, ${IDENTIFIER_TYPES.join(', ')}`;
 
+/** Rows written to the store at a time. */
+const CHUNK = 100_000;
+
+/** A full stitch of this many tuples or more borrows memory from the database (`restitch`). */
+const LEND_MIN_TUPLES = 1_000_000;
+
 function toTuple(r: Row): IdTuple {
   return {
     tuple_id: Number(r.tuple_id),
@@ -44,6 +51,8 @@ function toTuple(r: Row): IdTuple {
     ids: r as unknown as Identifiers,
   };
 }
+
+const changed = (a: number, b: number): boolean => a !== b && !(Number.isNaN(a) && Number.isNaN(b));
 
 /**
  * Stitches after new tuples (every tuple id above `lastOldTuple`) were inserted into id_tuples,
@@ -59,96 +68,200 @@ export async function restitch(tx: Queryable, lastOldTuple: number, phase: (name
   const [unplaced] = await tx.query(`SELECT 1 AS x FROM id_tuples WHERE tuple_id <= ${lastOldTuple} AND component_id IS NULL LIMIT 1`);
   const full = rules?.value !== String(STITCH_RULES_VERSION) || unplaced !== undefined || fresh > Math.max(FULL_MIN, lastOldTuple * FULL_SHARE);
 
-  let graph = new IdentityGraph();
-  const changedIds: number[] = [];
-  const changedKeys: (string | null)[] = [];
-  const changedAt: number[] = [];
-  const collect = (id: number, key: string | null, index: number): void => {
-    changedIds.push(id);
-    changedKeys.push(key);
-    changedAt.push(index);
+  // A large full stitch holds about 100 bytes a tuple here (5.7M tuples at 10M records): the
+  // database lends memory for it where it shares the process (Queryable.lendMemory).
+  const [all] = full ? await tx.query(`SELECT count(*) AS n FROM id_tuples`) : [{ n: 0 }];
+  const lending = Number(all!.n) >= LEND_MIN_TUPLES && tx.lendMemory !== undefined;
+  const stitchAndWrite = async (): Promise<Written & { tuples: number }> => {
+    const { graph, resolution } = full ? await resolveAll(tx, phase) : await resolveTouched(tx, lastOldTuple, fresh, phase);
+    const component = graph.components();
+    phase('stitch');
+    return { ...(await writeChanges(tx, graph, resolution, component, lastOldTuple)), tuples: graph.size };
   };
-  // Tuples are streamed in input order and held in compact arrays: memory follows the number
-  // of distinct identifiers, not of records.
-  const load = async (sql: string): Promise<IdentityGraph> => {
-    const g = new IdentityGraph();
-    for await (const batch of tx.stream(sql)) for (const r of batch) g.add(toTuple(r));
-    return g;
-  };
-  if (full) {
-    graph = await load(`SELECT ${COLUMNS} FROM id_tuples ORDER BY first_seq, tuple_id`);
-    phase(`identity tuples (${graph.size}, all)`);
-    graph.resolve(collect);
-  } else if (fresh > 0) {
-    await findTouchedComponents(tx, lastOldTuple);
-    phase('identity components touched');
-    // No try/finally around the temp tables: a failed statement aborts the transaction, whose
-    // rollback drops them, and a DROP there would only hide the first error.
-    for (;;) {
-      // New tuples have no component yet, so the two halves do not overlap.
-      graph = await load(`SELECT ${COLUMNS} FROM (
-          SELECT first_seq, ${COLUMNS} FROM id_tuples WHERE component_id IN (SELECT component_id FROM stitch_components)
-          UNION ALL SELECT first_seq, ${COLUMNS} FROM id_tuples WHERE tuple_id > ${lastOldTuple}
-        ) u ORDER BY first_seq, tuple_id`);
-      phase(`identity tuples (${graph.size} touched)`);
-      changedIds.length = 0;
-      changedKeys.length = 0;
-      changedAt.length = 0;
-      graph.resolve(collect);
-      const clashes = await componentsHolding(tx, lastOldTuple, changedKeys);
-      if (clashes.length === 0) break;
-      // A key minted here is held by another component: two anchors whose 48-bit hashes
-      // collide. A full resolve gives it to whichever customer comes first, so resolve both.
-      await tx.exec(`INSERT INTO stitch_components (component_id) VALUES ${clashes.map((c) => `(${c})`).join(', ')}`);
-    }
-    await tx.exec(`DROP TABLE stitch_components`);
-  } else {
-    // Every identifier combination was seen before: nothing can change.
-    phase('identity tuples (0 touched)');
-  }
-  // Component changes go with the key change of the same tuple where there is one. Both lists
-  // come in the order tuples were added, so one walk pairs them, and memory stays in flat
-  // arrays (a full resolve of a large store changes the component of every tuple).
-  const keyChangeComponent = new Float64Array(changedIds.length).fill(NaN);
-  const movedIds: number[] = [];
-  const movedTo: number[] = [];
-  let k = 0;
-  graph.components((id, component, index) => {
-    while (k < changedAt.length && changedAt[k]! < index) k++;
-    if (k < changedAt.length && changedAt[k] === index) keyChangeComponent[k] = component;
-    else {
-      movedIds.push(id);
-      movedTo.push(component);
-    }
-  });
-  phase('stitch');
-
-  await tx.exec(`DROP TABLE IF EXISTS tuple_changes`);
-  await tx.exec(`CREATE TEMP TABLE tuple_changes (tuple_id BIGINT, customer_key TEXT, component_id BIGINT)`);
-  await insertInChunks(tx, 'tuple_changes', ['tuple_id', 'customer_key', 'component_id'], changedIds.length, (i) => [
-    changedIds[i]!,
-    changedKeys[i]!,
-    Number.isNaN(keyChangeComponent[i]) ? null : keyChangeComponent[i]!,
-  ]);
-  if (changedIds.length > 0) {
+  const { rekeyed, keyChanges, componentChanges, tuples } = lending
+    ? await tx.lendMemory!(async () => {
+        const written = await stitchAndWrite();
+        // The graph is garbage now: free it before the database takes its memory back.
+        collectGarbage();
+        return written;
+      })
+    : await stitchAndWrite();
+  if (keyChanges > 0) {
     await tx.exec(`UPDATE id_tuples SET customer_key = c.customer_key, component_id = coalesce(c.component_id, id_tuples.component_id)
       FROM tuple_changes c WHERE id_tuples.tuple_id = c.tuple_id`);
   }
-  // Tuples that moved component but kept their key: new tuples that link nothing, the
-  // customers whose component another one joined, every tuple on a store's first full resolve.
-  if (movedIds.length > 0) {
-    await tx.exec(`DROP TABLE IF EXISTS component_changes`);
-    await tx.exec(`CREATE TEMP TABLE component_changes (tuple_id BIGINT, component_id BIGINT)`);
-    await insertInChunks(tx, 'component_changes', ['tuple_id', 'component_id'], movedIds.length, (i) => [movedIds[i]!, movedTo[i]!]);
+  if (componentChanges > 0) {
     await tx.exec(`UPDATE id_tuples SET component_id = c.component_id FROM component_changes c WHERE id_tuples.tuple_id = c.tuple_id`);
-    await tx.exec(`DROP TABLE component_changes`);
   }
+  await tx.exec(`DROP TABLE component_changes`);
   if (full) {
     await tx.exec(`DELETE FROM settings WHERE key = 'stitch_rules'`);
     await tx.exec(`INSERT INTO settings (key, value) VALUES ('stitch_rules', $1)`, [String(STITCH_RULES_VERSION)]);
   }
   phase('store key changes');
-  return { changedIds, mode: full ? 'full' : 'incremental', tuples: graph.size };
+  return { rekeyed, mode: full ? 'full' : 'incremental', tuples };
+}
+
+interface Resolved {
+  readonly graph: IdentityGraph;
+  readonly resolution: Resolution;
+}
+
+/**
+ * The whole graph. No identifier strings in memory: the store numbers them, and names only the
+ * nodes new keys are minted from.
+ */
+async function resolveAll(tx: Queryable, phase: (name: string) => void): Promise<Resolved> {
+  const graph = await loadNumbered(tx);
+  phase(`identity tuples (${graph.size}, all)`);
+  const resolution = await graph.resolve((nodes) => anchorNames(tx, nodes));
+  await tx.exec(`DROP TABLE IF EXISTS stitch_anchors`);
+  await tx.exec(`DROP TABLE stitch_nodes`);
+  return { graph, resolution };
+}
+
+/** The components the new tuples touch, with their identifier strings (few tuples). */
+async function resolveTouched(tx: Queryable, lastOldTuple: number, fresh: number, phase: (name: string) => void): Promise<Resolved> {
+  if (fresh === 0) {
+    // Every identifier combination was seen before: nothing can change.
+    const graph = new IdentityGraph();
+    phase('identity tuples (0 touched)');
+    return { graph, resolution: await graph.resolve(graph.ownNames) };
+  }
+  await findTouchedComponents(tx, lastOldTuple);
+  phase('identity components touched');
+  // No try/finally around the temp tables: a failed statement aborts the transaction, whose
+  // rollback drops them, and a DROP there would only hide the first error.
+  for (;;) {
+    // New tuples have no component yet, so the two halves do not overlap.
+    const graph = new IdentityGraph();
+    const sql = `SELECT ${COLUMNS} FROM (
+        SELECT first_seq, ${COLUMNS} FROM id_tuples WHERE component_id IN (SELECT component_id FROM stitch_components)
+        UNION ALL SELECT first_seq, ${COLUMNS} FROM id_tuples WHERE tuple_id > ${lastOldTuple}
+      ) u ORDER BY first_seq, tuple_id`;
+    for await (const batch of tx.stream(sql)) for (const r of batch) graph.add(toTuple(r));
+    phase(`identity tuples (${graph.size} touched)`);
+    const resolution = await graph.resolve(graph.ownNames);
+    const clashes = await componentsHolding(tx, lastOldTuple, newKeys(graph, resolution));
+    if (clashes.length === 0) {
+      await tx.exec(`DROP TABLE stitch_components`);
+      return { graph, resolution };
+    }
+    // A key minted here is held by another component: two anchors whose 48-bit hashes
+    // collide. A full resolve gives it to whichever customer comes first, so resolve both.
+    await tx.exec(`INSERT INTO stitch_components (component_id) VALUES ${clashes.map((c) => `(${c})`).join(', ')}`);
+  }
+}
+
+interface Written {
+  /** Stored tuples whose key changed. */
+  readonly rekeyed: number;
+  readonly keyChanges: number;
+  readonly componentChanges: number;
+}
+
+/**
+ * Writes key changes (with the tuple's component, where that changed too) into the temp table
+ * `tuple_changes`, and changes of component alone (tuples that link nothing new, the customers
+ * whose component another one joined, every tuple on a store's first full resolve) into
+ * `component_changes`, a chunk at a time as they are found.
+ */
+async function writeChanges(
+  tx: Queryable,
+  graph: IdentityGraph,
+  resolution: Resolution,
+  component: Float64Array,
+  lastOldTuple: number,
+): Promise<Written> {
+  await tx.exec(`DROP TABLE IF EXISTS tuple_changes`);
+  await tx.exec(`CREATE TEMP TABLE tuple_changes (tuple_id BIGINT, customer_key TEXT, component_id BIGINT)`);
+  await tx.exec(`DROP TABLE IF EXISTS component_changes`);
+  await tx.exec(`CREATE TEMP TABLE component_changes (tuple_id BIGINT, component_id BIGINT)`);
+  let keyRows: SqlParam[][] = [];
+  let componentRows: SqlParam[][] = [];
+  let rekeyed = 0;
+  let keyChanges = 0;
+  let componentChanges = 0;
+  for (let t = 0; t < graph.size; t++) {
+    const id = graph.tupleIdAt(t);
+    const key = resolution.keyAt(t);
+    const movedComponent = component[t] !== graph.componentBefore(t);
+    if (changed(key, graph.keyBefore(t))) {
+      keyRows.push([id, keyString(key), movedComponent ? component[t]! : null]);
+      if (id <= lastOldTuple) rekeyed++;
+    } else if (movedComponent) componentRows.push([id, component[t]!]);
+    if (keyRows.length === CHUNK || t === graph.size - 1) {
+      if (keyRows.length > 0) await tx.bulkInsert('tuple_changes', ['tuple_id', 'customer_key', 'component_id'], keyRows);
+      keyChanges += keyRows.length;
+      keyRows = [];
+    }
+    if (componentRows.length === CHUNK || t === graph.size - 1) {
+      if (componentRows.length > 0) await tx.bulkInsert('component_changes', ['tuple_id', 'component_id'], componentRows);
+      componentChanges += componentRows.length;
+      componentRows = [];
+    }
+  }
+  return { rekeyed, keyChanges, componentChanges };
+}
+
+/** The distinct keys handed out to tuples whose key changed. */
+function newKeys(graph: IdentityGraph, resolution: Resolution): string[] {
+  const keys = new Set<string>();
+  for (let t = 0; t < graph.size; t++) {
+    const key = resolution.keyAt(t);
+    if (!Number.isNaN(key) && changed(key, graph.keyBefore(t))) keys.add(keyString(key)!);
+  }
+  return [...keys];
+}
+
+/**
+ * Every tuple of the store, with its identifiers as node numbers: the store numbers the
+ * distinct identifier values (temp table `stitch_nodes (node, slot, value)`), their strings
+ * pass through here once to find placeholders (the rule stays in one place, `isPlaceholder`),
+ * and the tuples arrive as numbers, in input order.
+ */
+async function loadNumbered(tx: Queryable): Promise<IdentityGraph> {
+  await tx.exec(`DROP TABLE IF EXISTS stitch_nodes`);
+  const values = IDENTIFIER_TYPES.map((type, s) => `SELECT DISTINCT ${s} AS slot, ${type} AS value FROM id_tuples WHERE ${type} IS NOT NULL`);
+  await tx.exec(`CREATE TEMP TABLE stitch_nodes AS SELECT row_number() OVER () - 1 AS node, slot, value FROM (${values.join(' UNION ALL ')}) v`);
+  const [counts] = await tx.query(`SELECT (SELECT count(*) FROM stitch_nodes) AS nodes, (SELECT count(*) FROM id_tuples) AS tuples`);
+  const nodes = Number(counts!.nodes);
+  const slots = new Uint8Array(nodes);
+  const placeholder = new Uint8Array(nodes);
+  for await (const batch of tx.stream(`SELECT node, slot, value FROM stitch_nodes`)) {
+    for (const r of batch) {
+      const n = Number(r.node);
+      slots[n] = Number(r.slot);
+      if (isPlaceholder(IDENTIFIER_TYPES[slots[n]!]!, r.value as string)) placeholder[n] = 1;
+    }
+  }
+  const graph = new IdentityGraph({ tuples: Number(counts!.tuples), nodes });
+  graph.addNodes(slots);
+  const columns = IDENTIFIER_TYPES.map((_, s) => `n${s}`);
+  const joins = IDENTIFIER_TYPES.map((type, s) => `LEFT JOIN stitch_nodes n${s} ON n${s}.slot = ${s} AND n${s}.value = t.${type}`);
+  const sql = `SELECT t.tuple_id, t.customer_key, t.component_id, ${columns.map((c) => `${c}.node AS ${c}`).join(', ')}
+    FROM id_tuples t ${joins.join(' ')} ORDER BY t.first_seq, t.tuple_id`;
+  const ids = new Array<number>(columns.length);
+  for await (const batch of tx.stream(sql)) {
+    for (const r of batch) {
+      for (let s = 0; s < columns.length; s++) {
+        const n = r[columns[s]!];
+        ids[s] = n === null || n === undefined || placeholder[Number(n)] ? -1 : Number(n);
+      }
+      const component = r.component_id === null || r.component_id === undefined ? null : Number(r.component_id);
+      graph.addInterned(Number(r.tuple_id), (r.customer_key as string | null) ?? null, component, ids);
+    }
+  }
+  return graph;
+}
+
+/** Names (`type:value`) of numbered nodes, in the order asked (temp table `stitch_anchors`). */
+async function* anchorNames(tx: Queryable, nodes: Int32Array): AsyncIterable<string[]> {
+  await tx.exec(`DROP TABLE IF EXISTS stitch_anchors`);
+  await tx.exec(`CREATE TEMP TABLE stitch_anchors (ord BIGINT, node BIGINT)`);
+  await insertInChunks(tx, 'stitch_anchors', ['ord', 'node'], nodes.length, (i) => [i, nodes[i]!]);
+  const sql = `SELECT n.slot, n.value FROM stitch_anchors a JOIN stitch_nodes n ON n.node = a.node ORDER BY a.ord`;
+  for await (const batch of tx.stream(sql)) yield batch.map((r) => `${IDENTIFIER_TYPES[Number(r.slot)]!}:${r.value as string}`);
 }
 
 /**
@@ -185,9 +298,8 @@ async function findTouchedComponents(tx: Queryable, lastOldTuple: number): Promi
   await tx.exec(`DROP TABLE stitch_values`);
 }
 
-/** Components outside `stitch_components` whose stored tuples hold any of `keys`. */
-async function componentsHolding(tx: Queryable, lastOldTuple: number, keys: readonly (string | null)[]): Promise<number[]> {
-  const distinct = [...new Set(keys.filter((k): k is string => k !== null))];
+/** Components outside `stitch_components` whose stored tuples hold any of the keys `distinct`. */
+async function componentsHolding(tx: Queryable, lastOldTuple: number, distinct: readonly string[]): Promise<number[]> {
   if (distinct.length === 0) return [];
   const outside = `tuple_id <= ${lastOldTuple} AND component_id NOT IN (SELECT component_id FROM stitch_components)`;
   let rows;
@@ -208,7 +320,6 @@ async function componentsHolding(tx: Queryable, lastOldTuple: number, keys: read
 
 /** Bulk-inserts rows made on demand, a bounded number at a time. */
 async function insertInChunks(tx: Queryable, table: string, columns: readonly string[], count: number, row: (i: number) => readonly SqlParam[]): Promise<void> {
-  const CHUNK = 100_000;
   for (let i = 0; i < count; i += CHUNK) {
     const rows: (readonly SqlParam[])[] = [];
     for (let j = i; j < Math.min(i + CHUNK, count); j++) rows.push(row(j));

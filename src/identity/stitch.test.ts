@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { IDENTIFIER_TYPES } from '../core/records.ts';
 import type { Identifiers } from '../core/records.ts';
 import { isPlaceholder, normalizeIdentifier, parseIdentifier } from './normalize.ts';
-import { stitch } from './stitch.ts';
+import { mintKey, stitch } from './stitch.ts';
 import type { IdTuple } from './stitch.ts';
 import { createPrng, createRandomIdentityRecords } from './test-fixture.ts';
 
@@ -13,8 +13,8 @@ function createTestTuple(id: number, ids: Partial<Identifiers>, customer_key: st
 }
 
 /** Tuples keyed to their customer, with the result's keys alongside for readable asserts. */
-function keysOf(tuples: IdTuple[]): (string | null)[] {
-  const r = stitch(tuples);
+async function keysOf(tuples: IdTuple[]): Promise<(string | null)[]> {
+  const r = await stitch(tuples);
   return tuples.map((t) => r.keys.get(t.tuple_id) ?? null);
 }
 
@@ -38,8 +38,8 @@ test('blocked caller ids and dummy emails are placeholders', () => {
   assert.ok(!isPlaceholder('email', 'ann@example.com'));
 });
 
-test('records sharing an identifier become one customer', () => {
-  const [a, b, c] = keysOf([
+test('records sharing an identifier become one customer', async () => {
+  const [a, b, c] = await keysOf([
     createTestTuple(1, { customer_id: 'C1', phone: '5551234567' }),
     createTestTuple(2, { phone: '5551234567' }),
     createTestTuple(3, { customer_id: 'C2' }),
@@ -48,20 +48,20 @@ test('records sharing an identifier become one customer', () => {
   assert.notEqual(a, c);
 });
 
-test('a shared household phone never merges two customers and links nothing', () => {
-  const [a, b, ivr] = keysOf([
+test('a shared household phone never merges two customers and links nothing', async () => {
+  const [a, b, ivr] = await keysOf([
     createTestTuple(1, { customer_id: 'C1', phone: '5550000001' }),
     createTestTuple(2, { customer_id: 'C2', phone: '5550000001' }),
     createTestTuple(3, { phone: '5550000001' }),
   ]);
   assert.notEqual(a, b);
   assert.equal(ivr, null, 'a call from the household phone alone cannot be told apart');
-  const r = stitch([createTestTuple(1, { customer_id: 'C1', phone: '5550000001' }), createTestTuple(2, { customer_id: 'C2', phone: '5550000001' })]);
+  const r = await stitch([createTestTuple(1, { customer_id: 'C1', phone: '5550000001' }), createTestTuple(2, { customer_id: 'C2', phone: '5550000001' })]);
   assert.deepEqual(r.ambiguous, ['phone:5550000001']);
 });
 
-test('an ambiguous phone does not stop the customer own email from linking', () => {
-  const [a, , mail] = keysOf([
+test('an ambiguous phone does not stop the customer own email from linking', async () => {
+  const [a, , mail] = await keysOf([
     createTestTuple(1, { customer_id: 'C1', phone: '5550000001', email: 'a@x.com' }),
     createTestTuple(2, { customer_id: 'C2', phone: '5550000001' }),
     createTestTuple(3, { email: 'a@x.com' }),
@@ -69,8 +69,8 @@ test('an ambiguous phone does not stop the customer own email from linking', () 
   assert.equal(mail, a);
 });
 
-test('strong identifiers on one record join, and a weak chain between two customers does not', () => {
-  const [a, b, c, d] = keysOf([
+test('strong identifiers on one record join, and a weak chain between two customers does not', async () => {
+  const [a, b, c, d] = await keysOf([
     createTestTuple(1, { customer_id: 'C1', account_id: 'A1' }),
     createTestTuple(2, { account_id: 'A1', email: 'a@x.com' }),
     createTestTuple(3, { customer_id: 'C2', cookie_id: 'k9' }),
@@ -81,23 +81,23 @@ test('strong identifiers on one record join, and a weak chain between two custom
   assert.equal(d, null, 'the cookie and email point at different customers');
 });
 
-test('placeholders never link records', () => {
-  const [a, b, c] = keysOf([
+test('placeholders never link records', async () => {
+  const [a, b, c] = await keysOf([
     createTestTuple(1, { customer_id: 'C1', phone: '0000000000' }),
     createTestTuple(2, { customer_id: 'C2', email: 'none@none.com', phone: '0000000000' }),
     createTestTuple(3, { phone: '0000000000' }),
   ]);
   assert.notEqual(a, b);
   assert.equal(c, null);
-  assert.deepEqual(stitch([createTestTuple(3, { phone: '0000000000' })]).placeholders, ['phone:0000000000']);
+  assert.deepEqual((await stitch([createTestTuple(3, { phone: '0000000000' })])).placeholders, ['phone:0000000000']);
 });
 
-test('an anonymous cookie joins the customer once a later record links it, keeping the customer key', () => {
-  const before = stitch([createTestTuple(1, { cookie_id: 'k1' }), createTestTuple(2, { customer_id: 'C1' })]);
+test('an anonymous cookie joins the customer once a later record links it, keeping the customer key', async () => {
+  const before = await stitch([createTestTuple(1, { cookie_id: 'k1' }), createTestTuple(2, { customer_id: 'C1' })]);
   const anon = before.keys.get(1)!;
   const cust = before.keys.get(2)!;
   assert.notEqual(anon, cust);
-  const after = stitch([
+  const after = await stitch([
     createTestTuple(1, { cookie_id: 'k1' }, anon),
     createTestTuple(2, { customer_id: 'C1' }, cust),
     createTestTuple(3, { cookie_id: 'k1', customer_id: 'C1' }),
@@ -106,9 +106,9 @@ test('an anonymous cookie joins the customer once a later record links it, keepi
   assert.equal(after.keys.get(3), cust);
 });
 
-test('customer keys are stable across later imports', () => {
-  const first = stitch([createTestTuple(1, { customer_id: 'C1' }), createTestTuple(2, { customer_id: 'C2', email: 'b@x.com' })]);
-  const second = stitch([
+test('customer keys are stable across later imports', async () => {
+  const first = await stitch([createTestTuple(1, { customer_id: 'C1' }), createTestTuple(2, { customer_id: 'C2', email: 'b@x.com' })]);
+  const second = await stitch([
     createTestTuple(0, { customer_id: 'C0' }),
     createTestTuple(1, { customer_id: 'C1' }, first.keys.get(1)!),
     createTestTuple(2, { customer_id: 'C2', email: 'b@x.com' }, first.keys.get(2)!),
@@ -120,17 +120,29 @@ test('customer keys are stable across later imports', () => {
   assert.equal(second.customers, 3);
 });
 
-test('keys do not depend on whether records arrive in one import or day by day', () => {
+test('keys do not depend on whether records arrive in one import or day by day', async () => {
   const cookieFirst = [createTestTuple(1, { cookie_id: 'k1' }), createTestTuple(2, { cookie_id: 'k1', customer_id: 'C1' })];
-  const atOnce = stitch(cookieFirst);
-  const day1 = stitch([cookieFirst[0]!]);
-  const day2 = stitch([createTestTuple(1, { cookie_id: 'k1' }, day1.keys.get(1)!), cookieFirst[1]!]);
+  const atOnce = await stitch(cookieFirst);
+  const day1 = await stitch([cookieFirst[0]!]);
+  const day2 = await stitch([createTestTuple(1, { cookie_id: 'k1' }, day1.keys.get(1)!), cookieFirst[1]!]);
   assert.equal(day2.keys.get(2), atOnce.keys.get(2));
   assert.equal(day2.keys.get(1), atOnce.keys.get(1));
 });
 
-test('tuples joined only through a placeholder or an ambiguous phone are told apart, yet one component through the phone', () => {
-  const r = stitch([
+test('a key minted for a new customer that a later customer already holds goes to the new one, and the later one mints its own', async () => {
+  // The new customer comes first in input order, so it claims the key its cookie mints; the
+  // customer that held it (an earlier collision) has to give it up, as a full resolve would.
+  const taken = mintKey('cookie_id:k-new');
+  const r = await stitch([createTestTuple(1, { cookie_id: 'k-new' }), createTestTuple(2, { cookie_id: 'k-old' }, taken)]);
+  assert.deepEqual([r.keys.get(1), r.keys.get(2)], [taken, mintKey('cookie_id:k-old')]);
+});
+
+test('a stored key that Throughline did not mint is an error, not a silent new customer', async () => {
+  await assert.rejects(stitch([createTestTuple(1, { cookie_id: 'k1' }, 'C-42')]), /customer key "C-42" in id_tuples was not minted by Throughline/);
+});
+
+test('tuples joined only through a placeholder or an ambiguous phone are told apart, yet one component through the phone', async () => {
+  const r = await stitch([
     createTestTuple(1, { customer_id: 'C1', phone: '5550000001' }),
     createTestTuple(2, { customer_id: 'C2', phone: '5550000001' }),
     createTestTuple(3, { customer_id: 'C3', phone: '0000000000' }),
@@ -153,7 +165,7 @@ test('tuples joined only through a placeholder or an ambiguous phone are told ap
  * same against the store). Here, in memory, against a full resolve after every batch: the way
  * every merge stitched before it became incremental.
  */
-function importInBatches(records: readonly Partial<Identifiers>[], cuts: readonly number[], incremental: boolean): Map<string, IdTuple> {
+async function importInBatches(records: readonly Partial<Identifiers>[], cuts: readonly number[], incremental: boolean): Promise<Map<string, IdTuple>> {
   const tuples = new Map<string, IdTuple>();
   let lastId = 0;
   let from = 0;
@@ -174,25 +186,25 @@ function importInBatches(records: readonly Partial<Identifiers>[], cuts: readonl
       const touched = new Set(part.filter((t) => t.component_id !== null && IDENTIFIER_TYPES.some((type) => values.has(`${type}:${t.ids[type]}`))).map((t) => t.component_id));
       part = part.filter((t) => t.component_id === null || touched.has(t.component_id));
     }
-    const r = stitch(part);
+    const r = await stitch(part);
     for (const t of part) tuples.set(IDENTIFIER_TYPES.map((type) => t.ids[type] ?? '').join('\u001f'), { ...t, customer_key: r.keys.get(t.tuple_id)!, component_id: r.components.get(t.tuple_id)! });
   }
   return tuples;
 }
 
-test('stitching only the components new tuples touch gives every tuple the key and component a full resolve gives it', () => {
+test('stitching only the components new tuples touch gives every tuple the key and component a full resolve gives it', async () => {
   for (let seed = 1; seed <= 600; seed++) {
     const records = createRandomIdentityRecords(seed);
     const random = createPrng(seed * 7919);
     const cuts = records.map((_, i) => i).filter((i) => i > 0 && random() < 0.15);
-    const incremental = importInBatches(records, cuts, true);
-    const full = importInBatches(records, cuts, false);
+    const incremental = await importInBatches(records, cuts, true);
+    const full = await importInBatches(records, cuts, false);
     for (const [key, t] of incremental) {
       const f = full.get(key)!;
       assert.deepEqual([t.customer_key, t.component_id], [f.customer_key, f.component_id], `seed ${seed}, tuple ${t.tuple_id}`);
     }
     // And the stored state is what one more full resolve of the whole graph leaves unchanged.
-    const again = stitch([...incremental.values()]);
+    const again = await stitch([...incremental.values()]);
     for (const t of incremental.values()) assert.equal(again.keys.get(t.tuple_id), t.customer_key, `seed ${seed}, tuple ${t.tuple_id}`);
   }
 });

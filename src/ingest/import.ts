@@ -340,7 +340,7 @@ async function mergeInTransaction(
 
     // 3. Stitch the components of the identity graph the new tuples touch (src/identity/restitch.ts)
     // and store what changed: key changes are left in the temp table tuple_changes.
-    const { changedIds } = await restitch(tx, Number(maxTuple!.n), phase);
+    const { rekeyed } = await restitch(tx, Number(maxTuple!.n), phase);
     // 4. Journeys to rebuild (src/journey/build.ts): all of a customer's for re-keyed records (old
     // and new keys) and new inbound assisted contacts (they count against the containment of the
     // customer's journeys toward any intent); for other new steps, only the customer's journeys
@@ -352,7 +352,6 @@ async function mergeInTransaction(
     await tx.exec(`DROP TABLE IF EXISTS affected_pairs`);
     await tx.exec(`CREATE TEMP TABLE affected_pairs (customer_key TEXT, intent TEXT, since BIGINT)`);
     // Tuples that existed before this import and changed customer: their stored records move.
-    const rekeyed = changedIds.filter((id) => id <= Number(maxTuple!.n)).length;
     if (rekeyed > 0) {
       await tx.exec(`INSERT INTO affected SELECT DISTINCT customer_key, ${WHOLE_HISTORY} FROM interactions
         WHERE tuple_id IN (SELECT tuple_id FROM tuple_changes)`);
