@@ -2,7 +2,7 @@
  * The Throughline half of the import benchmark, run in its own process so that the peak RSS it
  * reports belongs to the import alone, not to the generator or to DuckDB's bare load.
  *
- *   node --import tsx bench/import-child.ts --file F --db D [--rejects R] [--memory-limit 1GB]
+ *   node --import tsx bench/import-child.ts --file F --db D [--rejects R] [--memory-limit 768MB]
  *
  * --memory-limit sets DuckDB's memory_limit before the import: a diagnostic for how much of the
  * peak RSS is DuckDB's (the benchmark itself runs with the store's own settings).

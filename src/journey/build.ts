@@ -307,7 +307,7 @@ export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg
 /** The columns of jsteps that journeyRowsSql reads. */
 const SLICE_COLUMNS = 'journey_id, customer_key, intent, journey_ref, ts, seq, channel, activity, outcome, duration_s, wait_s, step_no, next_ts, prev_channel';
 
-/** Steps per slice of journey rows written at once (see rebuildJourneys): a 1M-event import writes all at once within DuckDB's default 1 GB. */
+/** Steps per slice of journey rows written at once (see rebuildJourneys): a 1M-event import writes all at once within DuckDB's default 768 MB. */
 const JOURNEY_SLICE_STEPS = 1_000_000;
 
 /**

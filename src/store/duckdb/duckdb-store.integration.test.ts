@@ -51,7 +51,7 @@ test('THROUGHLINE_DUCKDB_MEMORY sets DuckDB’s memory limit; something that is 
       else process.env.THROUGHLINE_DUCKDB_MEMORY = before;
     }
   };
-  assert.equal(await limitOf(undefined), '953.6 MiB');
+  assert.equal(await limitOf(undefined), '732.4 MiB');
   assert.equal(await limitOf('2GB'), '1.8 GiB');
   await assert.rejects(limitOf('lots'), (e: unknown) => isAppError(e) && e.code === 'usage' && /is not an amount of memory/.test(e.message));
 });
@@ -60,17 +60,17 @@ test('memory lent to a step inside a transaction comes back after it, also when 
   const store = await openStore(path.join(tempDir(), 'lend.duckdb'));
   try {
     const limit = async (q: Queryable): Promise<unknown> => (await q.query(`SELECT current_setting('memory_limit') AS v`))[0]!.v;
-    assert.equal(await limit(store), '953.6 MiB');
+    assert.equal(await limit(store), '732.4 MiB');
     await store.transaction(async (tx) => {
       assert.ok(tx.lendMemory, 'DuckDB shares the process, so it has memory to lend');
-      assert.equal(await tx.lendMemory(() => limit(tx)), '476.8 MiB');
-      assert.equal(await limit(tx), '953.6 MiB');
+      assert.equal(await tx.lendMemory(() => limit(tx)), '366.2 MiB');
+      assert.equal(await limit(tx), '732.4 MiB');
     });
     await store.exec(`CREATE TABLE once (a INTEGER PRIMARY KEY)`);
     // DuckDB refuses every statement in an aborted transaction, a SET too, until the rollback.
     const failing = store.transaction((tx) => tx.lendMemory!(() => tx.exec(`INSERT INTO once VALUES (1), (1)`)));
     await assert.rejects(failing, /PRIMARY KEY or UNIQUE constraint/);
-    assert.equal(await limit(store), '953.6 MiB');
+    assert.equal(await limit(store), '732.4 MiB');
   } finally {
     await store.close();
   }

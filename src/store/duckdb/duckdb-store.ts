@@ -27,8 +27,13 @@ export const duckdbDialect: SqlDialect = {
   },
 };
 
-/** DuckDB's memory limit unless THROUGHLINE_DUCKDB_MEMORY says otherwise (see config). */
-export const DEFAULT_MEMORY_LIMIT = '1GB';
+/**
+ * DuckDB's memory limit unless THROUGHLINE_DUCKDB_MEMORY says otherwise (see config). DuckDB's
+ * RSS runs past its limit (by about 0.4 GB at 1M events and up to 1 GB at 10M), and the process
+ * holds JavaScript besides: at 1 GB a first import of 10M events peaked at 2.0-2.1 GB, at 768 MB
+ * at 1.8 GB, for about a tenth more time at 1M events (BENCHMARKS.md). More memory spills less.
+ */
+export const DEFAULT_MEMORY_LIMIT = '768MB';
 
 /**
  * How much write-ahead log DuckDB lets build up before it checkpoints (writes changed row groups
