@@ -120,7 +120,7 @@ export class DuckDbStore implements Store {
     private readonly memoryLimit: string,
   ) {}
 
-  /** Set when a step failed with memory lent: the rollback puts the limit back. */
+  /** Set while memory is lent; the end of the transaction puts the limit back if still set. */
   private limitLent = false;
 
   /**
@@ -162,16 +162,12 @@ export class DuckDbStore implements Store {
    */
   private async withLentMemory<T>(fn: () => Promise<T>): Promise<T> {
     await this.rawExec(`SET memory_limit = '${Math.floor(bytesOf(this.memoryLimit) / 2)}B'`);
-    let result: T;
-    try {
-      result = await fn();
-    } catch (e) {
-      // A failed statement aborts the transaction, and DuckDB then refuses even a SET until
-      // the rollback, which does not undo it: the end of the transaction puts the limit back.
-      this.limitLent = true;
-      throw e;
-    }
+    // If fn fails, the limit stays lent until the transaction ends: a failed statement aborts
+    // it, and DuckDB then refuses even a SET until the rollback, which does not undo the SET.
+    this.limitLent = true;
+    const result = await fn();
     await this.rawExec(`SET memory_limit = '${this.memoryLimit}'`);
+    this.limitLent = false;
     return result;
   }
 
