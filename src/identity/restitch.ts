@@ -173,35 +173,54 @@ async function writeChanges(
   component: Float64Array,
   lastOldTuple: number,
 ): Promise<Written> {
-  await tx.exec(`DROP TABLE IF EXISTS tuple_changes`);
-  await tx.exec(`CREATE TEMP TABLE tuple_changes (tuple_id BIGINT, customer_key TEXT, component_id BIGINT)`);
-  await tx.exec(`DROP TABLE IF EXISTS component_changes`);
-  await tx.exec(`CREATE TEMP TABLE component_changes (tuple_id BIGINT, component_id BIGINT)`);
-  let keyRows: SqlParam[][] = [];
-  let componentRows: SqlParam[][] = [];
+  const keys = await rowSink(tx, 'tuple_changes', ['tuple_id BIGINT', 'customer_key TEXT', 'component_id BIGINT']);
+  const components = await rowSink(tx, 'component_changes', ['tuple_id BIGINT', 'component_id BIGINT']);
   let rekeyed = 0;
-  let keyChanges = 0;
-  let componentChanges = 0;
   for (let t = 0; t < graph.size; t++) {
     const id = graph.tupleIdAt(t);
     const key = resolution.keyAt(t);
     const movedComponent = component[t] !== graph.componentBefore(t);
     if (changed(key, graph.keyBefore(t))) {
-      keyRows.push([id, keyString(key), movedComponent ? component[t]! : null]);
+      if (keys.push([id, keyString(key), movedComponent ? component[t]! : null])) await keys.flush();
       if (id <= lastOldTuple) rekeyed++;
-    } else if (movedComponent) componentRows.push([id, component[t]!]);
-    if (keyRows.length === CHUNK || t === graph.size - 1) {
-      if (keyRows.length > 0) await tx.bulkInsert('tuple_changes', ['tuple_id', 'customer_key', 'component_id'], keyRows);
-      keyChanges += keyRows.length;
-      keyRows = [];
-    }
-    if (componentRows.length === CHUNK || t === graph.size - 1) {
-      if (componentRows.length > 0) await tx.bulkInsert('component_changes', ['tuple_id', 'component_id'], componentRows);
-      componentChanges += componentRows.length;
-      componentRows = [];
+    } else if (movedComponent) {
+      if (components.push([id, component[t]!])) await components.flush();
     }
   }
-  return { rekeyed, keyChanges, componentChanges };
+  await keys.flush();
+  await components.flush();
+  return { rekeyed, keyChanges: keys.written(), componentChanges: components.written() };
+}
+
+interface RowSink {
+  /** Holds a row; true when a chunk is full and should be flushed. */
+  push(row: SqlParam[]): boolean;
+  /** Writes the rows held. */
+  flush(): Promise<void>;
+  /** Rows written so far. */
+  written(): number;
+}
+
+/**
+ * A new temp table `table` (columns as `name TYPE`) filled a chunk at a time: the caller's loop
+ * awaits only when a chunk is full, not once per row.
+ */
+async function rowSink(tx: Queryable, table: string, columns: readonly string[]): Promise<RowSink> {
+  await tx.exec(`DROP TABLE IF EXISTS ${table}`);
+  await tx.exec(`CREATE TEMP TABLE ${table} (${columns.join(', ')})`);
+  const names = columns.map((c) => c.split(' ')[0]!);
+  let rows: SqlParam[][] = [];
+  let written = 0;
+  return {
+    push: (row: SqlParam[]): boolean => rows.push(row) === CHUNK,
+    flush: async (): Promise<void> => {
+      if (rows.length === 0) return;
+      await tx.bulkInsert(table, names, rows);
+      written += rows.length;
+      rows = [];
+    },
+    written: (): number => written,
+  };
 }
 
 /** The distinct keys handed out to tuples whose key changed. */

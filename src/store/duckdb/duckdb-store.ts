@@ -277,11 +277,10 @@ export class DuckDbStore implements Store {
       [table],
     );
     // One table of that name, or an unqualified INSERT would pick for us which one.
-    const target = found.length === 1 ? found[0]! : undefined;
-    const direct = target !== undefined && JSON.stringify(target.columns) === JSON.stringify(columns);
+    const direct = found.length === 1 && JSON.stringify(found[0]!.columns) === JSON.stringify(columns) ? found[0]! : null;
     const into = direct ? table : `bulk_${table.replace(/\W/g, '_')}`;
     if (!direct) await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${into} AS SELECT ${columns.join(', ')} FROM ${table} LIMIT 0`);
-    const app = target !== undefined && direct ? await this.conn.createAppender(into, String(target.schema), String(target.db)) : await this.conn.createAppender(into, 'main', 'temp');
+    const app = await this.conn.createAppender(into, direct ? String(direct.schema) : 'main', direct ? String(direct.db) : 'temp');
     const types = columns.map((_, i) => app.columnType(i).typeId);
     for (let r = 0; r < rows.length; r++) {
       // ~1 µs a value: a collector merge of 100,000 rows would hold the event loop for a second.
