@@ -2,6 +2,7 @@
  * The command line: one file per command, each thin (parse → call the domain → print → exit
  * code). Errors become a one-line message on stderr and the exit codes of spec/CLI.md.
  */
+import { readFileSync, realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { exitCodeFor, isAppError } from '../core/errors.ts';
@@ -28,6 +29,12 @@ import { registerPromises } from './promises.ts';
 import { processIo } from './output.ts';
 import type { Io } from './output.ts';
 
+/** The version in package.json: the one place it is written. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
   let exitCode = 0;
   const program = new Command('throughline');
@@ -36,6 +43,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     .option('--db <location>', 'DuckDB file or postgres:// URL (default ./throughline.duckdb, or THROUGHLINE_DB)')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'say more on stderr')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError('(run throughline --help for usage)');
@@ -77,6 +85,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('throughline.js')) {
+// `tsx src/cli/main.ts` (npm run throughline); bin/throughline.js calls run() itself.
+if (process.argv[1] !== undefined && import.meta.filename === realpathSync(process.argv[1])) {
   process.exitCode = await run(process.argv.slice(2));
 }

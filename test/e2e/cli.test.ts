@@ -110,3 +110,14 @@ for (const target of storeTargets()) describeOn(target, 'throughline on the comm
     assert.equal((JSON.parse(r.stdout) as { imported: Record<string, number> }).imported.interactions, 1);
   });
 });
+
+test('the bin runs when started through a symlink, as npx starts it, and prints the version', () => {
+  // npx links the package into its cache and runs node_modules/.bin/throughline, a path that
+  // names neither bin/throughline.js nor src/cli/main.ts.
+  const link = path.join(tempDir(), 'throughline');
+  fs.symlinkSync(BIN, link);
+  const r = spawnSync(process.execPath, [link, '--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  assert.equal(r.stdout.trim(), pkg.version);
+});
