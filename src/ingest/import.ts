@@ -274,7 +274,7 @@ async function mergeStaged(
       const [row] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
       const shift = (row ? Number(row.value) : 1) - seqBase;
       if (shift !== 0) for (const kind of KINDS) await tx.exec(`UPDATE stg_${kind} SET seq = seq + ${shift}`);
-      return mergeInTransaction(timed(tx, timings), store.sql, seqBase + shift, seqEnd + shift, windowMs, phase, createCases, true);
+      return mergeInTransaction(timed(tx, timings), store.sql, store.sql.mergeRelation, seqBase + shift, seqEnd + shift, windowMs, phase, createCases, true);
     });
   } finally {
     // The slowest statements, for `-v`: where an import's time goes is the first question asked.
@@ -284,12 +284,15 @@ async function mergeStaged(
 
 /**
  * The merge of whatever the staging tables `stg_<kind>` hold (records with seq in
- * [seqBase, seqEnd)), inside the caller's transaction. `totals` counts every customer and
- * journey in the store afterwards, two full scans the real-time path does without.
+ * [seqBase, seqEnd)), inside the caller's transaction. `relation`: whether the records kept are
+ * read where they are staged or copied (SqlDialect.mergeRelation; a copy when they were staged
+ * in this same transaction). `totals` counts every customer and journey in the store
+ * afterwards, two full scans the real-time path does without.
  */
 async function mergeInTransaction(
   tx: Queryable,
   sql: SqlDialect,
+  relation: SqlDialect['mergeRelation'],
   seqBase: number,
   seqEnd: number,
   windowMs: number,
@@ -307,18 +310,28 @@ async function mergeInTransaction(
     const stagedRows = await tx.query(KINDS.map((k) => `SELECT '${k}' AS kind, count(*) AS n FROM stg_${k}`).join(' UNION ALL '));
     const present = KINDS.filter((k) => Number(stagedRows.find((r) => r.kind === k)?.n ?? 0) > 0);
 
-    // 1. Keep the first record of each id that is not stored already.
+    // 1. Keep the first record of each id that is not stored already, as `new_<kind>`: a copy, or
+    // (`relation` VIEW) a view that reads them where they are staged through `keep_<kind>`, the
+    // list of their seq. Rows copied into a table created in this transaction cost DuckDB about
+    // twice as much to read back as rows it committed (a file import's appender commits the
+    // staging table): each wide copy slowed every later statement that read it.
     for (const kind of present) {
       const id = ID_COLUMN[kind];
       const cols = stagedColumnNames(kind);
-      await tx.exec(`DROP TABLE IF EXISTS new_${kind}`);
+      const records = `SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM stg_${kind} s`;
       // A hash aggregate and two hash joins: cheaper than a window that sorts every staged row.
-      await tx.exec(`CREATE TEMP TABLE new_${kind} AS
-        SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM stg_${kind} s
-        WHERE s.seq IN (SELECT min(seq) FROM stg_${kind} GROUP BY ${id})
-          AND NOT EXISTS (SELECT 1 FROM ${kind} m WHERE m.${id} = s.${id})`);
+      const first = `s.seq IN (SELECT min(seq) FROM stg_${kind} GROUP BY ${id})
+          AND NOT EXISTS (SELECT 1 FROM ${kind} m WHERE m.${id} = s.${id})`;
+      await tx.exec(`DROP ${relation} IF EXISTS new_${kind}`);
+      if (relation === 'VIEW') {
+        await tx.exec(`DROP TABLE IF EXISTS keep_${kind}`);
+        await tx.exec(`CREATE TEMP TABLE keep_${kind} AS SELECT s.seq FROM stg_${kind} s WHERE ${first}`);
+        await tx.exec(`CREATE TEMP VIEW new_${kind} AS ${records} JOIN keep_${kind} k ON k.seq = s.seq`);
+      } else {
+        await tx.exec(`CREATE TEMP TABLE new_${kind} AS ${records} WHERE ${first}`);
+      }
       const [staged] = await tx.query(`SELECT count(*) AS n FROM stg_${kind}`);
-      const [fresh] = await tx.query(`SELECT count(*) AS n FROM new_${kind}`);
+      const [fresh] = await tx.query(`SELECT count(*) AS n FROM ${relation === 'VIEW' ? 'keep' : 'new'}_${kind}`);
       imported[kind] = Number(fresh!.n);
       skipped += Number(staged!.n) - Number(fresh!.n);
     }
@@ -380,15 +393,24 @@ async function mergeInTransaction(
       const keyed = `SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tuple_id, ${key} AS customer_key
         FROM new_${kind} r JOIN id_tuples t ON t.tuple_key = r.tuple_key`;
       // New interactions wait in `incoming`: the journey rebuild inserts them with their step
-      // columns set, rather than inserting and then updating them (src/journey/build.ts).
+      // columns set, rather than inserting and then updating them (src/journey/build.ts). As a
+      // view, only their keys are written here (`incoming_keys`), joined to `new_<kind>`.
       if (kind === 'interactions') {
-        await tx.exec(`DROP TABLE IF EXISTS incoming`);
-        await tx.exec(`CREATE TEMP TABLE incoming AS ${keyed}`);
+        await tx.exec(`DROP ${relation} IF EXISTS incoming`);
+        if (relation === 'VIEW') {
+          await tx.exec(`DROP TABLE IF EXISTS incoming_keys`);
+          await tx.exec(`CREATE TEMP TABLE incoming_keys AS SELECT r.seq, t.tuple_id, ${key} AS customer_key
+            FROM new_${kind} r JOIN id_tuples t ON t.tuple_key = r.tuple_key`);
+          await tx.exec(`CREATE TEMP VIEW incoming AS SELECT ${cols.map((c) => `r.${c}`).join(', ')}, k.tuple_id, k.customer_key
+            FROM new_${kind} r JOIN incoming_keys k ON k.seq = r.seq`);
+        } else {
+          await tx.exec(`CREATE TEMP TABLE incoming AS ${keyed}`);
+        }
         incoming = [...cols, 'tuple_id', 'customer_key'];
       } else {
         await tx.exec(`INSERT INTO ${kind} (${cols.join(', ')}, tuple_id, customer_key) ${keyed}`);
+        await dropNew(tx, relation, kind);
       }
-      await tx.exec(`DROP TABLE new_${kind}`);
     }
     const freshInbound = incoming ? `SELECT customer_key, intent, channel, ts FROM incoming WHERE direction = 'inbound'` : null;
     const affectedSources = [
@@ -404,7 +426,11 @@ async function mergeInTransaction(
     phase('insert and re-key records');
     // 6. Journeys of the affected customers only; the new interactions go in here.
     await rebuildJourneys(tx, windowMs, sql.stringAgg, incoming ? { incoming: { table: 'incoming', columns: incoming } } : {});
-    if (incoming) await tx.exec(`DROP TABLE incoming`);
+    if (incoming) {
+      await tx.exec(`DROP ${relation} incoming`);
+      if (relation === 'VIEW') await tx.exec(`DROP TABLE incoming_keys`);
+      await dropNew(tx, relation, 'interactions');
+    }
     phase('journeys');
 
     let changes: MergeChanges | undefined;
@@ -442,6 +468,12 @@ async function mergeInTransaction(
  */
 export function recordKeySql(kind: Kind, tuple: string, rec: string): string {
   return `coalesce(${tuple}.customer_key, 'r-' || substr(md5('${kind}:' || ${rec}.${ID_COLUMN[kind]}), 1, 12))`;
+}
+
+/** Drops a kind's new records (and, for a view, the list behind it, after the view). */
+async function dropNew(tx: Queryable, relation: SqlDialect['mergeRelation'], kind: Kind): Promise<void> {
+  await tx.exec(`DROP ${relation} new_${kind}`);
+  if (relation === 'VIEW') await tx.exec(`DROP TABLE keep_${kind}`);
 }
 
 function stagedColumnNames(kind: Kind): string[] {
@@ -554,6 +586,8 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
       const result = await mergeInTransaction(
         tx,
         store.sql,
+        // Staged in this transaction: a view would read them no faster than a copy.
+        'TABLE',
         seqBase,
         seq,
         options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS,

@@ -112,7 +112,7 @@ function eventsSql(cols: string, incoming: string | null): string {
 
 /**
  * Sessionisation of the affected customers' (and customer-intent pairs') inbound events into the
- * temp table `jassign(seq, event_id, journey_id)`.
+ * temp table `jassign(seq, journey_id)`.
  */
 function assignStatements(windowMs: number, incoming: string | null): string[] {
   return [
@@ -137,9 +137,9 @@ function assignStatements(windowMs: number, incoming: string | null): string[] {
         first_value(event_id) OVER (PARTITION BY customer_key, intent, grp ORDER BY ts, seq) AS first_event
       FROM g
     )
-    SELECT seq, event_id, 'j-' || substr(md5(customer_key || '|' || intent || '|' || first_event), 1, 16) AS journey_id FROM f
+    SELECT seq, 'j-' || substr(md5(customer_key || '|' || intent || '|' || first_event), 1, 16) AS journey_id FROM f
     UNION ALL
-    SELECT seq, event_id, journey_ref AS journey_id FROM ev WHERE journey_ref IS NOT NULL`,
+    SELECT seq, journey_ref AS journey_id FROM ev WHERE journey_ref IS NOT NULL`,
   ];
 }
 
@@ -164,7 +164,7 @@ const STEP_COLUMNS = ['journey_id', 'step_no', 'next_ts', 'next_channel', 'next_
  * transaction ran DuckDB out of memory, and cost a tenth of a large import besides.
  */
 function stepStatements(incoming: { table: string; columns: readonly string[] } | null): string[] {
-  const stored = `SELECT i.event_id, coalesce(a.journey_id, i.journey_id) AS journey_id, i.customer_key, i.intent, i.journey_ref,
+  const stored = `SELECT coalesce(a.journey_id, i.journey_id) AS journey_id, i.customer_key, i.intent, i.journey_ref,
         i.ts, i.seq, i.channel, i.activity, i.outcome, i.duration_s, i.wait_s, false AS is_new
       FROM interactions i LEFT JOIN jassign a ON a.seq = i.seq
       WHERE a.seq IS NOT NULL OR i.journey_id IN (SELECT journey_id FROM jassign)`;
@@ -172,7 +172,7 @@ function stepStatements(incoming: { table: string; columns: readonly string[] } 
     incoming === null
       ? ''
       : `UNION ALL
-      SELECT n.event_id, a.journey_id, n.customer_key, n.intent, n.journey_ref,
+      SELECT a.journey_id, n.customer_key, n.intent, n.journey_ref,
         n.ts, n.seq, n.channel, n.activity, n.outcome, n.duration_s, n.wait_s, true AS is_new
       FROM ${incoming.table} n JOIN jassign a ON a.seq = n.seq`;
   return [
@@ -319,7 +319,7 @@ export function rederiveAllJourneysStatements(stringAgg: StringAgg): string[] {
     `DROP TABLE IF EXISTS jscope`,
     `CREATE TEMP TABLE jscope (customer_key TEXT, intent TEXT, from_ts BIGINT)`,
     `DROP TABLE IF EXISTS jassign`,
-    `CREATE TEMP TABLE jassign AS SELECT seq, event_id, journey_id FROM interactions WHERE journey_id IS NOT NULL`,
+    `CREATE TEMP TABLE jassign AS SELECT seq, journey_id FROM interactions WHERE journey_id IS NOT NULL`,
     ...applyStatements(stringAgg),
     `DROP TABLE jassign`,
     `DROP TABLE jscope`,

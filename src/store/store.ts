@@ -52,6 +52,14 @@ export interface SqlDialect {
   msToMonth(expr: string): string;
   /** Ordered string aggregation: `string_agg(expr, sep ORDER BY ...)`. */
   stringAgg(expr: string, sep: string, orderBy: string): string;
+  /**
+   * What a merge makes of the staged records it keeps when they were staged (and committed)
+   * before its transaction, as a file import's are: `VIEW`, read where they are staged, or
+   * `TABLE`, a copy (src/ingest/import.ts). DuckDB reads rows copied into a table created in
+   * the open transaction about twice as slowly as committed ones; PostgreSQL plans a view over a
+   * fresh temp table without statistics, and its merges slowed 1.3 to 2.5 times (BENCHMARKS.md).
+   */
+  readonly mergeRelation: 'VIEW' | 'TABLE';
 }
 
 export interface Store extends Queryable {

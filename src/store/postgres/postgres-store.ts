@@ -25,6 +25,7 @@ export const postgresDialect: SqlDialect = {
   msToTimestamp: (e) => `to_timestamp((${e}) / 1000.0)`,
   msToMonth: (e) => `to_char(to_timestamp((${e}) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')`,
   stringAgg: (e, sep, orderBy) => `string_agg(${e}, '${sep}' ORDER BY ${orderBy})`,
+  mergeRelation: 'TABLE',
 };
 
 /**
