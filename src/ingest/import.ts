@@ -127,26 +127,29 @@ export async function importFiles(store: Store, paths: readonly string[], option
           rows,
           phase: 'reading',
         });
-      for await (const item of source.items()) {
-        rows++;
-        if ((rows & 0x3fff) === 0) {
-          report();
-          // Backpressure: a store that ships staged rows asynchronously (COPY) catches up here.
-          await staging.drain();
+      // A chunk of the file at a time: an async iterator's promises per record cost a tenth of the read.
+      for await (const batch of source.batches()) {
+        for (const item of batch) {
+          rows++;
+          if ((rows & 0x3fff) === 0) {
+            report();
+            // Backpressure: a store that ships staged rows asynchronously (COPY) catches up here.
+            await staging.drain();
+          }
+          if (!item.ok) {
+            rejects.write(source.path, item.line, item.reason, item.raw);
+            continue;
+          }
+          const fields = plan.remap(item.row.fields);
+          const result = plan.validate(fields, item.row.line);
+          if (result.kind !== 'ok') {
+            rejects.write(source.path, item.row.line, result.reason, item.row.fields);
+            continue;
+          }
+          const record = result.value;
+          staging.append(plan.kind, { seq: seq++, tupleKey: tupleKey(record.ids), record });
+          records++;
         }
-        if (!item.ok) {
-          rejects.write(source.path, item.line, item.reason, item.raw);
-          continue;
-        }
-        const fields = plan.remap(item.row.fields);
-        const result = plan.validate(fields, item.row.line);
-        if (result.kind !== 'ok') {
-          rejects.write(source.path, item.row.line, result.reason, item.row.fields);
-          continue;
-        }
-        const record = result.value;
-        staging.append(plan.kind, { seq: seq++, tupleKey: tupleKey(record.ids), record });
-        records++;
       }
       report();
       rejects.flush();

@@ -290,6 +290,14 @@ function checkHeader(record: CsvRecord, name: string): string[] {
  * differs from the header's, and malformed quoting, are yielded as `{ok: false}`.
  */
 export async function* csvItems(chunks: AsyncIterable<string>, delimiter: string, name: string): AsyncGenerator<SourceItem> {
+  for await (const batch of csvBatches(chunks, delimiter, name)) yield* batch;
+}
+
+/**
+ * `csvItems`, the records of each text chunk in one array: an async generator's every yield
+ * costs promises, a tenth of reading a million-row file when it was one per record.
+ */
+export async function* csvBatches(chunks: AsyncIterable<string>, delimiter: string, name: string): AsyncGenerator<SourceItem[]> {
   const tokenizer = new CsvTokenizer(delimiter, name);
   const records: CsvRecord[] = [];
   let header: string[] | undefined;
@@ -305,6 +313,7 @@ export async function* csvItems(chunks: AsyncIterable<string>, delimiter: string
       } else {
         tokenizer.write(next.value, records);
       }
+      const batch: SourceItem[] = [];
       for (let r = 0; r < records.length; r++) {
         const record = records[r]!;
         if (header === undefined) {
@@ -314,14 +323,14 @@ export async function* csvItems(chunks: AsyncIterable<string>, delimiter: string
         }
         const cells = record.cells;
         if (record.error !== undefined) {
-          yield { ok: false, line: record.line, reason: record.error, raw: rawRecord(cells, delimiter) };
+          batch.push({ ok: false, line: record.line, reason: record.error, raw: rawRecord(cells, delimiter) });
         } else if (cells.length !== header.length) {
-          yield {
+          batch.push({
             ok: false,
             line: record.line,
             reason: `row has ${cells.length} cells, header has ${header.length}`,
             raw: rawRecord(cells, delimiter),
-          };
+          });
         } else {
           const fields: Record<string, unknown> = {};
           if (protoSafe) {
@@ -329,10 +338,11 @@ export async function* csvItems(chunks: AsyncIterable<string>, delimiter: string
           } else {
             for (let k = 0; k < cells.length; k++) setField(fields, header[k]!, cells[k]);
           }
-          yield { ok: true, row: { line: record.line, fields } };
+          batch.push({ ok: true, row: { line: record.line, fields } });
         }
       }
       records.length = 0;
+      if (batch.length > 0) yield batch;
     }
   } finally {
     if (!ended) await iterator.return?.();
@@ -384,5 +394,5 @@ export async function openCsv(open: OpenText, options: { readonly name: string; 
   }
   const header = checkHeader(first, name);
   const chosen = delimiter;
-  return { header, delimiter: chosen, items: () => csvItems(open(), chosen, name) };
+  return { header, delimiter: chosen, items: () => csvItems(open(), chosen, name), batches: () => csvBatches(open(), chosen, name) };
 }

@@ -306,3 +306,28 @@ realDataTest('bpi2016_complaints.csv', async (path) => {
   assert.ok(rows > 0);
   assert.equal(topic, 'boos over beëindiging gesprek');
 });
+
+test('batches() hold the same items as items(), in order, bad ones included, in every format', async () => {
+  const inputs = [
+    file('batched.csv', 'id,text\n1,"a\nb"\n2,x,extra\n3,"unclosed\n4,ok\n'),
+    file('batched.jsonl', '{"id":"1"}\n{oops\n{"id":"3"}\n'),
+    file('batched.xes', '<log><trace><string key="concept:name" value="c1"/><event><string key="concept:name" value="a"/></event><event><string key="concept:name" value="b"/></event></trace></log>'),
+    file('batched-large.csv', bigCsv(20_000)),
+  ];
+  for (const path of inputs) {
+    for (const chunkBytes of [3, 64 * 1024]) {
+      const source = await openSource(path, undefined, { chunkBytes });
+      const items = await collect(source);
+      const flat: SourceItem[] = [];
+      let batches = 0;
+      for await (const batch of source.batches()) {
+        assert.ok(batch.length > 0, 'no empty batch');
+        flat.push(...batch);
+        batches++;
+      }
+      assert.ok(items.length > 0, path);
+      assert.deepEqual(flat, items, `${path}, chunkBytes ${chunkBytes}`);
+      if (path.endsWith('large.csv') && chunkBytes > 3) assert.ok(batches < items.length / 100, `${batches} batches for ${items.length} items`);
+    }
+  }
+});

@@ -13,7 +13,7 @@ import { AppError } from '../../core/errors.ts';
 import { openCsv } from './csv.ts';
 import { openJsonl } from './jsonl.ts';
 import { openXes } from './xes.ts';
-import type { Format, OpenOptions, OpenText, ParsedText, Source } from './types.ts';
+import type { Format, OpenOptions, OpenText, ParsedText, Source, SourceItem } from './types.ts';
 
 /** How much decompressed text encoding and format detection look at. */
 const HEAD_BYTES = 64 * 1024;
@@ -211,6 +211,19 @@ async function* decode(bytes: AsyncIterable<Buffer>, encoding: 'utf8' | 'latin1'
   }
 }
 
+/** Items in arrays of up to `size`, for parsers that yield them one at a time. */
+async function* batched(items: AsyncIterable<SourceItem>, size = 4096): AsyncGenerator<SourceItem[]> {
+  let batch: SourceItem[] = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /**
  * Fails as `openSource` would when `path` is missing, not a regular file or empty, without
  * reading it: the CLI checks every input this way before it opens the database, so a mistyped
@@ -286,6 +299,7 @@ export async function openSource(path: string, options: OpenOptions = {}, tuning
     bytesRead: () => reader.bytesRead(),
     header: parsed.header,
     items: () => parsed.items(),
+    batches: () => parsed.batches?.() ?? batched(parsed.items()),
     encoding,
     delimiter: parsed.delimiter,
   };

@@ -229,15 +229,20 @@ export class XesReader {
 
 /** Events of an XES text, in file order. */
 export async function* xesItems(chunks: AsyncIterable<string>, name: string): AsyncGenerator<SourceItem> {
+  for await (const batch of xesBatches(chunks, name)) yield* batch;
+}
+
+/** `xesItems`, the events each text chunk completes in one array. */
+export async function* xesBatches(chunks: AsyncIterable<string>, name: string): AsyncGenerator<SourceItem[]> {
   const reader = new XesReader(name);
-  const out: SourceItem[] = [];
   for await (const chunk of chunks) {
+    const out: SourceItem[] = [];
     reader.write(chunk, out);
-    for (const item of out) yield item;
-    out.length = 0;
+    if (out.length > 0) yield out;
   }
+  const out: SourceItem[] = [];
   reader.end(out);
-  for (const item of out) yield item;
+  if (out.length > 0) yield out;
 }
 
 /**
@@ -258,5 +263,5 @@ export async function openXes(open: OpenText, options: { readonly name: string }
     }
   }
   if (ended) reader.end(discard);
-  return { header: undefined, items: () => xesItems(open(), name) };
+  return { header: undefined, items: () => xesItems(open(), name), batches: () => xesBatches(open(), name) };
 }
