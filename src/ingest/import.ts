@@ -254,6 +254,13 @@ export interface MergeChanges {
   readonly identifiers: readonly string[];
 }
 
+/**
+ * The most records a merge reads where they are staged (SqlDialect.mergeRelation); above it,
+ * it copies them. With views, a first import of 10M events ran out of DuckDB's 768 MB at its
+ * merge; 1M and 2M (at 1.5 GB RSS) fit (BENCHMARKS.md).
+ */
+const VIEW_MAX_RECORDS = 2_000_000;
+
 async function mergeStaged(
   store: Store,
   staging: Staging,
@@ -277,7 +284,10 @@ async function mergeStaged(
       const [row] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
       const shift = (row ? Number(row.value) : 1) - seqBase;
       if (shift !== 0) for (const kind of KINDS) await tx.exec(`UPDATE stg_${kind} SET seq = seq + ${shift}`);
-      return mergeInTransaction(timed(tx, timings), store.sql, store.sql.mergeRelation, seqBase + shift, seqEnd + shift, windowMs, phase, createCases, true);
+      // Views re-join what they read on every use: past VIEW_MAX_RECORDS, the hash tables of
+      // those joins no longer fit DuckDB's memory beside the rest of the merge.
+      const relation = seqEnd - seqBase <= VIEW_MAX_RECORDS ? store.sql.mergeRelation : 'TABLE';
+      return mergeInTransaction(timed(tx, timings), store.sql, relation, seqBase + shift, seqEnd + shift, windowMs, phase, createCases, true);
     });
   } finally {
     // The slowest statements, for `-v`: where an import's time goes is the first question asked.
@@ -314,29 +324,33 @@ async function mergeInTransaction(
     const present = KINDS.filter((k) => Number(stagedRows.find((r) => r.kind === k)?.n ?? 0) > 0);
 
     // 1. Keep the first record of each id that is not stored already, as `new_<kind>`: a copy, or
-    // (`relation` VIEW) a view that reads them where they are staged through `keep_<kind>`, the
-    // list of their seq. Rows copied into a table created in this transaction cost DuckDB about
-    // twice as much to read back as rows it committed (a file import's appender commits the
-    // staging table): each wide copy slowed every later statement that read it.
+    // (`relation` VIEW) a view that reads them where they are staged, leaving out `skip_<kind>`,
+    // the seq of the others (few, as a rule). Rows copied into a table created in this
+    // transaction cost DuckDB about twice as much to read back as rows it committed (a file
+    // import's appender commits the staging table): each wide copy slowed every later statement.
     for (const kind of present) {
       const id = ID_COLUMN[kind];
       const cols = stagedColumnNames(kind);
       const records = `SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM stg_${kind} s`;
-      // A hash aggregate and two hash joins: cheaper than a window that sorts every staged row.
-      const first = `s.seq IN (SELECT min(seq) FROM stg_${kind} GROUP BY ${id})
-          AND NOT EXISTS (SELECT 1 FROM ${kind} m WHERE m.${id} = s.${id})`;
-      await tx.exec(`DROP ${relation} IF EXISTS new_${kind}`);
-      if (relation === 'VIEW') {
-        await tx.exec(`DROP TABLE IF EXISTS keep_${kind}`);
-        await tx.exec(`CREATE TEMP TABLE keep_${kind} AS SELECT s.seq FROM stg_${kind} s WHERE ${first}`);
-        await tx.exec(`CREATE TEMP VIEW new_${kind} AS ${records} JOIN keep_${kind} k ON k.seq = s.seq`);
-      } else {
-        await tx.exec(`CREATE TEMP TABLE new_${kind} AS ${records} WHERE ${first}`);
-      }
       const [staged] = await tx.query(`SELECT count(*) AS n FROM stg_${kind}`);
-      const [fresh] = await tx.query(`SELECT count(*) AS n FROM ${relation === 'VIEW' ? 'keep' : 'new'}_${kind}`);
-      imported[kind] = Number(fresh!.n);
-      skipped += Number(staged!.n) - Number(fresh!.n);
+      await tx.exec(`DROP ${relation} IF EXISTS new_${kind}`);
+      // Hash aggregates and joins: cheaper than a window that sorts every staged row.
+      if (relation === 'VIEW') {
+        await tx.exec(`DROP TABLE IF EXISTS skip_${kind}`);
+        await tx.exec(`CREATE TEMP TABLE skip_${kind} AS SELECT s.seq FROM stg_${kind} s
+          WHERE s.seq NOT IN (SELECT min(seq) FROM stg_${kind} GROUP BY ${id})
+            OR EXISTS (SELECT 1 FROM ${kind} m WHERE m.${id} = s.${id})`);
+        await tx.exec(`CREATE TEMP VIEW new_${kind} AS ${records} WHERE s.seq NOT IN (SELECT seq FROM skip_${kind})`);
+        const [skips] = await tx.query(`SELECT count(*) AS n FROM skip_${kind}`);
+        imported[kind] = Number(staged!.n) - Number(skips!.n);
+      } else {
+        await tx.exec(`CREATE TEMP TABLE new_${kind} AS ${records}
+          WHERE s.seq IN (SELECT min(seq) FROM stg_${kind} GROUP BY ${id})
+            AND NOT EXISTS (SELECT 1 FROM ${kind} m WHERE m.${id} = s.${id})`);
+        const [fresh] = await tx.query(`SELECT count(*) AS n FROM new_${kind}`);
+        imported[kind] = Number(fresh!.n);
+      }
+      skipped += Number(staged!.n) - imported[kind];
     }
 
     phase('skip stored ids');
@@ -476,7 +490,7 @@ export function recordKeySql(kind: Kind, tuple: string, rec: string): string {
 /** Drops a kind's new records (and, for a view, the list behind it, after the view). */
 async function dropNew(tx: Queryable, relation: SqlDialect['mergeRelation'], kind: Kind): Promise<void> {
   await tx.exec(`DROP ${relation} new_${kind}`);
-  if (relation === 'VIEW') await tx.exec(`DROP TABLE keep_${kind}`);
+  if (relation === 'VIEW') await tx.exec(`DROP TABLE skip_${kind}`);
 }
 
 function stagedColumnNames(kind: Kind): string[] {
