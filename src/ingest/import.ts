@@ -279,11 +279,7 @@ async function mergeStaged(
   const timings: { sql: string; s: number }[] = [];
   try {
     return await staging.transaction(async (tx) => {
-      // Another writer (a server, another import) may have taken sequence numbers since this
-      // import read next_seq: its records move after them, so input order stays total.
-      const [row] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
-      const shift = (row ? Number(row.value) : 1) - seqBase;
-      if (shift !== 0) for (const kind of KINDS) await tx.exec(`UPDATE stg_${kind} SET seq = seq + ${shift}`);
+      const shift = await shiftStaged(tx, seqBase);
       // Views re-join what they read on every use: past VIEW_MAX_RECORDS, the hash tables of
       // those joins no longer fit DuckDB's memory beside the rest of the merge.
       const relation = seqEnd - seqBase <= VIEW_MAX_RECORDS ? store.sql.mergeRelation : 'TABLE';
@@ -293,6 +289,18 @@ async function mergeStaged(
     // The slowest statements, for `-v`: where an import's time goes is the first question asked.
     for (const t of timings.sort((a, b) => b.s - a.s).slice(0, 8)) logger.info(`    ${t.s.toFixed(2)} s  ${t.sql}`);
   }
+}
+
+/**
+ * Records staged before their merge's transaction were numbered from `seqBase`, the next_seq
+ * read then; another writer (a server, another import) may have taken sequence numbers since.
+ * The staged records move after them, so input order stays total. Returns by how much.
+ */
+async function shiftStaged(tx: Queryable, seqBase: number): Promise<number> {
+  const [row] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
+  const shift = (row ? Number(row.value) : 1) - seqBase;
+  if (shift !== 0) for (const kind of KINDS) await tx.exec(`UPDATE stg_${kind} SET seq = seq + ${shift}`);
+  return shift;
 }
 
 /**
@@ -584,11 +592,54 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
   const imported = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
   if (count === 0) return { imported, skipped_duplicates: 0, rejected, cases_opened: 0, seconds: 0 };
 
-  // The store's staging (its tables and, in PostgreSQL, its session and merge lock), filled
-  // inside the merge's own transaction so nothing else runs between staging and merge.
+  const summary = (m: Merged): RecordsSummary => ({
+    imported: m.imported,
+    skipped_duplicates: m.skipped,
+    rejected,
+    cases_opened: m.cases_opened,
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+    ...(m.changes ? { changes: m.changes } : {}),
+  });
   const staging = await store.openStaging();
+  const windowMs = options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS;
   let merged: Merged;
   try {
+    if (store.sql.mergeRelation === 'VIEW' && count <= VIEW_MAX_RECORDS) {
+      // As a file import: staged and committed before the merge's transaction, so the merge
+      // reads them where they are (SqlDialect.mergeRelation).
+      const [seqRow] = await store.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
+      const seqBase = seqRow ? Number(seqRow.value) : 1;
+      let seq = seqBase;
+      for (const kind of KINDS) {
+        for (const { record, key } of valid[kind]) {
+          staging.append(kind, { seq: seq++, tupleKey: key, record });
+          if ((seq - seqBase) % YIELD_EVERY === 0) await yieldToEventLoop();
+        }
+      }
+      await staging.flush();
+      merged = await staging.transaction(async (tx) => {
+        const shift = await shiftStaged(tx, seqBase);
+        // Phase timings are for bulk imports; a real-time batch would flood the log with them.
+        const result = await mergeInTransaction(
+          tx,
+          store.sql,
+          'VIEW',
+          seqBase + shift,
+          seq + shift,
+          windowMs,
+          () => undefined,
+          options.createCases ?? true,
+          false,
+          options.reportChanges ?? false,
+        );
+        await options.inTransaction?.(tx);
+        logger.info(`merged ${seq - seqBase} records`);
+        return result;
+      });
+      return summary(merged);
+    }
+    // The store's staging (its tables and, in PostgreSQL, its session and merge lock), filled
+    // inside the merge's own transaction so nothing else runs between staging and merge.
     merged = await staging.transaction(async (tx) => {
       const [seqRow] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
       const seqBase = seqRow ? Number(seqRow.value) : 1;
@@ -607,7 +658,7 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
         'TABLE',
         seqBase,
         seq,
-        options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS,
+        windowMs,
         () => undefined,
         options.createCases ?? true,
         false,
@@ -620,14 +671,7 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
   } finally {
     await staging.release();
   }
-  return {
-    imported: merged.imported,
-    skipped_duplicates: merged.skipped,
-    rejected,
-    cases_opened: merged.cases_opened,
-    seconds: Math.round((performance.now() - started) / 10) / 100,
-    ...(merged.changes ? { changes: merged.changes } : {}),
-  };
+  return summary(merged);
 }
 
 /** The same queryable, timing each statement into `out`. */
