@@ -592,17 +592,18 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
   const imported = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
   if (count === 0) return { imported, skipped_duplicates: 0, rejected, cases_opened: 0, seconds: 0 };
 
-  const summary = (m: Merged): RecordsSummary => ({
-    imported: m.imported,
-    skipped_duplicates: m.skipped,
-    rejected,
-    cases_opened: m.cases_opened,
-    seconds: Math.round((performance.now() - started) / 10) / 100,
-    ...(m.changes ? { changes: m.changes } : {}),
-  });
   const staging = await store.openStaging();
   const windowMs = options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS;
   let merged: Merged;
+  // The merge of records numbered [seqBase, seqEnd), with what the caller runs after it.
+  // Phase timings are for bulk imports; a real-time batch would flood the log with them.
+  const merge = async (tx: Queryable, relation: SqlDialect['mergeRelation'], seqBase: number, seqEnd: number): Promise<Merged> => {
+    const createCases = options.createCases ?? true;
+    const result = await mergeInTransaction(tx, store.sql, relation, seqBase, seqEnd, windowMs, () => undefined, createCases, false, options.reportChanges ?? false);
+    await options.inTransaction?.(tx);
+    logger.info(`merged ${seqEnd - seqBase} records`);
+    return result;
+  };
   try {
     if (store.sql.mergeRelation === 'VIEW' && count <= VIEW_MAX_RECORDS) {
       // As a file import: staged and committed before the merge's transaction, so the merge
@@ -619,59 +620,36 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
       await staging.flush();
       merged = await staging.transaction(async (tx) => {
         const shift = await shiftStaged(tx, seqBase);
-        // Phase timings are for bulk imports; a real-time batch would flood the log with them.
-        const result = await mergeInTransaction(
-          tx,
-          store.sql,
-          'VIEW',
-          seqBase + shift,
-          seq + shift,
-          windowMs,
-          () => undefined,
-          options.createCases ?? true,
-          false,
-          options.reportChanges ?? false,
-        );
-        await options.inTransaction?.(tx);
-        logger.info(`merged ${seq - seqBase} records`);
-        return result;
+        return merge(tx, 'VIEW', seqBase + shift, seq + shift);
       });
-      return summary(merged);
-    }
-    // The store's staging (its tables and, in PostgreSQL, its session and merge lock), filled
-    // inside the merge's own transaction so nothing else runs between staging and merge.
-    merged = await staging.transaction(async (tx) => {
-      const [seqRow] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
-      const seqBase = seqRow ? Number(seqRow.value) : 1;
-      let seq = seqBase;
-      for (const kind of KINDS) {
-        if (valid[kind].length === 0) continue;
-        const fields = [...FIELDS[kind], ...commonColumns()] as unknown as readonly { get: (r: RecordOfKind[Kind]) => SqlParam }[];
-        const rows = valid[kind].map(({ record, key }) => [seq++, ...fields.map((f) => f.get(record)), key]);
-        await tx.bulkInsert(`stg_${kind}`, stagingColumns(kind).map((c) => c.name), rows);
-      }
-      // Phase timings are for bulk imports; a real-time batch would flood the log with them.
-      const result = await mergeInTransaction(
-        tx,
-        store.sql,
+    } else {
+      // The store's staging (its tables and, in PostgreSQL, its session and merge lock), filled
+      // inside the merge's own transaction so nothing else runs between staging and merge.
+      merged = await staging.transaction(async (tx) => {
+        const [seqRow] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
+        const seqBase = seqRow ? Number(seqRow.value) : 1;
+        let seq = seqBase;
+        for (const kind of KINDS) {
+          if (valid[kind].length === 0) continue;
+          const fields = [...FIELDS[kind], ...commonColumns()] as unknown as readonly { get: (r: RecordOfKind[Kind]) => SqlParam }[];
+          const rows = valid[kind].map(({ record, key }) => [seq++, ...fields.map((f) => f.get(record)), key]);
+          await tx.bulkInsert(`stg_${kind}`, stagingColumns(kind).map((c) => c.name), rows);
+        }
         // Staged in this transaction: a view would read them no faster than a copy.
-        'TABLE',
-        seqBase,
-        seq,
-        windowMs,
-        () => undefined,
-        options.createCases ?? true,
-        false,
-        options.reportChanges ?? false,
-      );
-      await options.inTransaction?.(tx);
-      logger.info(`merged ${seq - seqBase} records`);
-      return result;
-    });
+        return merge(tx, 'TABLE', seqBase, seq);
+      });
+    }
   } finally {
     await staging.release();
   }
-  return summary(merged);
+  return {
+    imported: merged.imported,
+    skipped_duplicates: merged.skipped,
+    rejected,
+    cases_opened: merged.cases_opened,
+    seconds: Math.round((performance.now() - started) / 10) / 100,
+    ...(merged.changes ? { changes: merged.changes } : {}),
+  };
 }
 
 /** The same queryable, timing each statement into `out`. */
