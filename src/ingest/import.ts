@@ -103,8 +103,7 @@ export async function importFiles(store: Store, paths: readonly string[], option
   const rejectWriters: RejectWriter[] = sharedRejects ? [sharedRejects] : [];
   const files: ImportSummary['files'] = [];
 
-  const [seqRow] = await store.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
-  const seqBase = seqRow ? Number(seqRow.value) : 1;
+  const seqBase = await storedNextSeq(store);
   let seq = seqBase;
 
   const staging = await store.openStaging();
@@ -261,6 +260,15 @@ export interface MergeChanges {
  */
 const VIEW_MAX_RECORDS = 2_000_000;
 
+/**
+ * How a merge of `records` records staged before its transaction holds those it keeps: as the
+ * dialect prefers, but copied past VIEW_MAX_RECORDS, since views re-join what they read on every
+ * use and the hash tables of those joins no longer fit DuckDB's memory beside the rest.
+ */
+function stagedRelation(sql: SqlDialect, records: number): SqlDialect['mergeRelation'] {
+  return records <= VIEW_MAX_RECORDS ? sql.mergeRelation : 'TABLE';
+}
+
 async function mergeStaged(
   store: Store,
   staging: Staging,
@@ -280,9 +288,7 @@ async function mergeStaged(
   try {
     return await staging.transaction(async (tx) => {
       const shift = await shiftStaged(tx, seqBase);
-      // Views re-join what they read on every use: past VIEW_MAX_RECORDS, the hash tables of
-      // those joins no longer fit DuckDB's memory beside the rest of the merge.
-      const relation = seqEnd - seqBase <= VIEW_MAX_RECORDS ? store.sql.mergeRelation : 'TABLE';
+      const relation = stagedRelation(store.sql, seqEnd - seqBase);
       return mergeInTransaction(timed(tx, timings), store.sql, relation, seqBase + shift, seqEnd + shift, windowMs, phase, createCases, true);
     });
   } finally {
@@ -291,14 +297,19 @@ async function mergeStaged(
   }
 }
 
+/** The sequence number the next record takes (`settings.next_seq`; 1 on an empty store). */
+async function storedNextSeq(q: Queryable): Promise<number> {
+  const [row] = await q.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
+  return row ? Number(row.value) : 1;
+}
+
 /**
  * Records staged before their merge's transaction were numbered from `seqBase`, the next_seq
  * read then; another writer (a server, another import) may have taken sequence numbers since.
  * The staged records move after them, so input order stays total. Returns by how much.
  */
 async function shiftStaged(tx: Queryable, seqBase: number): Promise<number> {
-  const [row] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
-  const shift = (row ? Number(row.value) : 1) - seqBase;
+  const shift = (await storedNextSeq(tx)) - seqBase;
   if (shift !== 0) for (const kind of KINDS) await tx.exec(`UPDATE stg_${kind} SET seq = seq + ${shift}`);
   return shift;
 }
@@ -605,11 +616,10 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
     return result;
   };
   try {
-    if (store.sql.mergeRelation === 'VIEW' && count <= VIEW_MAX_RECORDS) {
+    if (stagedRelation(store.sql, count) === 'VIEW') {
       // As a file import: staged and committed before the merge's transaction, so the merge
       // reads them where they are (SqlDialect.mergeRelation).
-      const [seqRow] = await store.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
-      const seqBase = seqRow ? Number(seqRow.value) : 1;
+      const seqBase = await storedNextSeq(store);
       let seq = seqBase;
       for (const kind of KINDS) {
         for (const { record, key } of valid[kind]) {
@@ -626,8 +636,7 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
       // The store's staging (its tables and, in PostgreSQL, its session and merge lock), filled
       // inside the merge's own transaction so nothing else runs between staging and merge.
       merged = await staging.transaction(async (tx) => {
-        const [seqRow] = await tx.query(`SELECT value FROM settings WHERE key = 'next_seq'`);
-        const seqBase = seqRow ? Number(seqRow.value) : 1;
+        const seqBase = await storedNextSeq(tx);
         let seq = seqBase;
         for (const kind of KINDS) {
           if (valid[kind].length === 0) continue;

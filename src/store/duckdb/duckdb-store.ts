@@ -24,7 +24,8 @@ export const duckdbDialect: SqlDialect = {
   stringAgg: (e, sep, orderBy) => {
     const keys = orderBy.split(',').map((k, i) => `'o${i}': ${k.trim()}`);
     return `nullif(array_to_string(list_transform(list_sort(list({${keys.join(', ')}, 'v': ${e}})), x -> x.v), '${sep}'), '')`;
-  },  mergeRelation: 'VIEW',
+  },
+  mergeRelation: 'VIEW',
 };
 
 /**
