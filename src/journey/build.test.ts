@@ -3,6 +3,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
+import { createTestDatabase, dropTestDatabase, NO_POSTGRES, postgresAvailable } from '../store/postgres/postgres-testing.ts';
 import type { Row, Store } from '../store/store.ts';
 import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys, rederiveAllJourneysStatements, WHOLE_HISTORY } from './build.ts';
 import { brokenSteps } from './broken.ts';
@@ -323,6 +324,93 @@ test('importing slice by slice gives exactly what one import gives, whatever a s
 // A merge rebuilds only journeys near its new events (docs/journeys.md): with a window shorter
 // than containment's 24 hours, how far back is decided by containment.
 test('the same with a two-hour journey window, shorter than containment looks', () => sliceBySliceIsOnce(2 * 3600 * 1000));
+
+/**
+ * What the collector sees: every merge brings each customer's next steps, after everything
+ * stored. Open journeys are extended in place (build.ts, the append path) rather than rebuilt;
+ * the result must not tell the difference, in any figure a journey or a step carries. On
+ * PostgreSQL too: the path is SQL of its own. `open` gives a fresh store and a way to drop it.
+ */
+async function inOrderMergesAreOnce(open: (label: string) => Promise<{ store: Store; drop: () => Promise<void> }>): Promise<void> {
+  const { dir, remove } = await createTestDir();
+  const withFresh = async <T>(label: string, fn: (store: Store) => Promise<T>): Promise<T> => {
+    const { store, drop } = await open(label);
+    try {
+      return await fn(store);
+    } finally {
+      await store.close();
+      await drop();
+    }
+  };
+  try {
+    const rnd = createTestRandom(11);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const merges: Cells[][] = Array.from({ length: 8 }, () => []);
+    const minutes = new Map<string, number>();
+    for (let n = 0; n < 1200; n++) {
+      const merge = Math.floor(n / 150);
+      const customer = `C${1 + Math.floor(rnd() * 15)}`;
+      const intent = pick(['pay_bill', 'tech_support']);
+      // Steps minutes apart, now and then more than the two-hour window: journeys both continue
+      // across merges and break within one.
+      const now = (minutes.get(customer) ?? 0) + (rnd() < 0.08 ? 180 : Math.floor(rnd() * 20));
+      minutes.set(customer, now);
+      const effort = rnd();
+      const ids = customer === 'C15' ? { customer_id: '', cookie_id: 'ck-anon' } : { customer_id: customer };
+      merges[merge]!.push(
+        createTestEvent({
+          ...ids,
+          ts: at(0, now),
+          // Mostly digital; an occasional call (the wide rebuild) between extended merges.
+          channel: rnd() < 0.05 ? 'call' : pick(['web', 'app', 'ivr']),
+          activity: `${intent}/step_${Math.floor(rnd() * 4)}`,
+          outcome: pick(['success', 'success', 'failure', 'abandoned']),
+          ...(effort < 0.3 ? { duration_s: String(Math.floor(rnd() * 300)) } : effort < 0.4 ? { wait_s: String(Math.floor(rnd() * 60)) } : {}),
+        }),
+      );
+    }
+    const files: string[] = [];
+    for (let i = 0; i < merges.length; i++) files.push(await writeCsv(dir, `merge-${i}.csv`, merges[i]!));
+    const options = { journeyWindowMs: 2 * 3600 * 1000 };
+    const snapshot = async (store: Store): Promise<unknown> => ({
+      journeys: await journeysOf(store),
+      steps: await stepsOf(store),
+      doc: await journeysDocument(store),
+      map: await journeyMap(store),
+      variants: await journeyVariants(store),
+    });
+    const byMerge = await withFresh('merges', async (store) => {
+      for (const f of files) await importFiles(store, [f], options);
+      return snapshot(store);
+    });
+    const once = await withFresh('once', async (store) => {
+      await importFiles(store, files, options);
+      return snapshot(store);
+    });
+    assert.deepEqual(byMerge, once);
+    const { journeys } = once as { journeys: Row[] };
+    assert.ok(journeys.some((j) => Number(j.steps) >= 10 && String(j.channels).split(',').length === 3), 'long journeys across channels');
+    assert.ok(journeys.some((j) => j.effort_s === null) && journeys.some((j) => j.effort_s !== null), 'effort both known and unknown');
+  } finally {
+    await remove();
+  }
+}
+
+test('events arriving in time order, merge after merge, extend open journeys to exactly what one import gives', async () => {
+  const { dir, remove } = await createTestDir();
+  try {
+    await inOrderMergesAreOnce(async (label) => ({ store: await openStore(path.join(dir, `${label}.duckdb`)), drop: async () => undefined }));
+  } finally {
+    await remove();
+  }
+});
+
+test('the same on PostgreSQL', { skip: (await postgresAvailable()) ? false : NO_POSTGRES }, () =>
+  inOrderMergesAreOnce(async (label) => {
+    const url = (await createTestDatabase(`tl_append_${label}`))!;
+    return { store: await openStore(url), drop: () => dropTestDatabase(url) };
+  }),
+);
 
 test('journey rows written in slices (as a large import writes them) are the rows written at once', async () => {
   const { dir, remove } = await createTestDir();
