@@ -123,7 +123,9 @@ const BUCKET_SQL = `ascii(right(journey_id, 1)) + 7 * ascii(left(right(journey_i
  * A pair takes this path when its customer needs no wider rebuild (not in `affected`: no new
  * inbound assisted contact, so no containment changes, and no key change), none of its new
  * inbound events names an explicit journey, and the earliest is no earlier than the end of its
- * latest implicit journey (new events have higher seq, so an equal time still comes after).
+ * latest implicit journey (new events have higher seq, so an equal time still comes after). A
+ * pair with no journey yet has nothing to re-read: it stays on the wide path, so a first import
+ * is built as before, in slices (rebuildJourneys).
  * Such pairs leave `jscope`; their steps go in `jappsteps` (`extends`: of a stored journey,
  * continued at step `base_steps` + 1), which stepStatements and extendStatements write.
  */
@@ -145,9 +147,9 @@ function appendStatements(windowMs: number, incoming: string): string[] {
     )
     SELECT p.customer_key, p.intent, l.end_ts AS last_ts, j.journey_id AS last_journey, j.steps AS last_steps, j.last_channel
     FROM pairs p
-    LEFT JOIN latest l ON l.customer_key = p.customer_key AND l.intent = p.intent
-    LEFT JOIN journeys j ON j.customer_key = p.customer_key AND j.intent = p.intent AND NOT j.explicit AND j.end_ts = l.end_ts
-    WHERE l.end_ts IS NULL OR p.first_ts >= l.end_ts`,
+    JOIN latest l ON l.customer_key = p.customer_key AND l.intent = p.intent
+    JOIN journeys j ON j.customer_key = p.customer_key AND j.intent = p.intent AND NOT j.explicit AND j.end_ts = l.end_ts
+    WHERE p.first_ts >= l.end_ts`,
     `DELETE FROM jscope WHERE EXISTS (SELECT 1 FROM jappend a WHERE a.customer_key = jscope.customer_key AND a.intent = jscope.intent)`,
     `DROP TABLE IF EXISTS jappsteps`,
     `CREATE TEMP TABLE jappsteps AS
@@ -158,7 +160,7 @@ function appendStatements(windowMs: number, incoming: string): string[] {
       WHERE n.direction = 'inbound'
     ), s AS (
       SELECT ev.*,
-        CASE WHEN lag(ts) OVER w IS NULL THEN (CASE WHEN last_ts IS NULL OR ts - last_ts > ${gap} THEN 1 ELSE 0 END)
+        CASE WHEN lag(ts) OVER w IS NULL THEN (CASE WHEN ts - last_ts > ${gap} THEN 1 ELSE 0 END)
           WHEN ts - lag(ts) OVER w > ${gap} THEN 1 ELSE 0 END AS brk
       FROM ev
       WINDOW w AS (PARTITION BY customer_key, intent ORDER BY ts, seq)
