@@ -134,12 +134,13 @@ function appendStatements(windowMs: number, incoming: string): string[] {
   return [
     `DROP TABLE IF EXISTS jappend`,
     `CREATE TEMP TABLE jappend AS
-    WITH fresh AS (
-      SELECT customer_key, intent, min(ts) AS first_ts, bool_or(journey_ref IS NOT NULL) AS explicit
-      FROM ${incoming} WHERE direction = 'inbound' GROUP BY customer_key, intent
+    WITH explicit AS (
+      SELECT DISTINCT customer_key, intent FROM ${incoming} WHERE direction = 'inbound' AND journey_ref IS NOT NULL
     ), pairs AS (
-      SELECT f.customer_key, f.intent, f.first_ts FROM fresh f
-      WHERE NOT f.explicit AND NOT EXISTS (SELECT 1 FROM affected a WHERE a.customer_key = f.customer_key)
+      -- A pair's since is no later than its earliest new inbound step (rebuildJourneys).
+      SELECT f.customer_key, f.intent, f.since AS first_ts FROM affected_pairs f
+      WHERE NOT EXISTS (SELECT 1 FROM affected a WHERE a.customer_key = f.customer_key)
+        AND NOT EXISTS (SELECT 1 FROM explicit x WHERE x.customer_key = f.customer_key AND x.intent = f.intent)
     ), latest AS (
       SELECT j.customer_key, j.intent, max(j.end_ts) AS end_ts
       FROM journeys j JOIN pairs p ON p.customer_key = j.customer_key AND p.intent = j.intent
@@ -421,7 +422,8 @@ export interface RebuildOptions {
  */
 export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg: StringAgg, options: RebuildOptions = {}): Promise<void> {
   const incoming = options.incoming ?? null;
-  const appended = incoming !== null && options.append !== false;
+  // Into an empty store (a first import) nothing can be extended: the append path is not even planned.
+  const appended = incoming !== null && options.append !== false && (await tx.query(`SELECT 1 AS x FROM journeys LIMIT 1`)).length > 0;
   const statements = [
     ...scopeStatements(windowMs, incoming?.table ?? null),
     ...(appended ? appendStatements(windowMs, incoming.table) : []),
