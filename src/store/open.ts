@@ -3,7 +3,7 @@
  * path for DuckDB. Only the edges (CLI, server, benchmarks, tests) import this file.
  */
 import { AppError } from '../core/errors.ts';
-import { DuckDbStore } from './duckdb/duckdb-store.ts';
+import { bytesOf, DuckDbStore } from './duckdb/duckdb-store.ts';
 import { PostgresStore } from './postgres/postgres-store.ts';
 import { applyMigrations } from './migrations/index.ts';
 import { readServerNote } from './server-note.ts';
@@ -16,7 +16,10 @@ export function isPostgresLocation(location: string): boolean {
 /** `THROUGHLINE_DUCKDB_MEMORY` (such as `4GB` or `512MiB`): DuckDB's own memory limit instead of the default. */
 export function duckdbMemoryLimit(value: string | undefined): string | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value.trim())) {
+  try {
+    // The store reads the amount with the same parser (half of it for a read-only opening).
+    bytesOf(value);
+  } catch {
     throw new AppError('usage', `THROUGHLINE_DUCKDB_MEMORY="${value}" is not an amount of memory`, { hint: 'give a number and a unit, such as 4GB or 512MiB' });
   }
   return value.trim();
