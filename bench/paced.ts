@@ -25,6 +25,8 @@ export interface Measured {
   readonly ok: number;
   /** Non-2xx answers, errors and timeouts. */
   readonly failed: number;
+  /** The failed by what they were: an HTTP status (`429`), `timeout` or `error`. */
+  readonly failures?: Readonly<Record<string, number>>;
   /** Latency in ms. */
   readonly p50: number;
   readonly p90: number;
@@ -54,15 +56,19 @@ export async function paced(options: {
   let done = 0;
   let ok = 0;
   let failed = 0;
+  const failures: Record<string, number> = {};
   const interval = 1000 / options.rate;
   const t0 = performance.now() + 5;
   let sent = 0;
 
   const finished = new Promise<void>((resolve) => {
-    const settle = (n: number, success: boolean): void => {
+    const settle = (n: number, success: boolean, why = 'error'): void => {
       latencies[n] = performance.now() - (t0 + n * interval);
       if (success) ok++;
-      else failed++;
+      else {
+        failed++;
+        failures[why] = (failures[why] ?? 0) + 1;
+      }
       if (++done === total) resolve();
     };
     const send = (n: number): void => {
@@ -71,12 +77,12 @@ export async function paced(options: {
         { host: hostname, port, path: r.path, method: r.body === undefined ? 'GET' : 'POST', headers: r.headers, agent, timeout: options.timeoutMs ?? 10_000 },
         (res) => {
           res.resume();
-          res.on('end', () => settle(n, res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300));
+          res.on('end', () => settle(n, res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300, String(res.statusCode)));
           res.on('error', () => settle(n, false));
         },
       );
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => settle(n, false));
+      req.on('error', (e) => settle(n, false, e.message === 'timeout' ? 'timeout' : 'error'));
       req.end(r.body);
     };
     // Timers fire at best every millisecond or so: each tick sends every request now due.
@@ -90,5 +96,5 @@ export async function paced(options: {
   await finished;
   agent.destroy();
   const sorted = latencies.sort();
-  return { requests: total, ok, failed, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0 };
+  return { requests: total, ok, failed, failures, p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0 };
 }

@@ -69,8 +69,9 @@ export interface WriteQueueOptions {
  * customers come from a pool of 20,000: 5,000 records 0.8 s, 20,000 1.5 s, 50,000 2.2–3.2 s,
  * 100,000 2.8–3.3 s (before journeys were rebuilt per intent; now 100,000 take 2.3–2.8 s). So a
  * merge takes up to 100,000: bench:server's steady 20,000 events/s went from ~8,600 merged a
- * second with merges of 20,000 to ~15,400 with 100,000, and 15,400–17,450 once journeys were
- * rebuilt per intent. The costs: more memory while it runs, and on DuckDB the one connection that
+ * second with merges of 20,000 to ~15,400 with 100,000, 15,400–17,450 once journeys were
+ * rebuilt per intent, and 19,200–19,700 (keeping up) once open journeys were extended in place
+ * rather than re-read (src/journey/build.ts, the append path). The costs: more memory while it runs, and on DuckDB the one connection that
  * reads of customers not in the live cache wait for. The backlog bound keeps the lag at the
  * bound to tens of seconds at that pace.
  */
