@@ -142,15 +142,14 @@ function appendStatements(windowMs: number, incoming: string): string[] {
       WHERE NOT EXISTS (SELECT 1 FROM affected a WHERE a.customer_key = f.customer_key)
         AND NOT EXISTS (SELECT 1 FROM explicit x WHERE x.customer_key = f.customer_key AND x.intent = f.intent)
     ), latest AS (
-      SELECT j.customer_key, j.intent, max(j.end_ts) AS end_ts
+      -- One scan of journeys: each pair's implicit journeys, the latest first.
+      SELECT j.customer_key, j.intent, j.end_ts, j.journey_id, j.steps, j.last_channel, j.channels, p.first_ts,
+        row_number() OVER (PARTITION BY j.customer_key, j.intent ORDER BY j.end_ts DESC, j.journey_id) AS r
       FROM journeys j JOIN pairs p ON p.customer_key = j.customer_key AND p.intent = j.intent
-      WHERE NOT j.explicit GROUP BY j.customer_key, j.intent
+      WHERE NOT j.explicit
     )
-    SELECT p.customer_key, p.intent, l.end_ts AS last_ts, j.journey_id AS last_journey, j.steps AS last_steps, j.last_channel
-    FROM pairs p
-    JOIN latest l ON l.customer_key = p.customer_key AND l.intent = p.intent
-    JOIN journeys j ON j.customer_key = p.customer_key AND j.intent = p.intent AND NOT j.explicit AND j.end_ts = l.end_ts
-    WHERE p.first_ts >= l.end_ts`,
+    SELECT customer_key, intent, end_ts AS last_ts, journey_id AS last_journey, steps AS last_steps, last_channel, channels AS last_channels
+    FROM latest WHERE r = 1 AND first_ts >= end_ts`,
     `DELETE FROM jscope WHERE EXISTS (SELECT 1 FROM jappend a WHERE a.customer_key = jscope.customer_key AND a.intent = jscope.intent)`,
     `DROP TABLE IF EXISTS jappsteps`,
     `CREATE TEMP TABLE jappsteps AS
@@ -220,8 +219,8 @@ function extendStatements(stringAgg: StringAgg): string[] {
       SELECT journey_id, ${stringAgg('channel', ',', 'first_step')} AS added
       FROM (
         SELECT s.journey_id, s.channel, min(s.step_no) AS first_step
-        FROM jappsteps s JOIN journeys o ON o.journey_id = s.journey_id
-        WHERE s.extends AND position(',' || s.channel || ',' IN ',' || o.channels || ',') = 0
+        FROM jappsteps s JOIN jappend a ON a.last_journey = s.journey_id
+        WHERE s.extends AND position(',' || s.channel || ',' IN ',' || a.last_channels || ',') = 0
         GROUP BY s.journey_id, s.channel
       ) u
       GROUP BY journey_id
