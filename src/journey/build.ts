@@ -123,11 +123,11 @@ const BUCKET_SQL = `ascii(right(journey_id, 1)) + 7 * ascii(left(right(journey_i
  * A pair takes this path when its customer needs no wider rebuild (not in `affected`: no new
  * inbound assisted contact, so no containment changes, and no key change), none of its new
  * inbound events names an explicit journey, and the earliest is no earlier than the end of its
- * latest implicit journey (new events have higher seq, so an equal time still comes after). A
- * pair with no journey yet has nothing to re-read: it stays on the wide path, so a first import
- * is built as before, in slices (rebuildJourneys).
- * Such pairs leave `jscope`; their steps go in `jappsteps` (`extends`: of a stored journey,
- * continued at step `base_steps` + 1), which stepStatements and extendStatements write.
+ * latest implicit journey (new events have higher seq, so an equal time still comes after).
+ * Those pairs (`jappend`, with their latest journey's figures) leave `jscope`; their steps go in
+ * `jappsteps` (`extends`: of a stored journey, continued at step `base_steps` + 1), which
+ * stepStatements and extendStatements write. A pair with no journey yet has nothing to re-read:
+ * it stays on the wide path, so a first import is built as before, in slices (rebuildJourneys).
  */
 function appendStatements(windowMs: number, incoming: string): string[] {
   const gap = Math.floor(windowMs);
@@ -400,12 +400,6 @@ export interface Incoming {
 export interface RebuildOptions {
   /** New interactions to insert, with their step columns, as part of the rebuild. */
   readonly incoming?: Incoming;
-  /**
-   * New steps that come after everything stored toward their intent extend the journeys they
-   * continue without re-reading them (appendStatements). False rebuilds them as any other: tests
-   * compare the two.
-   */
-  readonly append?: boolean;
   /** Steps per slice of journey rows (tests make it small). */
   readonly sliceSteps?: number;
 }
@@ -422,7 +416,7 @@ export interface RebuildOptions {
 export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg: StringAgg, options: RebuildOptions = {}): Promise<void> {
   const incoming = options.incoming ?? null;
   // Into an empty store (a first import) nothing can be extended: the append path is not even planned.
-  const appended = incoming !== null && options.append !== false && (await tx.query(`SELECT 1 AS x FROM journeys LIMIT 1`)).length > 0;
+  const appended = incoming !== null && (await tx.query(`SELECT 1 AS x FROM journeys LIMIT 1`)).length > 0;
   const statements = [
     ...scopeStatements(windowMs, incoming?.table ?? null),
     ...(appended ? appendStatements(windowMs, incoming.table) : []),
