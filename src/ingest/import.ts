@@ -12,6 +12,7 @@ import type { Identifiers, Kind, RecordOfKind } from '../core/records.ts';
 import { casesAfterImport } from '../feedback/after-import.ts';
 import { restitch } from '../identity/restitch.ts';
 import { ASSISTED_SQL, DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys, WHOLE_HISTORY } from '../journey/build.ts';
+import type { JourneySettings } from '../journey/build.ts';
 import { FIELDS, ID_COLUMN, commonColumns, stagingColumns } from '../store/schema.ts';
 import type { Queryable, SqlDialect, SqlParam, Staging, Store } from '../store/store.ts';
 import { detectKind, isKind } from './fields.ts';
@@ -34,6 +35,8 @@ export interface ImportOptions {
   readonly delimiter?: string;
   readonly encoding?: 'utf8' | 'latin1';
   readonly journeyWindowMs?: number;
+  /** Stored steps from which open journeys are extended in place (src/journey/build.ts; tests set 0). */
+  readonly journeyAppendFromSteps?: number;
   /** Open closed-loop cases for imported answers that call for one (default true; docs/feedback.md). */
   readonly createCases?: boolean;
   readonly logger?: Logger;
@@ -158,7 +161,7 @@ export async function importFiles(store: Store, paths: readonly string[], option
     await staging.flush();
     options.onProgress?.({ file: '', fileIndex: sources.length, files: sources.length, bytesRead: 0, totalBytes: 0, rows: seq - seqBase, phase: 'merging' });
     logger.info(`read and validated ${seq - seqBase} records in ${((performance.now() - started) / 1000).toFixed(2)} s`);
-    const merged = await mergeStaged(store, staging, seqBase, seq, options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS, logger, options.createCases ?? true);
+    const merged = await mergeStaged(store, staging, seqBase, seq, journeySettings(options), logger, options.createCases ?? true);
     const written = rejectWriters.filter((w) => w.rejected > 0).map((w) => w.path);
     const rejected = rejectWriters.reduce((n, w) => n + w.rejected, 0);
     return {
@@ -274,7 +277,7 @@ async function mergeStaged(
   staging: Staging,
   seqBase: number,
   seqEnd: number,
-  windowMs: number,
+  journeys: JourneySettings,
   logger: Logger,
   createCases: boolean,
 ): Promise<Merged> {
@@ -289,12 +292,17 @@ async function mergeStaged(
     return await staging.transaction(async (tx) => {
       const shift = await shiftStaged(tx, seqBase);
       const relation = stagedRelation(store.sql, seqEnd - seqBase);
-      return mergeInTransaction(timed(tx, timings), store.sql, relation, seqBase + shift, seqEnd + shift, windowMs, phase, createCases, true);
+      return mergeInTransaction(timed(tx, timings), store.sql, relation, seqBase + shift, seqEnd + shift, journeys, phase, createCases, true);
     });
   } finally {
     // The slowest statements, for `-v`: where an import's time goes is the first question asked.
     for (const t of timings.sort((a, b) => b.s - a.s).slice(0, 8)) logger.info(`    ${t.s.toFixed(2)} s  ${t.sql}`);
   }
+}
+
+function journeySettings(options: Pick<ImportOptions, 'journeyWindowMs' | 'journeyAppendFromSteps'>): JourneySettings {
+  const windowMs = options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS;
+  return options.journeyAppendFromSteps === undefined ? { windowMs } : { windowMs, appendFromSteps: options.journeyAppendFromSteps };
 }
 
 /** The sequence number the next record takes (`settings.next_seq`; 1 on an empty store). */
@@ -327,7 +335,7 @@ async function mergeInTransaction(
   relation: SqlDialect['mergeRelation'],
   seqBase: number,
   seqEnd: number,
-  windowMs: number,
+  journeys: JourneySettings,
   phase: (name: string) => void,
   createCases: boolean,
   totals: boolean,
@@ -461,7 +469,10 @@ async function mergeInTransaction(
 
     phase('insert and re-key records');
     // 6. Journeys of the affected customers only; the new interactions go in here.
-    await rebuildJourneys(tx, windowMs, sql.stringAgg, incoming ? { incoming: { table: 'incoming', columns: incoming } } : {});
+    await rebuildJourneys(tx, journeys.windowMs, sql.stringAgg, {
+      ...(incoming ? { incoming: { table: 'incoming', columns: incoming } } : {}),
+      ...(journeys.appendFromSteps !== undefined ? { appendFromSteps: journeys.appendFromSteps } : {}),
+    });
     if (incoming) {
       await tx.exec(`DROP ${relation} incoming`);
       if (relation === 'VIEW') await tx.exec(`DROP TABLE incoming_keys`);
@@ -538,6 +549,7 @@ export interface RawRecord {
 export interface RecordsOptions {
   readonly timezone?: string;
   readonly journeyWindowMs?: number;
+  readonly journeyAppendFromSteps?: number;
   readonly createCases?: boolean;
   readonly logger?: Logger;
   /** Called for each record that breaks the contract, instead of writing a reject file. */
@@ -604,13 +616,12 @@ export async function importRecords(store: Store, records: Iterable<RawRecord>, 
   if (count === 0) return { imported, skipped_duplicates: 0, rejected, cases_opened: 0, seconds: 0 };
 
   const staging = await store.openStaging();
-  const windowMs = options.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS;
   let merged: Merged;
   // The merge of records numbered [seqBase, seqEnd), with what the caller runs after it.
   // Phase timings are for bulk imports; a real-time batch would flood the log with them.
   const merge = async (tx: Queryable, relation: SqlDialect['mergeRelation'], seqBase: number, seqEnd: number): Promise<Merged> => {
     const createCases = options.createCases ?? true;
-    const result = await mergeInTransaction(tx, store.sql, relation, seqBase, seqEnd, windowMs, () => undefined, createCases, false, options.reportChanges ?? false);
+    const result = await mergeInTransaction(tx, store.sql, relation, seqBase, seqEnd, journeySettings(options), () => undefined, createCases, false, options.reportChanges ?? false);
     await options.inTransaction?.(tx);
     logger.info(`merged ${seqEnd - seqBase} records`);
     return result;

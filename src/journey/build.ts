@@ -128,9 +128,15 @@ const BUCKET_SQL = `ascii(right(journey_id, 1)) + 7 * ascii(left(right(journey_i
  * `jappsteps` (`extends`: of a stored journey, continued at step `base_steps` + 1), which
  * stepStatements and extendStatements write. A pair with no journey yet has nothing to re-read:
  * it stays on the wide path, so a first import is built as before, in slices (rebuildJourneys).
+ *
+ * The path has a cost of its own: four statements that scan `journeys` or `interactions` (on
+ * DuckDB, without an index), about 40 ms on a 1M-event store, which a merge that would re-read
+ * few stored steps does not win back (1,000-event merges were 60-80 ms slower with it). So it
+ * is taken only when the journeys it would extend hold `appendFromSteps` stored steps or more
+ * (APPEND_FROM_STEPS): re-reading a stored step cost about 1.8 µs (bench:server's merges grew
+ * by 1.8 s per million), so 20,000 of them are about what the path costs.
  */
-function appendStatements(windowMs: number, incoming: string): string[] {
-  const gap = Math.floor(windowMs);
+function appendPlanStatements(incoming: string): string[] {
   return [
     `DROP TABLE IF EXISTS jappend`,
     `CREATE TEMP TABLE jappend AS
@@ -150,6 +156,13 @@ function appendStatements(windowMs: number, incoming: string): string[] {
     )
     SELECT customer_key, intent, end_ts AS last_ts, journey_id AS last_journey, steps AS last_steps, last_channel, channels AS last_channels
     FROM latest WHERE r = 1 AND first_ts >= end_ts`,
+  ];
+}
+
+/** The append path's steps, for the pairs in `jappend`, which leave `jscope` (see appendPlanStatements). */
+function appendStepStatements(windowMs: number, incoming: string): string[] {
+  const gap = Math.floor(windowMs);
+  return [
     `DELETE FROM jscope WHERE EXISTS (SELECT 1 FROM jappend a WHERE a.customer_key = jscope.customer_key AND a.intent = jscope.intent)`,
     `DROP TABLE IF EXISTS jappsteps`,
     `CREATE TEMP TABLE jappsteps AS
@@ -402,6 +415,17 @@ export interface RebuildOptions {
   readonly incoming?: Incoming;
   /** Steps per slice of journey rows (tests make it small). */
   readonly sliceSteps?: number;
+  /** Stored steps from which open journeys are extended in place (appendPlanStatements; tests make it 0). */
+  readonly appendFromSteps?: number;
+}
+
+/** See appendPlanStatements. */
+export const APPEND_FROM_STEPS = 20_000;
+
+/** How an import sessionises: the inactivity window, and RebuildOptions.appendFromSteps. */
+export interface JourneySettings {
+  readonly windowMs: number;
+  readonly appendFromSteps?: number;
 }
 
 /**
@@ -415,11 +439,17 @@ export interface RebuildOptions {
  */
 export async function rebuildJourneys(tx: Queryable, windowMs: number, stringAgg: StringAgg, options: RebuildOptions = {}): Promise<void> {
   const incoming = options.incoming ?? null;
+  for (const sql of scopeStatements(windowMs, incoming?.table ?? null)) await tx.exec(sql);
   // Into an empty store (a first import) nothing can be extended: the append path is not even planned.
-  const appended = incoming !== null && (await tx.query(`SELECT 1 AS x FROM journeys LIMIT 1`)).length > 0;
+  let appended = incoming !== null && (await tx.query(`SELECT 1 AS x FROM journeys LIMIT 1`)).length > 0;
+  if (incoming !== null && appended) {
+    for (const sql of appendPlanStatements(incoming.table)) await tx.exec(sql);
+    const [planned] = await tx.query(`SELECT coalesce(sum(last_steps), 0) AS n FROM jappend`);
+    appended = Number(planned?.n ?? 0) >= (options.appendFromSteps ?? APPEND_FROM_STEPS);
+    if (appended) for (const sql of appendStepStatements(windowMs, incoming.table)) await tx.exec(sql);
+    else await tx.exec(`DROP TABLE jappend`);
+  }
   const statements = [
-    ...scopeStatements(windowMs, incoming?.table ?? null),
-    ...(appended ? appendStatements(windowMs, incoming.table) : []),
     ...assignStatements(windowMs, incoming?.table ?? null),
     ...(appended ? extendStatements(stringAgg) : []),
     ...stepStatements(incoming, appended),
