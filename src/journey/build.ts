@@ -181,19 +181,18 @@ function appendStepStatements(windowMs: number, incoming: string): string[] {
       SELECT s.*, sum(brk) OVER (PARTITION BY customer_key, intent ORDER BY ts, seq ROWS UNBOUNDED PRECEDING) AS grp
       FROM s
     ), f AS (
-      SELECT g.*, CASE WHEN grp = 0 THEN last_journey
-        ELSE ${journeyIdSql('first_value(event_id) OVER (PARTITION BY customer_key, intent, grp ORDER BY ts, seq)')} END AS journey_id
+      -- A journey here is a pair's group (grp 0 continues the stored one): one window serves all.
+      SELECT CASE WHEN grp = 0 THEN last_journey ELSE ${journeyIdSql('first_value(event_id) OVER j')} END AS journey_id,
+        customer_key, intent, CAST(NULL AS TEXT) AS journey_ref, ts, seq, channel, activity, outcome, duration_s, wait_s,
+        true AS is_new,
+        CASE WHEN grp = 0 THEN last_steps ELSE 0 END + row_number() OVER j AS step_no,
+        lead(ts) OVER j AS next_ts, lead(channel) OVER j AS next_channel, lead(activity) OVER j AS next_activity,
+        coalesce(lag(channel) OVER j, CASE WHEN grp = 0 THEN last_channel END) AS prev_channel,
+        grp = 0 AS extends, CASE WHEN grp = 0 THEN last_steps ELSE 0 END AS base_steps
       FROM g
+      WINDOW j AS (PARTITION BY customer_key, intent, grp ORDER BY ts, seq)
     )
-    SELECT journey_id, customer_key, intent, CAST(NULL AS TEXT) AS journey_ref, ts, seq, channel, activity, outcome, duration_s, wait_s,
-      true AS is_new,
-      CASE WHEN grp = 0 THEN last_steps ELSE 0 END + row_number() OVER j AS step_no,
-      lead(ts) OVER j AS next_ts, lead(channel) OVER j AS next_channel, lead(activity) OVER j AS next_activity,
-      coalesce(lag(channel) OVER j, CASE WHEN grp = 0 THEN last_channel END) AS prev_channel,
-      ${BUCKET_SQL} AS bucket,
-      grp = 0 AS extends, CASE WHEN grp = 0 THEN last_steps ELSE 0 END AS base_steps
-    FROM f
-    WINDOW j AS (PARTITION BY journey_id ORDER BY ts, seq)`,
+    SELECT f.*, ${BUCKET_SQL} AS bucket FROM f`,
   ];
 }
 
