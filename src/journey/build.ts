@@ -45,6 +45,18 @@ export const JOURNEY_OUTCOME_SQL = `CASE
     WHEN last_outcome IN ('failure', 'transferred') THEN 'unresolved'
     ELSE 'resolved' END`;
 
+/**
+ * A journey's figures that add up over its steps (aliased `i`, with their step columns): the
+ * rebuild takes them over all steps, the append path over the new ones and adds them to the
+ * stored row, so both derive them from this one list.
+ */
+const STEP_TOTALS_SQL = `min(CASE WHEN next_ts IS NULL THEN channel END) AS last_channel,
+  sum(CASE WHEN prev_channel IS NOT NULL AND prev_channel <> channel THEN 1 ELSE 0 END) AS channel_switches,
+  sum(CASE WHEN channel IN (${ASSISTED_SQL}) THEN 1 ELSE 0 END) AS assisted,
+  sum(CASE WHEN outcome IN (${FAILED_SQL}) THEN 1 ELSE 0 END) AS failures,
+  min(CASE WHEN next_ts IS NULL THEN outcome END) AS last_outcome,
+  ${EFFORT_SQL} AS effort_s`;
+
 /** Separates steps in a journey's stored `path`. */
 export const PATH_STEP_SEP = '\u001f';
 /** Separates a step's channel from its activity in a journey's stored `path`. */
@@ -215,13 +227,7 @@ function extendStatements(stringAgg: StringAgg): string[] {
       path = journeys.path || '${PATH_STEP_SEP}' || x.path
     FROM (
       SELECT t.*, ${JOURNEY_OUTCOME_SQL} AS outcome FROM (
-        SELECT journey_id, max(ts) AS end_ts, count(*) AS steps,
-          min(CASE WHEN next_ts IS NULL THEN channel END) AS last_channel,
-          sum(CASE WHEN prev_channel IS NOT NULL AND prev_channel <> channel THEN 1 ELSE 0 END) AS channel_switches,
-          sum(CASE WHEN channel IN (${ASSISTED_SQL}) THEN 1 ELSE 0 END) AS assisted,
-          sum(CASE WHEN outcome IN (${FAILED_SQL}) THEN 1 ELSE 0 END) AS failures,
-          min(CASE WHEN next_ts IS NULL THEN outcome END) AS last_outcome,
-          ${EFFORT_SQL} AS effort_s,
+        SELECT journey_id, max(ts) AS end_ts, count(*) AS steps, ${STEP_TOTALS_SQL},
           ${stringAgg(`channel || '${PATH_PART_SEP}' || activity`, PATH_STEP_SEP, 'step_no')} AS path
         FROM jappsteps i WHERE extends GROUP BY journey_id
       ) t
@@ -377,12 +383,7 @@ function journeyRowsSql(stringAgg: StringAgg, steps: string): string {
         min(ts) AS start_ts, max(ts) AS end_ts, min(seq) AS first_seq, count(*) AS steps,
         min(CASE WHEN step_no = 1 THEN channel END) AS first_channel,
         min(CASE WHEN step_no = 1 THEN channel || '${PATH_PART_SEP}' || activity END) AS first_step,
-        min(CASE WHEN next_ts IS NULL THEN channel END) AS last_channel,
-        sum(CASE WHEN prev_channel IS NOT NULL AND prev_channel <> channel THEN 1 ELSE 0 END) AS channel_switches,
-        sum(CASE WHEN channel IN (${ASSISTED_SQL}) THEN 1 ELSE 0 END) AS assisted,
-        sum(CASE WHEN outcome IN (${FAILED_SQL}) THEN 1 ELSE 0 END) AS failures,
-        min(CASE WHEN next_ts IS NULL THEN outcome END) AS last_outcome,
-        ${EFFORT_SQL} AS effort_s
+        ${STEP_TOTALS_SQL}
       FROM ${steps} i
       GROUP BY journey_id
     ) j
