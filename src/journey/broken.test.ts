@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { describeOn, storeTargets } from '../../test/support/store-targets.ts';
 import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
@@ -72,69 +72,74 @@ function createPlantedCenter(): { events: Cells[]; feedback: Cells[] } {
   return { events, feedback };
 }
 
-let store: Store;
-let remove: () => Promise<void>;
-let ranking: BrokenStep[];
+// The ranking is the product's headline answer, so it must be the same on either store.
+for (const target of storeTargets()) {
+  describeOn(target, 'broken steps of a planted contact center', () => {
+    let store: Store;
+    let remove: () => Promise<void>;
+    let ranking: BrokenStep[];
 
-before(async () => {
-  const t = await createTestDir();
-  remove = t.remove;
-  const { events, feedback } = createPlantedCenter();
-  const files = [await writeCsv(t.dir, 'events.csv', events), await writeCsv(t.dir, 'feedback.csv', feedback)];
-  store = await openStore(path.join(t.dir, 'broken.duckdb'));
-  await importFiles(store, files);
-  ranking = await brokenSteps(store);
-});
+    before(async () => {
+      const t = await createTestDir();
+      remove = t.remove;
+      const { events, feedback } = createPlantedCenter();
+      const files = [await writeCsv(t.dir, 'events.csv', events), await writeCsv(t.dir, 'feedback.csv', feedback)];
+      store = await openStore(await target.freshLocation('broken'));
+      await importFiles(store, files);
+      ranking = await brokenSteps(store);
+    });
 
-after(async () => {
-  await store.close();
-  await remove();
-});
+    after(async () => {
+      await store.close();
+      await remove();
+    });
 
-const rankOf = (activity: string, channel = 'web'): number => ranking.findIndex((s) => s.channel === channel && s.activity === activity);
+    const rankOf = (activity: string, channel = 'web'): number => ranking.findIndex((s) => s.channel === channel && s.activity === activity);
 
-test('the planted broken step ranks first, above the busiest step and the IVR menus that transfer by design', () => {
-  assert.equal(rankOf('pay_bill/submit_payment'), 0);
-  const planted = ranking[0]!;
-  for (const [channel, activity] of [
-    ['web', 'check_usage/login'],
-    ['web', 'pay_bill/login'],
-    ['ivr', 'pay_bill/ivr_menu'],
-    ['ivr', 'tech_support/ivr_menu'],
-    ['ivr', 'plan_change/ivr_menu'],
-  ] as const) {
-    const other = ranking[rankOf(activity, channel)]!;
-    assert.ok(other.customers_affected > 20, `${activity} fails often enough to matter by volume`);
-    assert.ok(other.impact < planted.impact / 10, `${channel}:${activity} has ${other.impact}, far below ${planted.impact}`);
-  }
-  assert.ok(ranking[rankOf('check_usage/login')]!.events > planted.events * 2, 'the login is much busier');
-});
+    test('the planted broken step ranks first, above the busiest step and the IVR menus that transfer by design', () => {
+      assert.equal(rankOf('pay_bill/submit_payment'), 0);
+      const planted = ranking[0]!;
+      for (const [channel, activity] of [
+        ['web', 'check_usage/login'],
+        ['web', 'pay_bill/login'],
+        ['ivr', 'pay_bill/ivr_menu'],
+        ['ivr', 'tech_support/ivr_menu'],
+        ['ivr', 'plan_change/ivr_menu'],
+      ] as const) {
+        const other = ranking[rankOf(activity, channel)]!;
+        assert.ok(other.customers_affected > 20, `${activity} fails often enough to matter by volume`);
+        assert.ok(other.impact < planted.impact / 10, `${channel}:${activity} has ${other.impact}, far below ${planted.impact}`);
+      }
+      assert.ok(ranking[rankOf('check_usage/login')]!.events > planted.events * 2, 'the login is much busier');
+    });
 
-test('a broken step’s failures are described by what happened next in the journey', () => {
-  const s = ranking[0]!;
-  assert.ok(Math.abs(s.failure_rate - 0.3) < 0.05);
-  assert.ok(s.excess_failure_rate > 0.2, 'most of its failures are above the normal rate for web steps');
-  assert.ok(s.expected_failure_rate < 0.08);
-  assert.ok(s.switch_rate > 0.75 && s.switch_rate < 0.95, 'most failed payers phoned in');
-  assert.equal(s.downstream_contacts, Math.round(s.contacts_per_failure * s.failed_journeys));
-  assert.ok(s.extra_contacts_per_failure > 0.5);
-  assert.ok(s.satisfaction_drop !== null && s.satisfaction_drop > 0.5, `satisfaction drop ${s.satisfaction_drop}`);
-  assert.ok(s.repeat_contact_rate >= 0 && s.repeat_contact_rate <= 1);
-});
+    test('a broken step’s failures are described by what happened next in the journey', () => {
+      const s = ranking[0]!;
+      assert.ok(Math.abs(s.failure_rate - 0.3) < 0.05);
+      assert.ok(s.excess_failure_rate > 0.2, 'most of its failures are above the normal rate for web steps');
+      assert.ok(s.expected_failure_rate < 0.08);
+      assert.ok(s.switch_rate > 0.75 && s.switch_rate < 0.95, 'most failed payers phoned in');
+      assert.equal(s.downstream_contacts, Math.round(s.contacts_per_failure * s.failed_journeys));
+      assert.ok(s.extra_contacts_per_failure > 0.5);
+      assert.ok(s.satisfaction_drop !== null && s.satisfaction_drop > 0.5, `satisfaction drop ${s.satisfaction_drop}`);
+      assert.ok(s.repeat_contact_rate >= 0 && s.repeat_contact_rate <= 1);
+    });
 
-test('transfers at the usual rate of routing steps are no excess, though a transfer sends the caller to an agent', () => {
-  for (const intent of ['pay_bill', 'tech_support', 'plan_change']) {
-    const menu = ranking[rankOf(`${intent}/ivr_menu`, 'ivr')]!;
-    assert.ok(menu.failure_rate > 0.3);
-    assert.ok(menu.extra_contacts_per_failure > 0.5, 'each transfer brings a call');
-    assert.ok(menu.excess_failure_rate < 0.03, `${intent} menu excess ${menu.excess_failure_rate}`);
-  }
-});
+    test('transfers at the usual rate of routing steps are no excess, though a transfer sends the caller to an agent', () => {
+      for (const intent of ['pay_bill', 'tech_support', 'plan_change']) {
+        const menu = ranking[rankOf(`${intent}/ivr_menu`, 'ivr')]!;
+        assert.ok(menu.failure_rate > 0.3);
+        assert.ok(menu.extra_contacts_per_failure > 0.5, 'each transfer brings a call');
+        assert.ok(menu.excess_failure_rate < 0.03, `${intent} menu excess ${menu.excess_failure_rate}`);
+      }
+    });
 
-test('the list is sorted by impact and --top keeps the first N', async () => {
-  for (let i = 1; i < ranking.length; i++) assert.ok(ranking[i - 1]!.impact >= ranking[i]!.impact);
-  assert.deepEqual(await brokenSteps(store, { top: 3 }), ranking.slice(0, 3));
-});
+    test('the list is sorted by impact and --top keeps the first N', async () => {
+      for (let i = 1; i < ranking.length; i++) assert.ok(ranking[i - 1]!.impact >= ranking[i]!.impact);
+      assert.deepEqual(await brokenSteps(store, { top: 3 }), ranking.slice(0, 3));
+    });
+  });
+}
 
 test('a step is compared with its channel, and transfers only with steps that transfer', () => {
   const row = (channel: string, events: number, failure: number, transferred = 0) => ({

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import path from 'node:path';
-import { test } from 'node:test';
+import { testOnEachStore } from '../../test/support/store-targets.ts';
+import type { StoreTarget } from '../../test/support/store-targets.ts';
 import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
-import { createTestDatabase, dropTestDatabase, NO_POSTGRES, postgresAvailable } from '../store/postgres/postgres-testing.ts';
 import type { Row, Store } from '../store/store.ts';
 import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys, rederiveAllJourneysStatements, WHOLE_HISTORY } from './build.ts';
 import { brokenSteps } from './broken.ts';
@@ -15,8 +14,9 @@ import { journeyVariants } from './variants.ts';
 
 const DAY = 86_400_000;
 
-async function withStore<T>(dir: string, name: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(path.join(dir, name));
+/** Runs `fn` on a fresh store of `target` (removed when the file's tests are done). */
+async function withStore<T>(target: StoreTarget, label: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(await target.freshLocation(label));
   try {
     return await fn(store);
   } finally {
@@ -34,7 +34,7 @@ async function stepsOf(store: Store): Promise<Row[]> {
   return store.query(`SELECT event_id, customer_key, journey_id, step_no, next_ts, next_channel, next_activity FROM interactions ORDER BY event_id`);
 }
 
-test('a customer’s events toward one intent form one journey until a gap longer than the window', async () => {
+testOnEachStore('a customer’s events toward one intent form one journey until a gap longer than the window', async (target) => {
   const { dir, remove } = await createTestDir();
   try {
     const file = await writeCsv(dir, 'events.csv', [
@@ -43,7 +43,7 @@ test('a customer’s events toward one intent form one journey until a gap longe
       createTestEvent({ event_id: 'a2', ts: at(2), channel: 'call', activity: 'pay_bill/agent_payment' }),
       createTestEvent({ event_id: 'a3', ts: at(12), activity: 'pay_bill/view_bill' }),
     ]);
-    await withStore(dir, 'week.duckdb', async (store) => {
+    await withStore(target, 'week', async (store) => {
       await importFiles(store, [file]);
       const rows = await store.query(`SELECT intent, steps, channels FROM journeys ORDER BY start_ts`);
       assert.deepEqual(rows, [
@@ -52,7 +52,7 @@ test('a customer’s events toward one intent form one journey until a gap longe
         { intent: 'pay_bill', steps: 1, channels: 'web' },
       ]);
     });
-    await withStore(dir, 'day.duckdb', async (store) => {
+    await withStore(target, 'day', async (store) => {
       await importFiles(store, [file], { journeyWindowMs: DAY });
       const [n] = await store.query(`SELECT count(*) AS n FROM journeys WHERE intent = 'pay_bill'`);
       assert.equal(n!.n, 3, 'a one-day window splits the two-day gap too');
@@ -62,7 +62,7 @@ test('a customer’s events toward one intent form one journey until a gap longe
   }
 });
 
-test('an explicit journey_id overrides sessionisation, across intents and long gaps', async () => {
+testOnEachStore('an explicit journey_id overrides sessionisation, across intents and long gaps', async (target) => {
   const { dir, remove } = await createTestDir();
   try {
     const file = await writeCsv(dir, 'events.csv', [
@@ -70,7 +70,7 @@ test('an explicit journey_id overrides sessionisation, across intents and long g
       createTestEvent({ ts: at(30), channel: 'call', activity: 'refund/agent_refund', journey_id: 'CASE-1' }),
       createTestEvent({ ts: at(31), activity: 'dispute_charge/view_bill' }),
     ]);
-    await withStore(dir, 't.duckdb', async (store) => {
+    await withStore(target, 't', async (store) => {
       await importFiles(store, [file]);
       const rows = await store.query(`SELECT journey_id, explicit, intent, steps, path FROM journeys ORDER BY start_ts`);
       assert.equal(rows.length, 2);
@@ -88,7 +88,7 @@ test('an explicit journey_id overrides sessionisation, across intents and long g
   }
 });
 
-test('outbound contacts are kept for the context but are not journey steps', async () => {
+testOnEachStore('outbound contacts are kept for the context but are not journey steps', async (target) => {
   const { dir, remove } = await createTestDir();
   try {
     const file = await writeCsv(dir, 'events.csv', [
@@ -96,7 +96,7 @@ test('outbound contacts are kept for the context but are not journey steps', asy
       createTestEvent({ event_id: 'out1', ts: at(0, 5), channel: 'sms', activity: 'billing/payment_reminder', direction: 'outbound', outcome: '' }),
       createTestEvent({ event_id: 'in2', ts: at(0, 10), activity: 'pay_bill/submit_payment' }),
     ]);
-    await withStore(dir, 't.duckdb', async (store) => {
+    await withStore(target, 't', async (store) => {
       await importFiles(store, [file]);
       const steps = await stepsOf(store);
       const out = steps.find((s) => s.event_id === 'out1')!;
@@ -112,7 +112,7 @@ test('outbound contacts are kept for the context but are not journey steps', asy
   }
 });
 
-test('a journey records its outcome, channels, switches, assisted contacts, failures, duration and effort', async () => {
+testOnEachStore('a journey records its outcome, channels, switches, assisted contacts, failures, duration and effort', async (target) => {
   const { dir, remove } = await createTestDir();
   try {
     const file = await writeCsv(dir, 'events.csv', [
@@ -122,7 +122,7 @@ test('a journey records its outcome, channels, switches, assisted contacts, fail
       createTestEvent({ customer_id: 'C2', ts: at(0, 1), channel: 'app', activity: 'plan_change/confirm_change', outcome: 'abandoned' }),
       createTestEvent({ customer_id: 'C3', ts: at(0), channel: 'ivr', activity: 'tech_support/ivr_menu', outcome: 'transferred' }),
     ]);
-    await withStore(dir, 't.duckdb', async (store) => {
+    await withStore(target, 't', async (store) => {
       await importFiles(store, [file]);
       const rows = await store.query(`SELECT customer_key, first_channel, last_channel, channels, channel_switches, assisted, failures, outcome,
           end_ts - start_ts AS duration_ms, effort_s, contained FROM journeys ORDER BY first_channel`);
@@ -140,7 +140,7 @@ test('a journey records its outcome, channels, switches, assisted contacts, fail
   }
 });
 
-test('containment looks for assisted contacts of the same customer in any journey within 24 hours of a digital start', async () => {
+testOnEachStore('containment looks for assisted contacts of the same customer in any journey within 24 hours of a digital start', async (target) => {
   const { dir, remove } = await createTestDir();
   try {
     const file = await writeCsv(dir, 'events.csv', [
@@ -154,7 +154,7 @@ test('containment looks for assisted contacts of the same customer in any journe
       createTestEvent({ customer_id: 'C3', ts: at(0), channel: 'app', activity: 'check_usage/view_usage' }),
       createTestEvent({ customer_id: 'C3', ts: at(0, 60), channel: 'call', activity: 'retention/outbound_call', direction: 'outbound' }),
     ]);
-    await withStore(dir, 't.duckdb', async (store) => {
+    await withStore(target, 't', async (store) => {
       await importFiles(store, [file]);
       const rows = await store.query(`SELECT customer_key, intent, first_channel, contained FROM journeys ORDER BY customer_key, start_ts`);
       const keys = new Map((await store.query(`SELECT DISTINCT customer_id, customer_key FROM interactions`)).map((r) => [r.customer_id, r.customer_key]));
@@ -204,7 +204,7 @@ function createHistory(days: number): { events: Cells[]; feedback: Cells[] } {
   return { events, feedback };
 }
 
-test('importing a day of new events updates journeys to exactly what one full import gives', async () => {
+testOnEachStore('importing a day of new events updates journeys to exactly what one full import gives', async (target) => {
   const { dir, remove } = await createTestDir();
   try {
     const { events, feedback } = createHistory(10);
@@ -230,7 +230,7 @@ test('importing a day of new events updates journeys to exactly what one full im
       variants: await journeyVariants(store),
       broken: await brokenSteps(store),
     });
-    const incremental = await withStore(dir, 'incremental.duckdb', async (store) => {
+    const incremental = await withStore(target, 'incremental', async (store) => {
       await importFiles(store, [oldFile, fbFile]);
       const [{ n: journeysBefore } = { n: 0 }] = await store.query(`SELECT count(*) AS n FROM journeys`);
       await importFiles(store, [newFile]);
@@ -238,7 +238,7 @@ test('importing a day of new events updates journeys to exactly what one full im
       assert.notEqual(journeysAfter, journeysBefore, 'the new day adds journeys');
       return snapshot(store);
     });
-    const full = await withStore(dir, 'full.duckdb', async (store) => {
+    const full = await withStore(target, 'full', async (store) => {
       await importFiles(store, [oldFile, fbFile, newFile]);
       return snapshot(store);
     });
@@ -262,7 +262,7 @@ test('importing a day of new events updates journeys to exactly what one full im
  * intent, calls about another intent within 24 hours of a digital start (containment), explicit
  * journeys across intents, outbound contacts, and late events older than what is stored.
  */
-async function sliceBySliceIsOnce(journeyWindowMs: number): Promise<void> {
+async function sliceBySliceIsOnce(target: StoreTarget, journeyWindowMs: number): Promise<void> {
   const options = { journeyWindowMs };
   const { dir, remove } = await createTestDir();
   try {
@@ -300,11 +300,11 @@ async function sliceBySliceIsOnce(journeyWindowMs: number): Promise<void> {
       doc: await journeysDocument(store),
       variants: await journeyVariants(store),
     });
-    const bySlice = await withStore(dir, 'slices.duckdb', async (store) => {
+    const bySlice = await withStore(target, 'slices', async (store) => {
       for (const f of files) await importFiles(store, [f], options);
       return snapshot(store);
     });
-    const once = await withStore(dir, 'once.duckdb', async (store) => {
+    const once = await withStore(target, 'once', async (store) => {
       await importFiles(store, files, options);
       return snapshot(store);
     });
@@ -319,29 +319,19 @@ async function sliceBySliceIsOnce(journeyWindowMs: number): Promise<void> {
   }
 }
 
-test('importing slice by slice gives exactly what one import gives, whatever a slice touches', () => sliceBySliceIsOnce(DEFAULT_JOURNEY_WINDOW_MS));
+testOnEachStore('importing slice by slice gives exactly what one import gives, whatever a slice touches', (target) => sliceBySliceIsOnce(target, DEFAULT_JOURNEY_WINDOW_MS));
 
 // A merge rebuilds only journeys near its new events (docs/journeys.md): with a window shorter
 // than containment's 24 hours, how far back is decided by containment.
-test('the same with a two-hour journey window, shorter than containment looks', () => sliceBySliceIsOnce(2 * 3600 * 1000));
+testOnEachStore('the same with a two-hour journey window, shorter than containment looks', (target) => sliceBySliceIsOnce(target, 2 * 3600 * 1000));
 
 /**
  * What the collector sees: every merge brings each customer's next steps, after everything
  * stored. Open journeys are extended in place (build.ts, the append path) rather than rebuilt;
- * the result must not tell the difference, in any figure a journey or a step carries. On
- * PostgreSQL too: the path is SQL of its own. `open` gives a fresh store and a way to drop it.
+ * the result must not tell the difference, in any figure a journey or a step carries.
  */
-async function inOrderMergesAreOnce(open: (label: string) => Promise<{ store: Store; drop: () => Promise<void> }>): Promise<void> {
+async function inOrderMergesAreOnce(target: StoreTarget): Promise<void> {
   const { dir, remove } = await createTestDir();
-  const withFresh = async <T>(label: string, fn: (store: Store) => Promise<T>): Promise<T> => {
-    const { store, drop } = await open(label);
-    try {
-      return await fn(store);
-    } finally {
-      await store.close();
-      await drop();
-    }
-  };
   try {
     const rnd = createTestRandom(11);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -380,11 +370,11 @@ async function inOrderMergesAreOnce(open: (label: string) => Promise<{ store: St
       map: await journeyMap(store),
       variants: await journeyVariants(store),
     });
-    const byMerge = await withFresh('merges', async (store) => {
+    const byMerge = await withStore(target, 'merges', async (store) => {
       for (const f of files) await importFiles(store, [f], options);
       return snapshot(store);
     });
-    const once = await withFresh('once', async (store) => {
+    const once = await withStore(target, 'once', async (store) => {
       await importFiles(store, files, options);
       return snapshot(store);
     });
@@ -397,28 +387,14 @@ async function inOrderMergesAreOnce(open: (label: string) => Promise<{ store: St
   }
 }
 
-test('events arriving in time order, merge after merge, extend open journeys to exactly what one import gives', async () => {
-  const { dir, remove } = await createTestDir();
-  try {
-    await inOrderMergesAreOnce(async (label) => ({ store: await openStore(path.join(dir, `${label}.duckdb`)), drop: async () => undefined }));
-  } finally {
-    await remove();
-  }
-});
+testOnEachStore('events arriving in time order, merge after merge, extend open journeys to exactly what one import gives', inOrderMergesAreOnce);
 
-test('the same on PostgreSQL', { skip: (await postgresAvailable()) ? false : NO_POSTGRES }, () =>
-  inOrderMergesAreOnce(async (label) => {
-    const url = (await createTestDatabase(`tl_append_${label}`))!;
-    return { store: await openStore(url), drop: () => dropTestDatabase(url) };
-  }),
-);
-
-test('journey rows written in slices (as a large import writes them) are the rows written at once', async () => {
+testOnEachStore('journey rows written in slices (as a large import writes them) are the rows written at once', async (target) => {
   const { dir, remove } = await createTestDir();
   try {
     const { events } = createHistory(10);
     const file = await writeCsv(dir, 'events.csv', events);
-    await withStore(dir, 'sliced.duckdb', async (store) => {
+    await withStore(target, 'sliced', async (store) => {
       await importFiles(store, [file]);
       const atOnce = await journeysOf(store);
       assert.ok(atOnce.length > 50);
@@ -437,12 +413,12 @@ test('journey rows written in slices (as a large import writes them) are the row
   }
 });
 
-test('the schema migration’s re-derivation of stored journeys gives what the import built', async () => {
+testOnEachStore('the schema migration’s re-derivation of stored journeys gives what the import built', async (target) => {
   const { dir, remove } = await createTestDir();
   try {
     const { events } = createHistory(5);
     const file = await writeCsv(dir, 'events.csv', events);
-    await withStore(dir, 't.duckdb', async (store) => {
+    await withStore(target, 't', async (store) => {
       await importFiles(store, [file]);
       const journeys = await journeysOf(store);
       const steps = await stepsOf(store);

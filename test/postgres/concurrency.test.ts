@@ -181,10 +181,9 @@ if (url === null) {
       assert.equal(answers!.n, SURVEY_ANSWERS);
     });
 
-    // A file import reads next_seq before it stages and takes the write lock only to merge, so
-    // records another process merged meanwhile share its sequence numbers. The fix belongs in
-    // src/ingest/import.ts (mergeStaged: re-read next_seq under the lock and shift the staged
-    // seqs); until it lands this check is reported, not failed.
+    // A file import numbers its records as it stages them, before it takes the write lock; its
+    // merge re-reads next_seq under the lock and shifts them past what other processes merged
+    // meanwhile (shiftStaged in src/ingest/import.ts). Without that, records would share places.
     test('each record has its own place in the input order', async () => {
       const [dup] = await store.query(`SELECT count(*) AS n FROM (
           SELECT seq FROM (SELECT seq FROM interactions UNION ALL SELECT seq FROM feedback UNION ALL SELECT seq FROM profiles

@@ -4,6 +4,7 @@
  * `discover_dfg` (directly-follows counts, start and end activities) and `get_variants`, with
  * events of a case stably sorted by timestamp so that ties keep file order. pm4py itself is not
  * installable here, so the reference is a plain reading of each file with its own small parsers.
+ * Every log is checked on a DuckDB file and, where a server answers, on a PostgreSQL database.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,6 +18,7 @@ import type { ImportOptions } from '../../src/ingest/import.ts';
 import { journeyMap } from '../../src/journey/map.ts';
 import { journeyVariants } from '../../src/journey/variants.ts';
 import { openStore } from '../../src/store/open.ts';
+import { storeTargets } from '../support/store-targets.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const logsDir = path.resolve(repoRoot, '..', 'shared', 'data', 'logs');
@@ -195,39 +197,42 @@ const LOGS: readonly LogCase[] = [
 
 const byName = (o: Record<string, number>): [string, number][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
+// Each log is checked on both stores (issue 8): the same reference, the same figures.
 for (const log of LOGS) {
   const file = path.join(logsDir, log.file);
-  const skip = absent ?? (fs.existsSync(file) ? undefined : `${log.file} is not in ${logsDir}`);
-  test(`the map and variants of ${log.file} equal pm4py's DFG, start and end activities and variants`, { skip }, async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'throughline-logs-'));
-    const store = await openStore(path.join(dir, 'log.duckdb'));
-    try {
-      const summary = await importFiles(store, [file], { ...log.options, rejectsPath: path.join(dir, 'rejects.jsonl') });
-      assert.equal(summary.rejected, 0, 'every event imports');
-      const map = await journeyMap(store, { by: 'activity' });
-      const variants = await journeyVariants(store, { by: 'activity' });
-      const ref = reference(log.read(file));
+  for (const target of storeTargets()) {
+    const skip = absent ?? (fs.existsSync(file) ? undefined : `${log.file} is not in ${logsDir}`) ?? target.skip ?? undefined;
+    test(`the map and variants of ${log.file} equal pm4py's DFG, start and end activities and variants (${target.name})`, { skip }, async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'throughline-logs-'));
+      const store = await openStore(await target.freshLocation('logs'));
+      try {
+        const summary = await importFiles(store, [file], { ...log.options, rejectsPath: path.join(dir, 'rejects.jsonl') });
+        assert.equal(summary.rejected, 0, 'every event imports');
+        const map = await journeyMap(store, { by: 'activity' });
+        const variants = await journeyVariants(store, { by: 'activity' });
+        const ref = reference(log.read(file));
 
-      const { facts } = log;
-      assert.equal(summary.imported.interactions, facts.events);
-      assert.equal(summary.journeys, facts.cases);
-      assert.equal(map.journeys, facts.cases);
-      assert.equal(ref.cases, facts.cases, 'the reference reads the published number of cases');
-      assert.equal(ref.events, facts.events, 'the reference reads the published number of events');
-      if (facts.edges !== undefined) assert.equal(map.edges.length, facts.edges);
-      if (facts.variants !== undefined) assert.equal(variants.distinct_variants, facts.variants);
-      if (facts.start !== undefined) assert.deepEqual(map.start, facts.start);
-      if (facts.end !== undefined) assert.deepEqual(map.end, facts.end);
+        const { facts } = log;
+        assert.equal(summary.imported.interactions, facts.events);
+        assert.equal(summary.journeys, facts.cases);
+        assert.equal(map.journeys, facts.cases);
+        assert.equal(ref.cases, facts.cases, 'the reference reads the published number of cases');
+        assert.equal(ref.events, facts.events, 'the reference reads the published number of events');
+        if (facts.edges !== undefined) assert.equal(map.edges.length, facts.edges);
+        if (facts.variants !== undefined) assert.equal(variants.distinct_variants, facts.variants);
+        if (facts.start !== undefined) assert.deepEqual(map.start, facts.start);
+        if (facts.end !== undefined) assert.deepEqual(map.end, facts.end);
 
-      assert.deepEqual(byName(Object.fromEntries(map.nodes.map((n) => [n.id, n.count]))), byName(ref.nodes));
-      assert.deepEqual(byName(Object.fromEntries(map.edges.map((e) => [`${e.from} -> ${e.to}`, e.count]))), byName(ref.edges));
-      assert.deepEqual(byName(map.start), byName(ref.start));
-      assert.deepEqual(byName(map.end), byName(ref.end));
-      assert.equal(variants.journeys, facts.cases);
-      assert.deepEqual(byName(Object.fromEntries(variants.variants.map((v) => [v.sequence.join(' | '), v.count]))), byName(ref.variants));
-    } finally {
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+        assert.deepEqual(byName(Object.fromEntries(map.nodes.map((n) => [n.id, n.count]))), byName(ref.nodes));
+        assert.deepEqual(byName(Object.fromEntries(map.edges.map((e) => [`${e.from} -> ${e.to}`, e.count]))), byName(ref.edges));
+        assert.deepEqual(byName(map.start), byName(ref.start));
+        assert.deepEqual(byName(map.end), byName(ref.end));
+        assert.equal(variants.journeys, facts.cases);
+        assert.deepEqual(byName(Object.fromEntries(variants.variants.map((v) => [v.sequence.join(' | '), v.count]))), byName(ref.variants));
+      } finally {
+        await store.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 }

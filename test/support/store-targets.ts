@@ -17,6 +17,7 @@
  * Where no PostgreSQL answers, each PostgreSQL variant is reported as a skipped test saying why
  * (and counted among the skipped), never silently left out.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createTestDatabase, dropTestDatabase, NO_POSTGRES, postgresAvailable } from '../../src/store/postgres/postgres-testing.ts';
@@ -32,7 +33,7 @@ export interface StoreTarget {
   readonly skip: string | null;
   /**
    * A location for a fresh, empty store (what `--db` takes): a DuckDB file in a new temp
-   * folder, or the URL of a new PostgreSQL database, dropped when the test file ends.
+   * folder, or the URL of a new PostgreSQL database; either is removed when the test file ends.
    */
   freshLocation(label: string): Promise<string>;
 }
@@ -41,18 +42,22 @@ export interface StoreTarget {
 // suites are declared, before any of them runs.
 const pgUp = await postgresAvailable();
 const madeDatabases: string[] = [];
-if (pgUp) {
-  // Registered at the top level, so it runs once every suite of the file is done.
-  after(async () => {
-    for (const url of madeDatabases) await dropTestDatabase(url);
-  });
-}
+const madeDirs: string[] = [];
+// Registered at the top level, so it runs once every suite of the file is done.
+after(async () => {
+  for (const url of madeDatabases) await dropTestDatabase(url);
+  for (const dir of madeDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const duckdb: StoreTarget = {
   name: 'DuckDB',
   dialect: 'duckdb',
   skip: null,
-  freshLocation: async (label) => path.join(tempDir(`throughline-${label}-`), `${label}.duckdb`),
+  freshLocation: async (label) => {
+    const dir = tempDir(`throughline-${label}-`);
+    madeDirs.push(dir);
+    return path.join(dir, `${label}.duckdb`);
+  },
 };
 
 const postgres: StoreTarget = {
@@ -81,6 +86,11 @@ export function describeOn(target: StoreTarget, title: string, fn: () => void): 
   // A skipped test rather than a skipped describe: node:test counts skipped tests in its
   // summary (and CI's closing line), but not skipped suites.
   else test(name, { skip: target.skip }, () => undefined);
+}
+
+/** One test per store, named \`${title} (${target.name})\`: where a store is absent, a skipped test saying why. */
+export function testOnEachStore(title: string, fn: (target: StoreTarget) => Promise<void>): void {
+  for (const target of storeTargets()) test(`${title} (${target.name})`, { skip: target.skip ?? false }, () => fn(target));
 }
 
 /**
