@@ -6,7 +6,10 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../core/errors.ts';
-import type { Queryable } from '../store/store.ts';
+import type { Queryable, Store } from '../store/store.ts';
+
+/** What creating and revoking a key needs: SQL, and telling every server that keys changed. */
+type KeyStore = Queryable & Pick<Store, 'announce'>;
 
 export const ROLES = ['admin', 'analyst', 'agent', 'collector'] as const;
 export type Role = (typeof ROLES)[number];
@@ -74,12 +77,17 @@ export async function listKeys(db: Queryable): Promise<ApiKeyInfo[]> {
   return rows.map(info);
 }
 
-/** Revokes a key; revoking a revoked key changes nothing. */
-export async function revokeKey(db: Queryable, id: string, now: number): Promise<ApiKeyInfo> {
+/**
+ * Revokes a key; revoking a revoked key changes nothing. Every server using the store forgets
+ * the verifications it cached (`announce`), so the key is refused everywhere at once, whether it
+ * was revoked through one server's API or by the CLI beside them (PostgreSQL).
+ */
+export async function revokeKey(db: KeyStore, id: string, now: number): Promise<ApiKeyInfo> {
   const [row] = await db.query(`SELECT key_id, name, role, created_at, revoked_at FROM api_keys WHERE key_id = $1`, [id]);
   if (row === undefined) throw new AppError('not_found', `no API key has id ${id}`, { hint: 'list the keys with: throughline keys list' });
   if (row.revoked_at !== null) return info(row);
   await db.exec(`UPDATE api_keys SET revoked_at = $2 WHERE key_id = $1`, [id, now]);
+  await db.announce('api_keys');
   return info({ ...row, revoked_at: now });
 }
 

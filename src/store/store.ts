@@ -25,6 +25,10 @@ export type SqlParam = string | number | boolean | null;
 
 export type Dialect = 'duckdb' | 'postgres';
 
+/** What one process can tell the others using the same store has changed (`Store.announce`). */
+export type StoreTopic = 'api_keys';
+export const STORE_TOPICS: readonly StoreTopic[] = ['api_keys'];
+
 export interface Queryable {
   query(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
   /** Runs one or more statements for their effect. */
@@ -82,7 +86,54 @@ export interface Store extends Queryable {
    * the store.
    */
   openReader(): Promise<Reader>;
+  /**
+   * Tells every process using the store, this one included, that `topic` changed: once the
+   * write transaction it runs in commits, or at once outside one. For what processes cache (the
+   * server's verified API keys): a watcher may hear more than was changed, never less.
+   * PostgreSQL: NOTIFY. DuckDB: one process holds the file, so only its own watchers hear it.
+   */
+  announce(topic: StoreTopic): Promise<void>;
+  /**
+   * Calls `fn` whenever `topic` is announced, and also when it cannot be sure it heard every
+   * announcement (PostgreSQL: its listening connection dropped and came back). Resolves to a
+   * function that stops watching. It never fails for want of a connection: it keeps retrying.
+   */
+  watch(topic: StoreTopic, fn: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/** The watchers of each topic in one process, for `Store.watch` implementations. */
+export class Watchers {
+  private readonly byTopic = new Map<StoreTopic, Set<() => void>>();
+
+  get topics(): StoreTopic[] {
+    return [...this.byTopic.keys()];
+  }
+
+  /** Adds `fn`; returns a function that removes it. */
+  add(topic: StoreTopic, fn: () => void): () => void {
+    const set = this.byTopic.get(topic) ?? new Set();
+    this.byTopic.set(topic, set);
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0) this.byTopic.delete(topic);
+    };
+  }
+
+  /** Calls the watchers of `topic`, or of every topic; one that throws does not stop the rest. */
+  call(topic?: StoreTopic): void {
+    for (const [t, set] of this.byTopic) {
+      if (topic !== undefined && t !== topic) continue;
+      for (const fn of [...set]) {
+        try {
+          fn();
+        } catch {
+          // A watcher's own failure is its own; the others still need to hear.
+        }
+      }
+    }
+  }
 }
 
 /** See `Store.openReader`. */

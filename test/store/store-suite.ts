@@ -165,5 +165,23 @@ export function runStoreSuite(name: string, openFresh: () => Promise<Store>): vo
       // Closing a reader leaves the store working.
       assert.deepEqual(await store.query(`SELECT value FROM settings WHERE key = 'reader-probe'`), [{ value: 'uncommitted' }]);
     });
+
+    test('an announcement reaches every watcher in the process, until it stops watching', async () => {
+      const heard = [0, 0];
+      const stops = [await store.watch('api_keys', () => heard[0]!++), await store.watch('api_keys', () => heard[1]!++)];
+      // A watcher may hear more than was announced (PostgreSQL calls it once it listens), never less.
+      const before = [...heard];
+      await store.announce('api_keys');
+      for (let waited = 0; heard.some((n, i) => n === before[i]) && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(heard[0]! > before[0]! && heard[1]! > before[1]!, `both watchers heard it: ${heard.join(', ')} after ${before.join(', ')}`);
+      await stops[0]!();
+      const stopped = heard[0]!;
+      const still = heard[1]!;
+      await store.announce('api_keys');
+      for (let waited = 0; heard[1] === still && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(heard[1]! > still, 'the other watcher still hears');
+      assert.equal(heard[0], stopped, 'a watcher that stopped hears nothing more');
+      await stops[1]!();
+    });
   });
 }

@@ -67,7 +67,8 @@ export function registerKeys(app: FastifyInstance, deps: { store: Store; now: ()
     async (request) => {
       const { id } = request.params as { id: string };
       const revoked = await revokeKey(deps.store, id, deps.now());
-      // Cached verifications of the revoked key must not outlive the revocation.
+      // Cached verifications of the revoked key must not outlive the revocation. revokeKey has
+      // told every server, but on PostgreSQL this one hears it a moment later: forget now.
       deps.forget();
       return revoked;
     },

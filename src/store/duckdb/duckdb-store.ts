@@ -11,7 +11,8 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store } from '../store.ts';
+import { Watchers } from '../store.ts';
+import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
 import { columnsToRows } from './duckdb-values.ts';
 
 export const duckdbDialect: SqlDialect = {
@@ -108,6 +109,8 @@ export class DuckDbStore implements Store {
   private closed = false;
   /** Connections opened by `openReader`, closed with the store if their owner did not. */
   private readonly readers = new Set<DuckDbStore>();
+  /** Only this process can write the file, so announcements go no further than its own watchers. */
+  private readonly watchers = new Watchers();
 
   private get inTransaction(): boolean {
     return this.txScope.getStore() === true;
@@ -295,6 +298,20 @@ export class DuckDbStore implements Store {
       await this.conn.run(`INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM ${into}`);
       await this.conn.run(`DROP TABLE ${into}`);
     }
+  }
+
+  /**
+   * Called at once, even inside a transaction that may still roll back: a watcher forgets
+   * something it would have read again anyway (see `Store.announce`).
+   */
+  announce(topic: StoreTopic): Promise<void> {
+    this.watchers.call(topic);
+    return Promise.resolve();
+  }
+
+  watch(topic: StoreTopic, fn: () => void): Promise<() => Promise<void>> {
+    const remove = this.watchers.add(topic, fn);
+    return Promise.resolve(async () => remove());
   }
 
   async close(): Promise<void> {

@@ -17,7 +17,8 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store } from '../store.ts';
+import { STORE_TOPICS, Watchers } from '../store.ts';
+import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
 import { pgParams, pgText, pgTypes } from './postgres-values.ts';
 
 export const postgresDialect: SqlDialect = {
@@ -74,10 +75,15 @@ export class PostgresStore implements Store {
   /** The client of the transaction this async context runs in, if any. */
   private readonly txClient = new AsyncLocalStorage<pg.PoolClient>();
   private closed = false;
+  private readonly watchers = new Watchers();
+  /** LISTENs while anyone watches (`watch`); null otherwise. */
+  private listener: Listener | null = null;
 
   private constructor(
     readonly location: string,
     private readonly pool: pg.Pool,
+    /** The URL as given, password and all, for the listening connection; `location` is redacted. */
+    private readonly connectionString: string,
   ) {}
 
   static async open(location: string): Promise<PostgresStore> {
@@ -94,7 +100,7 @@ export class PostgresStore implements Store {
         cause: e,
       });
     }
-    return new PostgresStore(redact(location), pool);
+    return new PostgresStore(redact(location), pool, location);
   }
 
   private runner(): pg.Pool | pg.PoolClient {
@@ -244,10 +250,109 @@ export class PostgresStore implements Store {
     });
   }
 
+  /** NOTIFY: PostgreSQL delivers it to every listening session when the transaction commits. */
+  async announce(topic: StoreTopic): Promise<void> {
+    await this.runner().query(`SELECT pg_notify($1, '')`, [channelOf(topic)]);
+  }
+
+  async watch(topic: StoreTopic, fn: () => void): Promise<() => Promise<void>> {
+    if (this.closed) throw new Error('the store is closed');
+    const remove = this.watchers.add(topic, fn);
+    if (this.listener === null) {
+      this.listener = new Listener(this.connectionString, this.watchers);
+      await this.listener.start();
+    }
+    return async () => {
+      remove();
+      if (this.watchers.topics.length > 0 || this.listener === null) return;
+      const listener = this.listener;
+      this.listener = null;
+      await listener.stop();
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.listener?.stop();
+    this.listener = null;
     await this.pool.end();
+  }
+}
+
+/** The channel a topic is announced on: NOTIFY reaches every session of the same database. */
+function channelOf(topic: StoreTopic): string {
+  return `throughline_${topic}`;
+}
+
+/** How long the listening connection waits before it tries again after losing the server. */
+const LISTEN_RETRY_MS = 1000;
+
+/**
+ * The connection that LISTENs for announcements (`Store.watch`): a client of its own, since a
+ * pooled one would be held for good. It calls every watcher once it listens (the first time
+ * too: a watcher may have filled its cache before), and when it loses the server it tries again
+ * every second, so that a watcher only ever hears more than happened, never less.
+ */
+class Listener {
+  private client: pg.Client | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly watchers: Watchers,
+  ) {}
+
+  /** Listens, or schedules another try; never fails. */
+  async start(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.connectionString });
+    client.on('notification', (m) => {
+      const topic = STORE_TOPICS.find((t) => channelOf(t) === m.channel);
+      if (topic !== undefined) this.watchers.call(topic);
+    });
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      for (const t of STORE_TOPICS) await client.query(`LISTEN ${channelOf(t)}`);
+    } catch {
+      this.lost(client);
+      return;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.client = client;
+    this.watchers.call();
+  }
+
+  private lost(client: pg.Client): void {
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    void client.end().catch(() => undefined);
+    if (this.client === client) this.client = null;
+    if (this.stopped || this.retry !== null) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.start();
+    }, LISTEN_RETRY_MS);
+    // Retrying must not keep a process alive that has nothing else to do.
+    this.retry.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry !== null) clearTimeout(this.retry);
+    this.retry = null;
+    const client = this.client;
+    this.client = null;
+    if (client === null) return;
+    client.removeAllListeners();
+    client.on('error', () => undefined);
+    await client.end().catch(() => undefined);
   }
 }
 
