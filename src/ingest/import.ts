@@ -491,8 +491,12 @@ async function mergeInTransaction(
         for (const r of await tx.query(`SELECT DISTINCT customer_key FROM ${kind} WHERE seq >= ${seqBase} AND seq < ${seqEnd}`)) touched.add(String(r.customer_key));
       }
       const identifiers = new Set<string>();
-      const tuples = await tx.query(`SELECT ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples
-        WHERE tuple_id > ${Number(maxTuple!.n)} OR tuple_id IN (SELECT tuple_id FROM tuple_changes)`);
+      // New tuples, then changed old ones: a union, not an OR'd IN, which PostgreSQL checks row by
+      // row once the list outgrows work_mem (see the journeys DELETE in src/journey/build.ts).
+      const tuples = await tx.query(`SELECT ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples WHERE tuple_id > ${Number(maxTuple!.n)}
+        UNION ALL
+        SELECT ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples
+        WHERE tuple_id <= ${Number(maxTuple!.n)} AND tuple_id IN (SELECT tuple_id FROM tuple_changes)`);
       for (const t of tuples) for (const type of IDENTIFIER_TYPES) if (t[type] !== null && t[type] !== undefined) identifiers.add(`${type}:${String(t[type])}`);
       changes = { customers: [...touched], identifiers: [...identifiers] };
     }

@@ -21,6 +21,8 @@ function world(): Record<string, unknown>[] {
   }
   // A cookie seen alone: an anonymous visitor, until a later record links it.
   rows.push({ event_id: 'anon1', ts: minutesAgo(NOW, 200), channel: 'web', activity: 'support/search', outcome: 'success', cookie_id: 'ck-9' });
+  // Another, on an app install: its device is named by no record the linking event carries.
+  rows.push({ event_id: 'anon2', ts: minutesAgo(NOW, 190), channel: 'app', activity: 'support/search', outcome: 'success', cookie_id: 'ck-10', device_id: 'd-10' });
   return rows;
 }
 
@@ -72,6 +74,20 @@ describe('the live context cache', () => {
     const cookieNow = (await context('cookie_id:ck-9')) as { customer_key: string };
     assert.notEqual(cookieNow.customer_key, (anonBefore as { customer_key: string }).customer_key, 'the cookie names C2 now, not the anonymous visitor');
     assert.deepEqual(cookieNow, await direct('cookie_id:ck-9'));
+  });
+
+  test('an identifier only an old record carries follows its customer when a new event re-keys that record', async () => {
+    const anonBefore = (await context('device_id:d-10')) as { customer_key: string };
+    const r = await s.call('collector', {
+      method: 'POST',
+      url: '/v1/batch',
+      payload: { batch: [{ type: 'track', messageId: 'm2', event: 'support/chat', userId: 'C4', anonymousId: 'ck-10', timestamp: minutesAgo(NOW, 1) }] },
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    const device = (await context('device_id:d-10')) as { customer_key: string };
+    assert.notEqual(device.customer_key, anonBefore.customer_key, 'the device names C4 now, not the anonymous visitor');
+    assert.equal(device.customer_key, ((await context('customer_id:C4')) as { customer_key: string }).customer_key);
+    assert.deepEqual(device, await direct('device_id:d-10'));
   });
 
   test('a case changed through the API shows in the next context', async () => {
