@@ -11,22 +11,28 @@
  *
  *   npm run bench:server                          1,000,000 events, 20 s per phase
  *   npx tsx bench/server.ts --rows 200000 --duration 10 --no-record
+ *   npm run bench:server -- --store postgres      the same on PostgreSQL (issue 8)
  *
  * Targets: context p99 < 10 ms at 1,000 requests/s; collector >= 20,000 events/s sustained.
  * The server is the real CLI in a child process (`bin/throughline.js serve`), so its CPU and
  * memory are its own; autocannon shares the machine's two cores with it, as any loopback load
- * generator does.
+ * generator does. With `--store postgres` the store is a database on the server at
+ * THROUGHLINE_TEST_PG (imported once and kept, served from a copy made with CREATE DATABASE …
+ * TEMPLATE), and the server is given a journal of its own, as docs/scaling.md advises; the
+ * database shares the two cores too.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DuckDBInstance } from '@duckdb/node-api';
 import autocannon from 'autocannon';
 import { createKey } from '../src/server/keys.ts';
 import { DEFAULT_WRITE_QUEUE } from '../src/server/write-queue.ts';
 import { openStore } from '../src/store/open.ts';
+import { redact } from '../src/store/postgres/postgres-store.ts';
+import { PG_ADMIN_URL } from '../src/store/postgres/postgres-testing.ts';
+import pg from 'pg';
 import { generateInteractions } from './interactions-data.ts';
 import { paced } from './paced.ts';
 import type { Measured } from './paced.ts';
@@ -49,9 +55,12 @@ const WARMUP_S = 10;
 /** Bumped when the prepared database changes, so an older one is not reused. */
 const DB_VERSION = 1;
 
-function options(): { rows: number; seed: number; duration: number; record: boolean } {
+type StoreKind = 'duckdb' | 'postgres';
+
+function options(): { rows: number; seed: number; duration: number; record: boolean; store: StoreKind } {
   const { values } = parseArgs({
     options: {
+      store: { type: 'string', default: 'duckdb' },
       rows: { type: 'string', default: '1000000' },
       seed: { type: 'string', default: '42' },
       duration: { type: 'string', default: '20' },
@@ -64,7 +73,8 @@ function options(): { rows: number; seed: number; duration: number; record: bool
   for (const [name, v] of [['--rows', rows], ['--duration', duration]] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new Error(`${name} must be a positive integer`);
   }
-  return { rows, seed, duration, record: !values['no-record'] };
+  if (values.store !== 'duckdb' && values.store !== 'postgres') throw new Error('--store must be duckdb or postgres');
+  return { rows, seed, duration, record: !values['no-record'], store: values.store };
 }
 
 function cli(args: readonly string[]): string {
@@ -73,34 +83,89 @@ function cli(args: readonly string[]): string {
   return r.stdout;
 }
 
-/** The 1M-event database, imported once by the real CLI and reused while the generator is unchanged. */
-async function prepareDatabase(rows: number, seed: number): Promise<{ db: string; csv: string; importSeconds: number | null }> {
+/** A statement on the PostgreSQL server itself (CREATE/DROP/ALTER DATABASE, which no transaction may hold). */
+async function pgAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+function pgUrl(database: string): string {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/**
+ * The 1M-event database, imported once by the real CLI and reused while the generator is
+ * unchanged: a DuckDB file in .bench, or a database on the PostgreSQL server.
+ */
+async function prepareDatabase(rows: number, seed: number, store: StoreKind): Promise<{ db: string; csv: string; importSeconds: number | null }> {
   const data = await generateInteractions({ rows, seed, dir: WORK });
-  const db = path.join(WORK, `server-${path.basename(data.path, '.csv')}-v${DB_VERSION}.duckdb`);
+  const name = `server-${path.basename(data.path, '.csv')}-v${DB_VERSION}`;
+  const rejects = path.join(WORK, 'server-import.rejects.jsonl');
+  if (store === 'postgres') {
+    const database = `tl_bench_${name.replace(/\W/g, '_')}`;
+    const exists = await pgAdmin(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1);
+    if (exists) return { db: pgUrl(database), csv: data.path, importSeconds: null };
+    const tmp = `${database}_tmp`;
+    await pgAdmin(async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${tmp}`);
+      await c.query(`CREATE DATABASE ${tmp}`);
+    });
+    console.log(`importing ${path.relative(ROOT, data.path)} into PostgreSQL database ${database} (once; reused by later runs) ...`);
+    const t0 = performance.now();
+    cli(['import', data.path, '--db', pgUrl(tmp), '--rejects', rejects]);
+    const importSeconds = (performance.now() - t0) / 1000;
+    await pgAdmin((c) => c.query(`ALTER DATABASE ${tmp} RENAME TO ${database}`));
+    return { db: pgUrl(database), csv: data.path, importSeconds };
+  }
+  const db = path.join(WORK, `${name}.duckdb`);
   if (fs.existsSync(db)) return { db, csv: data.path, importSeconds: null };
   const tmp = `${db}.tmp`;
   for (const f of [tmp, `${tmp}.wal`]) fs.rmSync(f, { force: true });
   console.log(`importing ${path.relative(ROOT, data.path)} into ${path.relative(ROOT, db)} (once; reused by later runs) ...`);
   const t0 = performance.now();
-  cli(['import', data.path, '--db', tmp, '--rejects', path.join(WORK, 'server-import.rejects.jsonl')]);
+  cli(['import', data.path, '--db', tmp, '--rejects', rejects]);
   const importSeconds = (performance.now() - t0) / 1000;
   fs.renameSync(tmp, db);
   return { db, csv: data.path, importSeconds };
 }
 
+/** A fresh copy of the prepared store for one run (the collector phases add events to it). */
+async function copyForRun(db: string, store: StoreKind): Promise<{ served: string; journal: string | null; drop: () => Promise<void> }> {
+  if (store === 'postgres') {
+    const database = `tl_bench_server_run`;
+    const source = new URL(db).pathname.slice(1);
+    await pgAdmin(async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await c.query(`CREATE DATABASE ${database} TEMPLATE ${source}`);
+    });
+    const journal = path.join(WORK, 'server-run-pg.journal');
+    fs.rmSync(journal, { recursive: true, force: true });
+    return { served: pgUrl(database), journal, drop: () => pgAdmin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`))) };
+  }
+  const served = path.join(WORK, 'server-run.duckdb');
+  for (const f of [served, `${served}.wal`, `${served}.journal`]) fs.rmSync(f, { recursive: true, force: true });
+  fs.copyFileSync(db, served);
+  return { served, journal: null, drop: async () => undefined };
+}
+
 /** Customers to look up: customer numbers that name exactly one customer, in a fixed random order. */
 async function lookupIds(db: string, n: number): Promise<string[]> {
-  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
-  const conn = await instance.connect();
+  const store = await openStore(db);
   try {
-    const reader = await conn.runAndReadAll(`
+    const rows = await store.query(`
       SELECT customer_id FROM id_tuples WHERE customer_id IS NOT NULL AND customer_key IS NOT NULL
       GROUP BY customer_id HAVING count(DISTINCT customer_key) = 1
-      ORDER BY hash(customer_id) LIMIT ${n}`);
-    return reader.getRows().map((r) => `customer_id:${String(r[0])}`);
+      ORDER BY md5(customer_id) LIMIT ${n}`);
+    return rows.map((r) => `customer_id:${String(r.customer_id)}`);
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    await store.close();
   }
 }
 
@@ -122,9 +187,10 @@ interface Server {
   peakRssMB: () => number;
 }
 
-function startServer(db: string): Promise<Server> {
+function startServer(db: string, journal: string | null): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [BIN, 'serve', '--db', db, '--port', '0', '--json', ...(journal === null ? [] : ['--journal', journal])];
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
@@ -306,16 +372,14 @@ async function collectorPhase(url: string, writeKey: string, ids: readonly strin
 }
 
 async function countStored(db: string, runTag: string): Promise<number> {
-  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
-  const conn = await instance.connect();
+  const store = await openStore(db);
   try {
-    const reader = await conn.runAndReadAll(`SELECT count(*), count(DISTINCT event_id) FROM interactions WHERE event_id LIKE 'bench-${runTag}%'`);
-    const [n, distinct] = reader.getRows()[0]!.map(Number);
-    if (n !== distinct) throw new Error(`${n! - distinct!} acknowledged events are stored twice`);
-    return n!;
+    const [row] = await store.query(`SELECT count(*) AS n, count(DISTINCT event_id) AS d FROM interactions WHERE event_id LIKE 'bench-${runTag}%'`);
+    const [n, distinct] = [Number(row!.n), Number(row!.d)];
+    if (n !== distinct) throw new Error(`${n - distinct} acknowledged events are stored twice`);
+    return n;
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    await store.close();
   }
 }
 
@@ -378,7 +442,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(WORK, { recursive: true });
   const startMachine = machine();
   console.log(startMachine);
-  const { db, importSeconds } = await prepareDatabase(o.rows, o.seed);
+  const { db, importSeconds } = await prepareDatabase(o.rows, o.seed, o.store);
   if (importSeconds !== null) console.log(`  imported in ${fmt(importSeconds)} s`);
   const ids = await lookupIds(db, 20_000);
   if (ids.length === 0) throw new Error(`${db} has no customer numbers to look up`);
@@ -386,11 +450,9 @@ async function main(): Promise<void> {
   const runTag = Date.now().toString(36);
 
   // The collector phase adds events: each run serves a fresh copy, so runs stay comparable.
-  const served = path.join(WORK, 'server-run.duckdb');
-  for (const f of [served, `${served}.wal`, `${served}.journal`]) fs.rmSync(f, { recursive: true, force: true });
-  fs.copyFileSync(db, served);
-  console.log(`serving a copy of ${path.relative(ROOT, db)} ...`);
-  const server = await startServer(served);
+  const { served, journal, drop } = await copyForRun(db, o.store);
+  console.log(`serving a copy of ${o.store === 'postgres' ? redact(db) : path.relative(ROOT, db)} ...`);
+  const server = await startServer(served, journal);
   const phases: Phase[] = [];
   let stored = 0;
   let mergedDuring = 0;
@@ -422,6 +484,7 @@ async function main(): Promise<void> {
     await stopServer(server);
   }
   stored = await countStored(served, runTag);
+  await drop();
   const peak = server.peakRssMB();
 
   const steady = phases[3]!;
@@ -456,7 +519,7 @@ async function main(): Promise<void> {
         '',
         `- Machine: ${startMachine}`,
         `- Command: \`${command('bench:server', 'bench/server.ts')}\``,
-        `- Data: ${path.relative(ROOT, db)}, ${int(ids.length)} customers looked up`,
+        `- Store: ${o.store === 'postgres' ? `PostgreSQL (${redact(db)}), the server with --journal` : `DuckDB, ${path.relative(ROOT, db)}`}, ${int(ids.length)} customers looked up`,
         '',
         results,
         '',
