@@ -75,3 +75,29 @@ test('memory lent to a step inside a transaction comes back after it, also when 
     await store.close();
   }
 });
+
+test('a statement while a stream is read in a transaction is an error, never a stream cut short', async () => {
+  const store = await openStore(path.join(tempDir(), 'streams.duckdb'));
+  try {
+    await store.transaction(async (tx) => {
+      let read = 0;
+      await assert.rejects(
+        (async () => {
+          for await (const batch of tx.stream('SELECT * FROM range(100000)')) {
+            read += batch.length;
+            await tx.query('SELECT 1 AS one');
+          }
+        })(),
+        /while a stream on the same DuckDB connection was still being read/,
+      );
+      assert.ok(read > 0 && read < 100_000, 'the error came on the first statement, after the first batch');
+      // Read to the end first, then query: both whole.
+      let all = 0;
+      for await (const batch of tx.stream('SELECT * FROM range(100000)')) all += batch.length;
+      assert.equal(all, 100_000);
+      assert.deepEqual(await tx.query('SELECT 1 AS one'), [{ one: 1 }]);
+    });
+  } finally {
+    await store.close();
+  }
+});

@@ -148,12 +148,29 @@ export class DuckDbStore implements Store {
     return new DuckDbStore(location, instance, conn, memoryLimit);
   }
 
+  /**
+   * Streams being read on this connection. DuckDB keeps one pending result per connection: a
+   * statement run while a stream is open ends that stream early, silently (a 100,000-row stream
+   * stopped after 2,048 rows). Only a transaction can get there (outside one, a stream holds the
+   * connection), so a statement then is a mistake to report, never rows to lose.
+   */
+  private openStreams = 0;
+
+  private assertNoOpenStream(sql: string): void {
+    if (this.openStreams === 0) return;
+    throw new Error(
+      `a statement ran while a stream on the same DuckDB connection was still being read, which would cut that stream short; read the stream to the end (or into an array) first. The statement: ${sql.replace(/\s+/g, ' ').slice(0, 120)}`,
+    );
+  }
+
   private async rawQuery(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
+    this.assertNoOpenStream(sql);
     const reader = await this.conn.runAndReadAll(sql, toDuckParams(params));
     return columnsToRows(reader.columnNames(), reader.getColumns(), reader.currentRowCount);
   }
 
   private async rawExec(sql: string, params?: readonly SqlParam[]): Promise<void> {
+    this.assertNoOpenStream(sql);
     await this.conn.run(sql, toDuckParams(params));
   }
 
@@ -226,12 +243,18 @@ export class DuckDbStore implements Store {
   }
 
   private async *rawStream(sql: string, params?: readonly SqlParam[]): AsyncIterable<Row[]> {
+    this.assertNoOpenStream(sql);
     const result = await this.conn.stream(sql, toDuckParams(params));
-    const names = result.columnNames();
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (chunk === null || chunk.rowCount === 0) break;
-      yield columnsToRows(names, chunk.getColumns(), chunk.rowCount);
+    this.openStreams++;
+    try {
+      const names = result.columnNames();
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        yield columnsToRows(names, chunk.getColumns(), chunk.rowCount);
+      }
+    } finally {
+      this.openStreams--;
     }
   }
 
