@@ -158,7 +158,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('customerCache', cache);
 
   const auth = installAuth(app, { db: deps.store, rateLimits: { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits }, cacheTtlMs: deps.keyCacheTtlMs ?? 30_000 });
-  // A key created or revoked anywhere (another server, the CLI beside them on PostgreSQL) is
+  // A key revoked anywhere (through another server, or by the CLI beside them on PostgreSQL) is
   // forgotten here at once; the cache's lifetime only bounds what a lost notice could leave.
   const unwatchKeys = await deps.store.watch('api_keys', auth.forget);
   app.addHook('onClose', unwatchKeys);
