@@ -31,7 +31,7 @@ import { createKey } from '../src/server/keys.ts';
 import { DEFAULT_WRITE_QUEUE } from '../src/server/write-queue.ts';
 import { openStore } from '../src/store/open.ts';
 import { redact } from '../src/store/postgres/postgres-store.ts';
-import { PG_ADMIN_URL } from '../src/store/postgres/postgres-testing.ts';
+import { PG_ADMIN_URL, testDatabaseUrl } from '../src/store/postgres/postgres-testing.ts';
 import pg from 'pg';
 import { generateInteractions } from './interactions-data.ts';
 import { paced } from './paced.ts';
@@ -94,12 +94,6 @@ async function pgAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-function pgUrl(database: string): string {
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
 /**
  * The 1M-event database, imported once by the real CLI and reused while the generator is
  * unchanged: a DuckDB file in .bench, or a database on the PostgreSQL server.
@@ -111,7 +105,7 @@ async function prepareDatabase(rows: number, seed: number, store: StoreKind): Pr
   if (store === 'postgres') {
     const database = `tl_bench_${name.replace(/\W/g, '_')}`;
     const exists = await pgAdmin(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1);
-    if (exists) return { db: pgUrl(database), csv: data.path, importSeconds: null };
+    if (exists) return { db: testDatabaseUrl(database), csv: data.path, importSeconds: null };
     const tmp = `${database}_tmp`;
     await pgAdmin(async (c) => {
       await c.query(`DROP DATABASE IF EXISTS ${tmp}`);
@@ -119,10 +113,10 @@ async function prepareDatabase(rows: number, seed: number, store: StoreKind): Pr
     });
     console.log(`importing ${path.relative(ROOT, data.path)} into PostgreSQL database ${database} (once; reused by later runs) ...`);
     const t0 = performance.now();
-    cli(['import', data.path, '--db', pgUrl(tmp), '--rejects', rejects]);
+    cli(['import', data.path, '--db', testDatabaseUrl(tmp), '--rejects', rejects]);
     const importSeconds = (performance.now() - t0) / 1000;
     await pgAdmin((c) => c.query(`ALTER DATABASE ${tmp} RENAME TO ${database}`));
-    return { db: pgUrl(database), csv: data.path, importSeconds };
+    return { db: testDatabaseUrl(database), csv: data.path, importSeconds };
   }
   const db = path.join(WORK, `${name}.duckdb`);
   if (fs.existsSync(db)) return { db, csv: data.path, importSeconds: null };
@@ -147,7 +141,7 @@ async function copyForRun(db: string, store: StoreKind): Promise<{ served: strin
     });
     const journal = path.join(WORK, 'server-run-pg.journal');
     fs.rmSync(journal, { recursive: true, force: true });
-    return { served: pgUrl(database), journal, drop: () => pgAdmin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`))) };
+    return { served: testDatabaseUrl(database), journal, drop: () => pgAdmin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`))) };
   }
   const served = path.join(WORK, 'server-run.duckdb');
   for (const f of [served, `${served}.wal`, `${served}.journal`]) fs.rmSync(f, { recursive: true, force: true });

@@ -184,7 +184,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   registerCases(app, { store, now });
   registerEngage(app, { store, now, policies, cache });
   registerCollector(app, { queue, now, limits });
-  registerKeys(app, { store, now, forget: auth.forget });
+  registerKeys(app, { store, now });
   registerSurveys(app, { store, now, webhooks });
   await registerSurveyPage(app, { store, now, webhooks, logger });
   return app;

@@ -87,7 +87,7 @@ export interface AuthOptions {
 }
 
 export interface Auth {
-  /** Forgets verified keys: call after a key is revoked. */
+  /** Forgets verified keys: createApp calls it whenever the store announces a change to keys. */
   readonly forget: () => void;
 }
 

@@ -87,10 +87,10 @@ export interface Store extends Queryable {
    */
   openReader(): Promise<Reader>;
   /**
-   * Tells every process using the store, this one included, that `topic` changed: once the
-   * write transaction it runs in commits, or at once outside one. For what processes cache (the
-   * server's verified API keys): a watcher may hear more than was changed, never less.
-   * PostgreSQL: NOTIFY. DuckDB: one process holds the file, so only its own watchers hear it.
+   * Tells every process using the store that `topic` changed: this one's watchers at once (even
+   * inside a transaction that may still roll back), the others' once the write commits. For what
+   * processes cache (the server's verified API keys): a watcher may hear more than was changed,
+   * never less. PostgreSQL: NOTIFY. DuckDB: one process holds the file, so only its own watchers.
    */
   announce(topic: StoreTopic): Promise<void>;
   /**

@@ -10,7 +10,7 @@ import type { Role } from '../keys.ts';
 
 const ERRORS = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 429: ERROR_SCHEMA };
 
-export function registerKeys(app: FastifyInstance, deps: { store: Store; now: () => number; forget: () => void }): void {
+export function registerKeys(app: FastifyInstance, deps: { store: Store; now: () => number }): void {
   app.get(
     '/api/v1/me',
     {
@@ -66,11 +66,8 @@ export function registerKeys(app: FastifyInstance, deps: { store: Store; now: ()
     },
     async (request) => {
       const { id } = request.params as { id: string };
-      const revoked = await revokeKey(deps.store, id, deps.now());
-      // Cached verifications of the revoked key must not outlive the revocation. revokeKey has
-      // told every server, but on PostgreSQL this one hears it a moment later: forget now.
-      deps.forget();
-      return revoked;
+      // revokeKey announces it: this server and every other forget the key's cached verification.
+      return revokeKey(deps.store, id, deps.now());
     },
   );
 }

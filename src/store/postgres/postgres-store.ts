@@ -250,9 +250,14 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** NOTIFY: PostgreSQL delivers it to every listening session when the transaction commits. */
+  /**
+   * NOTIFY, which PostgreSQL delivers to every listening session when the transaction commits;
+   * this process's own watchers are called at once, as DuckDB's are, rather than a moment later
+   * through its listener (a route that revokes a key must not accept it on its next request).
+   */
   async announce(topic: StoreTopic): Promise<void> {
     await this.runner().query(`SELECT pg_notify($1, '')`, [channelOf(topic)]);
+    this.watchers.call(topic);
   }
 
   async watch(topic: StoreTopic, fn: () => void): Promise<() => Promise<void>> {

@@ -48,12 +48,17 @@ export async function createTestDatabase(prefix: string, options: TestDatabaseOp
     const icu = options.icuLocale;
     if (icu !== undefined && !/^[\w-]+$/.test(icu)) throw new Error(`not an ICU locale: ${icu}`);
     await admin.query(icu === undefined ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${icu}'`);
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${name}`;
-    return url.toString();
+    return testDatabaseUrl(name);
   } finally {
     await admin.end();
   }
+}
+
+/** The URL of database `name` on the server at PG_ADMIN_URL. */
+export function testDatabaseUrl(name: string): string {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 /** Drops a database made by createTestDatabase, disconnecting whoever still holds it. */
