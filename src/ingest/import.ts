@@ -241,8 +241,6 @@ function planSource(source: Source, options: ImportOptions): Plan {
 interface Merged {
   imported: Record<Kind, number>;
   skipped: number;
-  customers: number;
-  journeys: number;
   cases_opened: number;
   /** What the merge changed, when asked for (the server's live cache refreshes exactly that). */
   changes?: MergeChanges;
@@ -280,7 +278,7 @@ async function mergeStaged(
   journeys: JourneySettings,
   logger: Logger,
   createCases: boolean,
-): Promise<Merged> {
+): Promise<Merged & { customers: number; journeys: number }> {
   let t0 = performance.now();
   const phase = (name: string): void => {
     const t = performance.now();
@@ -333,7 +331,7 @@ async function shiftStaged(tx: Queryable, seqBase: number): Promise<number> {
  * The merge of whatever the staging tables `stg_<kind>` hold (records with seq in
  * [seqBase, seqEnd)), inside the caller's transaction. `relation`: whether the records kept are
  * read where they are staged or copied (SqlDialect.mergeRelation; a copy when they were staged
- * in this same transaction). It leaves the store's totals (`customers`, `journeys`) at -1.
+ * in this same transaction).
  */
 async function mergeInTransaction(
   tx: Queryable,
@@ -511,7 +509,7 @@ async function mergeInTransaction(
     const casesOpened = await casesAfterImport(tx, sql, seqBase, seqEnd, createCases);
     phase('cases');
 
-    return { imported, skipped, customers: -1, journeys: -1, cases_opened: casesOpened, ...(changes ? { changes } : {}) };
+    return { imported, skipped, cases_opened: casesOpened, ...(changes ? { changes } : {}) };
   }
 }
 
