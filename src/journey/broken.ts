@@ -147,8 +147,10 @@ export async function brokenSteps(db: JourneyDb, options: BrokenOptions = {}): P
   const selected = `SELECT j.journey_id, j.customer_key, j.intent, j.outcome, j.assisted, j.failures, j.start_ts, j.end_ts, j.first_seq
     FROM journeys j WHERE ${where}`;
 
+  // Three independent queries, sent together: PostgreSQL runs them on connections of its pool at
+  // once (6.9 s one after another on a 1M-event store); DuckDB's connection takes them in turn.
   // 1. Every step: events, failures by kind, customers hit.
-  const stepRows = await db.query(
+  const stepQuery = db.query(
     `SELECT i.channel, i.activity, count(*) AS events,
        ${FAILURE_KINDS.map((k) => `sum(CASE WHEN i.outcome = '${k}' THEN 1 ELSE 0 END) AS n_${k}`).join(', ')},
        count(DISTINCT CASE WHEN i.outcome IN (${FAILED_SQL}) THEN i.customer_key END) AS customers
@@ -157,17 +159,9 @@ export async function brokenSteps(db: JourneyDb, options: BrokenOptions = {}): P
      GROUP BY i.channel, i.activity`,
     params,
   );
-  const steps: StepRow[] = stepRows.map((r) => ({
-    channel: String(r.channel),
-    activity: String(r.activity),
-    events: Number(r.events),
-    kinds: { failure: Number(r.n_failure), abandoned: Number(r.n_abandoned), transferred: Number(r.n_transferred) },
-    customers: Number(r.customers),
-  }));
-
   // 2. The journeys that failed at a step (from their first failure there): what happened next,
   // per step and intent. Windows run over each journey's steps in their stored order.
-  const failedRows = await db.query(
+  const failedQuery = db.query(
     `WITH s AS (${selected}),
      nextj AS (
        SELECT jj.journey_id,
@@ -207,12 +201,21 @@ export async function brokenSteps(db: JourneyDb, options: BrokenOptions = {}): P
   );
 
   // 3. Every intent of the selected journeys: what its journeys normally need and feel.
-  const intentRows = await db.query(
+  const intentQuery = db.query(
     `WITH s AS (${selected}), sat AS (${journeySatisfactionSql()})
      SELECT s.intent, count(*) AS journeys, sum(s.assisted) AS assisted, coalesce(sum(sat.sat), 0) AS sat_sum, count(sat.sat) AS sat_n
      FROM s LEFT JOIN sat ON sat.journey_id = s.journey_id GROUP BY s.intent`,
     params,
   );
+  const [stepRows, failedRows, intentRows] = await Promise.all([stepQuery, failedQuery, intentQuery]);
+  const steps: StepRow[] = stepRows.map((r) => ({
+    channel: String(r.channel),
+    activity: String(r.activity),
+    events: Number(r.events),
+    kinds: { failure: Number(r.n_failure), abandoned: Number(r.n_abandoned), transferred: Number(r.n_transferred) },
+    customers: Number(r.customers),
+  }));
+
   const intents = new Map<string, IntentTotals>(
     intentRows.map((r) => [
       String(r.intent),

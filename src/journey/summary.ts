@@ -94,15 +94,19 @@ const byJourneysThenName = <T extends JourneyStats>(name: (x: T) => string) => (
 export async function journeysDocument(db: JourneyDb, filter: JourneyFilter = {}): Promise<JourneysDocument> {
   const params: SqlParam[] = [];
   const where = journeyConditions(filter, params);
-  const [overall] = await db.query(statsSql(db, null, where), params);
-  const intents = await db.query(statsSql(db, 'j.intent', where), params);
-  const starts = await db.query(statsSql(db, 'j.first_channel', where), params);
-  const preferred = await db.query(
-    `SELECT p.channel, count(*) AS customers FROM (${preferredChannelsSql()}) p
-     WHERE p.customer_key IN (SELECT j.customer_key FROM journeys j WHERE ${where})
-     GROUP BY p.channel`,
-    params,
-  );
+  // Four independent scans, sent together: PostgreSQL runs them on connections of its pool at
+  // once (5.5 s one after another on a 1M-event store); DuckDB's connection takes them in turn.
+  const [[overall], intents, starts, preferred] = await Promise.all([
+    db.query(statsSql(db, null, where), params),
+    db.query(statsSql(db, 'j.intent', where), params),
+    db.query(statsSql(db, 'j.first_channel', where), params),
+    db.query(
+      `SELECT p.channel, count(*) AS customers FROM (${preferredChannelsSql()}) p
+       WHERE p.customer_key IN (SELECT j.customer_key FROM journeys j WHERE ${where})
+       GROUP BY p.channel`,
+      params,
+    ),
+  ]);
   const stats = toStats(overall ?? {});
   const preferredTotal = preferred.reduce((s, r) => s + Number(r.customers), 0);
   return {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { IDENTIFIER_TYPES } from '../../src/core/records.ts';
 import type { Interaction } from '../../src/core/records.ts';
 import { applyMigrations, latestVersion } from '../../src/store/migrations/index.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Row, Store } from '../../src/store/store.ts';
 
 export function createTestStagedInteraction(seq: number, overrides: Partial<Interaction> = {}): Interaction {
   return {
@@ -142,6 +142,38 @@ export function runStoreSuite(name: string, openFresh: () => Promise<Store>): vo
       }
       assert.equal(rows, 10000);
       assert.ok(batches > 1, 'more than one batch');
+    });
+
+    test('statements sent at once, in a transaction or not, each come back whole', async () => {
+      // Analyses send independent queries together (journeysDocument, brokenSteps), also inside
+      // an import's transaction: each answer must be its own and complete.
+      const sizes = [50_000, 3, 20_000, 70_000];
+      const together = (q: Pick<Store, 'query'>): Promise<Row[][]> =>
+        Promise.all(sizes.map((n) => q.query(`SELECT ${n} AS size, g.n AS n FROM generate_series(1, ${n}) AS g(n)`)));
+      const check = (results: Row[][], where: string): void => {
+        results.forEach((rows, i) => {
+          assert.equal(rows.length, sizes[i], `${where}: query ${i} came back with ${rows.length} of ${sizes[i]} rows`);
+          assert.ok(
+            rows.every((r) => r.size === sizes[i]),
+            `${where}: query ${i} holds rows of another`,
+          );
+          assert.equal(rows.reduce((s, r) => s + Number(r.n), 0), (sizes[i]! * (sizes[i]! + 1)) / 2, `${where}: query ${i}`);
+        });
+      };
+      check(await together(store), 'outside a transaction');
+      await store.exec(`CREATE TABLE concurrent_t (n BIGINT)`);
+      try {
+        await store.transaction(async (tx) => {
+          await tx.exec(`INSERT INTO concurrent_t SELECT g.n FROM generate_series(1, 1000) AS g(n)`);
+          check(await together(tx), 'in a transaction');
+          // The store itself, called from inside the transaction, takes its turn there too.
+          const [mine, counted] = await Promise.all([together(store), store.query(`SELECT count(*) AS n FROM concurrent_t`)]);
+          check(mine, 'the store inside a transaction');
+          assert.equal(counted[0]!.n, 1000, 'a statement inside the transaction sees its uncommitted rows');
+        });
+      } finally {
+        await store.exec(`DROP TABLE concurrent_t`);
+      }
     });
 
     test('a reader reads while a write transaction is open, and sees only what was committed', async () => {
