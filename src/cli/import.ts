@@ -52,7 +52,7 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
       }
       // Inputs first: a mistyped file name is the error to report, not an unreachable database.
       for (const f of files) await checkInputFile(f);
-      const progress = createProgress(ctx.io, Boolean(g.json));
+      const progress = createProgress(ctx.io, Boolean(g.json), Boolean(g.verbose));
       const summary = await withStore(ctx, (store) =>
         importFiles(store, files, {
           ...(flags.kind !== undefined ? { kind: flags.kind as Kind } : {}),
@@ -90,8 +90,8 @@ export function describeImport(s: ImportSummary): string[] {
   ];
 }
 
-/** A progress bar with rows/s on a terminal; nothing at all otherwise (or with --json). */
-function createProgress(io: Io, json: boolean): { update: (p: ImportProgress) => void; stop: () => void } {
+/** On a terminal, a progress bar with rows/s, then each step of the merge as it ends; nothing otherwise (or with --json). */
+function createProgress(io: Io, json: boolean, verbose: boolean): { update: (p: ImportProgress) => void; stop: () => void } {
   if (!io.stderrIsTty || json) return { update: () => undefined, stop: () => undefined };
   const started = performance.now();
   const bar = new SingleBar({
@@ -108,7 +108,10 @@ function createProgress(io: Io, json: boolean): { update: (p: ImportProgress) =>
       if (p.phase === 'merging') {
         if (active) bar.stop();
         active = false;
-        io.err(`Stitching identities and building journeys for ${fmtInt(p.rows)} records...`);
+        // Each step of the merge as it ends: on a large store the merge is most of the wait.
+        // With -v the log already says the same.
+        if (p.step === undefined) io.err(`Stitching identities and building journeys for ${fmtInt(p.rows)} records...`);
+        else if (!verbose) io.err(`  ${p.step.name}: ${p.step.seconds.toFixed(1)} s`);
         return;
       }
       if (!active || p.file !== file) {

@@ -51,6 +51,12 @@ export interface ImportProgress {
   readonly totalBytes: number;
   readonly rows: number;
   readonly phase: 'reading' | 'merging';
+  /**
+   * While merging: the step of the merge that just finished and how long it took (skip stored
+   * ids, identity tuples, stitch, ..., journeys, cases, totals). Absent on the report that
+   * starts the merge.
+   */
+  readonly step?: { readonly name: string; readonly seconds: number };
 }
 
 export interface ImportSummary {
@@ -161,7 +167,9 @@ export async function importFiles(store: Store, paths: readonly string[], option
     await staging.flush();
     options.onProgress?.({ file: '', fileIndex: sources.length, files: sources.length, bytesRead: 0, totalBytes: 0, rows: seq - seqBase, phase: 'merging' });
     logger.info(`read and validated ${seq - seqBase} records in ${((performance.now() - started) / 1000).toFixed(2)} s`);
-    const merged = await mergeStaged(store, staging, seqBase, seq, journeySettings(options), logger, options.createCases ?? true);
+    const merged = await mergeStaged(store, staging, seqBase, seq, journeySettings(options), logger, options.createCases ?? true, (name, seconds) =>
+      options.onProgress?.({ file: '', fileIndex: sources.length, files: sources.length, bytesRead: 0, totalBytes: 0, rows: seq - seqBase, phase: 'merging', step: { name, seconds } }),
+    );
     const written = rejectWriters.filter((w) => w.rejected > 0).map((w) => w.path);
     const rejected = rejectWriters.reduce((n, w) => n + w.rejected, 0);
     return {
@@ -278,11 +286,13 @@ async function mergeStaged(
   journeys: JourneySettings,
   logger: Logger,
   createCases: boolean,
+  onStep: (name: string, seconds: number) => void,
 ): Promise<Merged & { customers: number; journeys: number }> {
   let t0 = performance.now();
   const phase = (name: string): void => {
     const t = performance.now();
     logger.info(`  ${name}: ${((t - t0) / 1000).toFixed(2)} s`);
+    onStep(name, (t - t0) / 1000);
     t0 = t;
   };
   const timings: { sql: string; s: number }[] = [];
