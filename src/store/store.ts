@@ -102,6 +102,30 @@ export interface Store extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * One at a time, in the order asked: a connection's statements (DuckDB's one connection, a
+ * transaction's session on either store), or a transaction, or a streamed result.
+ */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => (release = resolve));
+    const prev = this.tail;
+    this.tail = prev.then(() => next);
+    await prev;
+    return release;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
 /** The watchers of each topic in one process, for `Store.watch` implementations. */
 export class Watchers {
   private readonly byTopic = new Map<StoreTopic, Set<() => void>>();

@@ -11,7 +11,7 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import { Watchers } from '../store.ts';
+import { Mutex, Watchers } from '../store.ts';
 import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
 import { columnsToRows } from './duckdb-values.ts';
 
@@ -75,26 +75,6 @@ function toDuckParams(params: readonly SqlParam[] | undefined): DuckDBValue[] | 
   return params === undefined ? undefined : [...params];
 }
 
-/** One statement (or transaction, or streamed result) at a time on the connection. */
-class Mutex {
-  private tail: Promise<void> = Promise.resolve();
-  async acquire(): Promise<() => void> {
-    let release!: () => void;
-    const next = new Promise<void>((resolve) => (release = resolve));
-    const prev = this.tail;
-    this.tail = prev.then(() => next);
-    await prev;
-    return release;
-  }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      release();
-    }
-  }
-}
 
 export class DuckDbStore implements Store {
   readonly dialect = 'duckdb' as const;

@@ -17,7 +17,7 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import { STORE_TOPICS, Watchers } from '../store.ts';
+import { Mutex, STORE_TOPICS, Watchers } from '../store.ts';
 import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
 import { pgParams, pgText, pgTypes } from './postgres-values.ts';
 
@@ -65,6 +65,15 @@ async function copyRows(client: pg.PoolClient, table: string, columns: readonly 
   await pipeline(Readable.from(chunks(lines)), stream);
 }
 
+/** The turn of each session's statements (PostgresStore.run). */
+const turns = new WeakMap<pg.PoolClient, Mutex>();
+
+function turnOf(client: pg.PoolClient): Mutex {
+  let turn = turns.get(client);
+  if (turn === undefined) turns.set(client, (turn = new Mutex()));
+  return turn;
+}
+
 function describe(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0]! : String(e);
 }
@@ -103,16 +112,24 @@ export class PostgresStore implements Store {
     return new PostgresStore(redact(location), pool, location);
   }
 
-  private runner(): pg.Pool | pg.PoolClient {
-    return this.txClient.getStore() ?? this.pool;
+  /**
+   * A statement on the transaction's session this async context runs in, or on the pool. A
+   * session takes one statement at a time: statements a transaction sends together (Promise.all
+   * of independent reads) wait their turn here rather than in the driver, which warns that it
+   * will stop queueing them (pg 9).
+   */
+  private run(sql: string, params?: readonly SqlParam[]): Promise<pg.QueryResult> {
+    const client = this.txClient.getStore();
+    if (client === undefined) return this.pool.query(sql, pgParams(params));
+    return turnOf(client).run(() => client.query(sql, pgParams(params)));
   }
 
   async query(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
-    return lastRows(await this.runner().query(sql, pgParams(params)));
+    return lastRows(await this.run(sql, params));
   }
 
   async exec(sql: string, params?: readonly SqlParam[]): Promise<void> {
-    await this.runner().query(sql, pgParams(params));
+    await this.run(sql, params);
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -142,12 +159,13 @@ export class PostgresStore implements Store {
   }
 
   private queryableOn(client: pg.PoolClient): Queryable {
+    const turn = turnOf(client);
     return {
-      query: async (s, p) => lastRows(await client.query(s, pgParams(p))),
+      query: async (s, p) => lastRows(await turn.run(() => client.query(s, pgParams(p)))),
       exec: async (s, p) => {
-        await client.query(s, pgParams(p));
+        await turn.run(() => client.query(s, pgParams(p)));
       },
-      bulkInsert: (t, c, r) => this.bulkInsertOn(client, t, c, r),
+      bulkInsert: (t, c, r) => turn.run(() => this.bulkInsertOn(client, t, c, r)),
       stream: (s, p) => this.streamOn(client, s, p, false),
     };
   }
@@ -192,7 +210,7 @@ export class PostgresStore implements Store {
 
   async bulkInsert(table: string, columns: readonly string[], rows: readonly (readonly SqlParam[])[]): Promise<void> {
     const inner = this.txClient.getStore();
-    if (inner !== undefined) return this.bulkInsertOn(inner, table, columns, rows);
+    if (inner !== undefined) return turnOf(inner).run(() => this.bulkInsertOn(inner, table, columns, rows));
     const client = await this.pool.connect();
     try {
       await this.bulkInsertOn(client, table, columns, rows);
@@ -256,7 +274,7 @@ export class PostgresStore implements Store {
    * through its listener (a route that revokes a key must not accept it on its next request).
    */
   async announce(topic: StoreTopic): Promise<void> {
-    await this.runner().query(`SELECT pg_notify($1, '')`, [channelOf(topic)]);
+    await this.run(`SELECT pg_notify($1, '')`, [channelOf(topic)]);
     this.watchers.call(topic);
   }
 
