@@ -75,7 +75,6 @@ function toDuckParams(params: readonly SqlParam[] | undefined): DuckDBValue[] | 
   return params === undefined ? undefined : [...params];
 }
 
-
 export class DuckDbStore implements Store {
   readonly dialect = 'duckdb' as const;
   readonly sql = duckdbDialect;
