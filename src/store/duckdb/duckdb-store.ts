@@ -78,6 +78,7 @@ function toDuckParams(params: readonly SqlParam[] | undefined): DuckDBValue[] | 
 export class DuckDbStore implements Store {
   readonly dialect = 'duckdb' as const;
   readonly sql = duckdbDialect;
+  /** One statement (or transaction, or streamed result) at a time on the connection. */
   private readonly serial = new Mutex();
   /**
    * Set inside `transaction(fn)` for `fn`'s own async calls only. A plain flag would let a
