@@ -165,10 +165,13 @@ export async function importFiles(store: Store, paths: readonly string[], option
       logger.info(`${source.path}: ${records} ${plan.kind} read, ${rejects.rejected - before} rejected`);
     }
     await staging.flush();
-    options.onProgress?.({ file: '', fileIndex: sources.length, files: sources.length, bytesRead: 0, totalBytes: 0, rows: seq - seqBase, phase: 'merging' });
+    // The merge's start, then each of its steps as it ends.
+    const merging = (step?: ImportProgress['step']): void =>
+      options.onProgress?.({ file: '', fileIndex: sources.length, files: sources.length, bytesRead: 0, totalBytes: 0, rows: seq - seqBase, phase: 'merging', ...(step ? { step } : {}) });
+    merging();
     logger.info(`read and validated ${seq - seqBase} records in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     const merged = await mergeStaged(store, staging, seqBase, seq, journeySettings(options), logger, options.createCases ?? true, (name, seconds) =>
-      options.onProgress?.({ file: '', fileIndex: sources.length, files: sources.length, bytesRead: 0, totalBytes: 0, rows: seq - seqBase, phase: 'merging', step: { name, seconds } }),
+      merging({ name, seconds }),
     );
     const written = rejectWriters.filter((w) => w.rejected > 0).map((w) => w.path);
     const rejected = rejectWriters.reduce((n, w) => n + w.rejected, 0);
