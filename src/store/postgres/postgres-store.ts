@@ -74,6 +74,11 @@ function turnOf(client: pg.PoolClient): Mutex {
   return turn;
 }
 
+/** A statement on a session, after the statements sent to it before. */
+function onSession(client: pg.PoolClient, sql: string, params: readonly SqlParam[] | undefined): Promise<pg.QueryResult> {
+  return turnOf(client).run(() => client.query(sql, pgParams(params)));
+}
+
 function describe(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0]! : String(e);
 }
@@ -120,8 +125,7 @@ export class PostgresStore implements Store {
    */
   private run(sql: string, params?: readonly SqlParam[]): Promise<pg.QueryResult> {
     const client = this.txClient.getStore();
-    if (client === undefined) return this.pool.query(sql, pgParams(params));
-    return turnOf(client).run(() => client.query(sql, pgParams(params)));
+    return client === undefined ? this.pool.query(sql, pgParams(params)) : onSession(client, sql, params);
   }
 
   async query(sql: string, params?: readonly SqlParam[]): Promise<Row[]> {
@@ -159,13 +163,12 @@ export class PostgresStore implements Store {
   }
 
   private queryableOn(client: pg.PoolClient): Queryable {
-    const turn = turnOf(client);
     return {
-      query: async (s, p) => lastRows(await turn.run(() => client.query(s, pgParams(p)))),
+      query: async (s, p) => lastRows(await onSession(client, s, p)),
       exec: async (s, p) => {
-        await turn.run(() => client.query(s, pgParams(p)));
+        await onSession(client, s, p);
       },
-      bulkInsert: (t, c, r) => turn.run(() => this.bulkInsertOn(client, t, c, r)),
+      bulkInsert: (t, c, r) => turnOf(client).run(() => this.bulkInsertOn(client, t, c, r)),
       stream: (s, p) => this.streamOn(client, s, p, false),
     };
   }
