@@ -34,6 +34,10 @@ if (files.length === 0) {
   console.error(`no test files for suite "${suite}"`);
   process.exit(1);
 }
+// The suites run the command line as users do, compiled (bin/throughline.js would fall back to
+// the sources if the build were missing or older than them, so this only keeps it current).
+const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-cli.mjs')], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 const args = ['--import', 'tsx', '--test', '--test-reporter=spec', ...process.argv.slice(3), ...files.map((f) => path.relative(root, f))];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -1,9 +1,8 @@
 /** `throughline demo`: write a generated dataset in the data contract and say what it planted. */
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
 import type { CommandContext } from './context.ts';
-import { fmtInt, positiveInt, printJson } from './output.ts';
+import { fmtInt, progressBar, positiveInt, printJson } from './output.ts';
 
 export const DEMO_DEFAULTS = { customers: 2000, days: 90, seed: 7, out: './throughline-demo' } as const;
 
@@ -31,7 +30,7 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
       // Loaded on use: the generator is not needed by any other command.
       const { describePlanted, writeDemo } = await import('../demo/index.ts');
       const json = Boolean(ctx.global().json);
-      const bar = ctx.io.stderrIsTty && !json ? new SingleBar({ format: 'demo |{bar}| {value}/{total} customers', stream: process.stderr, clearOnComplete: true }) : null;
+      const bar = ctx.io.stderrIsTty && !json ? progressBar({ format: 'demo |{bar}| {value}/{total} customers', stream: process.stderr, clearOnComplete: true }) : null;
       bar?.start(flags.customers, 0);
       const result = await writeDemo(
         flags.out,

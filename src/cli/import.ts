@@ -1,5 +1,4 @@
 /** `throughline import`: parse → call the importer → print the summary → exit 0, or 3 with rejects. */
-import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
 import type { Kind } from '../core/records.ts';
@@ -10,7 +9,7 @@ import type { ImportProgress, ImportSummary } from '../ingest/import.ts';
 import type { Format } from '../ingest/parsers/types.ts';
 import type { CommandContext } from './context.ts';
 import { withStore } from './context.ts';
-import { fmtInt, printJson, stderrLogger } from './output.ts';
+import { fmtInt, progressBar, printJson, stderrLogger } from './output.ts';
 import type { Io } from './output.ts';
 
 interface ImportFlags {
@@ -94,7 +93,7 @@ export function describeImport(s: ImportSummary): string[] {
 function createProgress(io: Io, json: boolean, verbose: boolean): { update: (p: ImportProgress) => void; stop: () => void } {
   if (!io.stderrIsTty || json) return { update: () => undefined, stop: () => undefined };
   const started = performance.now();
-  const bar = new SingleBar({
+  const bar = progressBar({
     format: '{file} |{bar}| {percentage}% · {rows} rows · {rate} rows/s',
     hideCursor: true,
     clearOnComplete: true,

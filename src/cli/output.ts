@@ -2,8 +2,19 @@
  * Printing for commands: one JSON document on stdout with --json, readable tables otherwise.
  * Progress and warnings go to stderr so that stdout stays parseable.
  */
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
+import type { Options, SingleBar } from 'cli-progress';
 import { AppError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+
+const requireOnUse = createRequire(import.meta.url);
+
+/** A progress bar, its library loaded on first use: only an import or a demo on a terminal draws one. */
+export function progressBar(options: Options): SingleBar {
+  const { SingleBar: Bar } = requireOnUse('cli-progress') as typeof CliProgress;
+  return new Bar(options);
+}
 
 export interface Io {
   out(text: string): void;

@@ -3,8 +3,7 @@
  * path for DuckDB. Only the edges (CLI, server, benchmarks, tests) import this file.
  */
 import { AppError } from '../core/errors.ts';
-import { bytesOf, DuckDbStore } from './duckdb/duckdb-store.ts';
-import { PostgresStore } from './postgres/postgres-store.ts';
+import { bytesOf } from './memory-amount.ts';
 import { applyMigrations } from './migrations/index.ts';
 import { readServerNote } from './server-note.ts';
 import type { Store } from './store.ts';
@@ -25,8 +24,11 @@ export function duckdbMemoryLimit(value: string | undefined): string | undefined
   return value.trim();
 }
 
+// Each store's module (and its database client, native or not) is loaded only when a store of
+// its kind is opened: a command that needs none, or one kind, starts without the others.
 export async function openStore(location: string): Promise<Store> {
   if (isPostgresLocation(location)) {
+    const { PostgresStore } = await import('./postgres/postgres-store.ts');
     const store = await PostgresStore.open(location);
     try {
       await applyMigrations(store);
@@ -36,7 +38,8 @@ export async function openStore(location: string): Promise<Store> {
     }
     return store;
   }
-  let store: DuckDbStore;
+  const { DuckDbStore } = await import('./duckdb/duckdb-store.ts');
+  let store: Store;
   const memoryLimit = duckdbMemoryLimit(process.env.THROUGHLINE_DUCKDB_MEMORY);
   try {
     store = await DuckDbStore.open(location, memoryLimit === undefined ? {} : { memoryLimit });

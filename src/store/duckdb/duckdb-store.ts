@@ -14,6 +14,7 @@ import type { Column } from '../schema.ts';
 import { Mutex, Watchers } from '../store.ts';
 import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
 import { columnsToRows } from './duckdb-values.ts';
+import { bytesOf } from '../memory-amount.ts';
 
 export const duckdbDialect: SqlDialect = {
   median: (e) => `median(${e})`,
@@ -59,16 +60,6 @@ function lockError(location: string, e: Error): AppError {
       cause: e,
     },
   );
-}
-
-const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
-
-/** Bytes in an amount of memory as DuckDB reads one (`1GB`, `512MiB`): the one parser of THROUGHLINE_DUCKDB_MEMORY. */
-export function bytesOf(amount: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(amount.trim());
-  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-  if (m === null || unit === undefined) throw new Error(`"${amount}" is not an amount of memory`);
-  return Number(m[1]) * unit;
 }
 
 function toDuckParams(params: readonly SqlParam[] | undefined): DuckDBValue[] | undefined {
