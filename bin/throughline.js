@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Starts the compiled command line (dist/cli/, built by `npm ci` through `prepare`), or the
 // TypeScript sources through tsx when there is no build or a source file is newer than it (a
-// developer's edit must never run stale code). It calls run() itself rather than relying on
+// developer's edit must never run stale code). It calls main() itself rather than relying on
 // main.ts's own "am I the entry point" test: npx starts this file through a symlink in its
 // cache, a path that names neither file.
 import { readdirSync, statSync } from 'node:fs';
@@ -28,12 +28,12 @@ function builtIsCurrent() {
   }
 }
 
-let run;
+let main;
 if (process.env.THROUGHLINE_FROM_SOURCE !== '1' && builtIsCurrent()) {
-  ({ run } = await import(built.href));
+  ({ main } = await import(built.href));
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  ({ run } = await import('../src/cli/main.ts'));
+  ({ main } = await import('../src/cli/main.ts'));
 }
-process.exitCode = await run(process.argv.slice(2));
+await main(process.argv.slice(2));

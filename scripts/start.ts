@@ -9,6 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { run } from '../src/cli/main.ts';
 import { DEMO_DEFAULTS } from '../src/cli/demo.ts';
@@ -55,7 +56,20 @@ function ensureDashboard(): void {
   if (r.status !== 0) throw new Error('the dashboard did not build (npm run build:web shows why)');
 }
 
+/** Whether something already listens on the port (an earlier npm start, say): asked before any work. */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE'));
+    probe.listen({ host: '127.0.0.1', port }, () => probe.close(() => resolve(false)));
+  });
+}
+
 async function main(): Promise<number> {
+  if (PORT !== 0 && (await portInUse(PORT))) {
+    console.error(`npm start: port ${PORT} is in use (another npm start or throughline serve?): stop it, or run PORT=${PORT + 1} npm start`);
+    return 2;
+  }
   ensureDashboard();
   const demoDir = DEMO_DEFAULTS.out;
   let db = process.env.THROUGHLINE_DB || DEFAULT_DB;

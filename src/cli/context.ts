@@ -1,6 +1,8 @@
 /** What every command receives from the program: where the data lives, how to print, the config. */
+import fs from 'node:fs';
+import { AppError } from '../core/errors.ts';
 import type { Config } from '../config/index.ts';
-import { openStore } from '../store/open.ts';
+import { isPostgresLocation, openStore } from '../store/open.ts';
 import { journalBeside, journalPositionKey, journalTail } from '../server/journal.ts';
 import type { Store } from '../store/store.ts';
 import type { Io } from './output.ts';
@@ -9,6 +11,7 @@ export interface GlobalOptions {
   db?: string;
   json?: boolean;
   verbose?: boolean;
+  wide?: boolean;
 }
 
 export interface CommandContext {
@@ -21,9 +24,19 @@ export function dbLocation(ctx: CommandContext): string {
   return ctx.global().db ?? ctx.config.db;
 }
 
-/** Opens the store for one command and always closes it, so the file lock is released. */
-export async function withStore<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(dbLocation(ctx));
+/**
+ * Opens the store for one command and always closes it, so the file lock is released. Only the
+ * commands that put something in a store (`create`) may make a new DuckDB file: a read on a
+ * mistyped --db would otherwise answer from an empty store it just made, and leave it behind.
+ */
+export async function withStore<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>, options: { create?: boolean } = {}): Promise<T> {
+  const location = dbLocation(ctx);
+  if (options.create !== true && !isPostgresLocation(location) && location !== ':memory:' && !fs.existsSync(location)) {
+    throw new AppError('usage', `there is no Throughline store at ${location}`, {
+      hint: 'give --db (or THROUGHLINE_DB) the path of an existing store, import data first (throughline import FILE), or run npm start for the demo',
+    });
+  }
+  const store = await openStore(location);
   try {
     await warnOfUnmergedJournal(ctx, store);
     return await fn(store);

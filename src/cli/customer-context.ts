@@ -12,7 +12,7 @@ export function registerContext(program: Command, ctx: CommandContext): void {
     .command('context')
     .description('the live context of one customer: open journeys and failures in plain words, feedback, cases, promises, risk, talking points, offers not to make')
     .argument('<id>', 'type:value (phone:5551234567, email:a@b.com, customer_id:C1, ...) or a customer key')
-    .option('--recent <n>', 'how many recent interactions to list', positiveInt('--recent'), 10)
+    .option('--recent <n>', 'how many recent interactions to list', positiveInt('--recent', 10_000), 10)
     .option('--policies <file>', 'engagement policies JSON, for the offers not to make (docs/engagement.md)')
     .action(async (id: string, flags: { recent: number; policies?: string }) => {
       const policies = loadPolicies(flags.policies);

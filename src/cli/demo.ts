@@ -21,9 +21,9 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
   program
     .command('demo')
     .description('write a realistic telecom demo dataset in the data contract, and print what it planted')
-    .option('--customers <n>', 'number of customers', positiveInt('--customers'), DEMO_DEFAULTS.customers)
-    .option('--days <d>', 'length of the period in days', positiveInt('--days'), DEMO_DEFAULTS.days)
-    .option('--seed <s>', 'random seed: the same seed and end give the same files', positiveInt('--seed'), DEMO_DEFAULTS.seed)
+    .option('--customers <n>', 'number of customers', positiveInt('--customers', 10_000_000), DEMO_DEFAULTS.customers)
+    .option('--days <d>', 'length of the period in days', positiveInt('--days', 3660), DEMO_DEFAULTS.days)
+    .option('--seed <s>', 'random seed: the same seed and end give the same files', positiveInt('--seed', 2 ** 31 - 1), DEMO_DEFAULTS.seed)
     .option('--end <date>', 'end of the period (default: today, UTC)')
     .option('--out <dir>', 'folder to write', DEMO_DEFAULTS.out)
     .action(async (flags: { customers: number; days: number; seed: number; end?: string; out: string }) => {

@@ -23,7 +23,7 @@ export function registerDrivers(program: Command, ctx: CommandContext): void {
     .description('what makes customers detractors: failures per step, channel switches, repeat contacts, broken promises, employees; effects from one regression of all of them (docs/attribution.md)')
     .option('--metric <metric>', 'nps (relationship NPS 0–6 is a detractor) or csat (CSAT 1–3)', 'nps')
     .option('--top <n>', 'list the N strongest', positiveInt('--top'), 15)
-    .option('--window-days <d>', 'experiences in this many days before each answer', positiveInt('--window-days'), DEFAULT_WINDOW_DAYS)
+    .option('--window-days <d>', 'experiences in this many days before each answer', positiveInt('--window-days', 3660), DEFAULT_WINDOW_DAYS)
     .option('--min-exposed <n>', 'factors met by fewer answers are pooled or left out', positiveInt('--min-exposed'), DEFAULT_MIN_EXPOSED)
     .option('--from <date>', 'only answers on or after this ISO date')
     .option('--to <date>', 'only answers up to and including this ISO date')

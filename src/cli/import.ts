@@ -67,6 +67,7 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
           logger: stderrLogger(ctx.io, Boolean(g.verbose)),
           onProgress: progress.update,
         }).finally(progress.stop),
+        { create: true },
       );
       if (g.json) printJson(ctx.io, summary);
       else ctx.io.out(describeImport(summary).join('\n'));

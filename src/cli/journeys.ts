@@ -1,6 +1,6 @@
 /** `throughline journeys`: how journeys go, overall, per intent and per starting channel. */
 import type { Command } from 'commander';
-import { parseJourneyFilter } from '../journey/filters.ts';
+import { parseJourneyFilter, whyNoJourneys } from '../journey/filters.ts';
 import type { JourneyFilter } from '../journey/filters.ts';
 import { journeysDocument } from '../journey/summary.ts';
 import type { JourneyStats } from '../journey/summary.ts';
@@ -46,9 +46,12 @@ export function registerJourneys(program: Command, ctx: CommandContext): void {
     program.command('journeys').description('summarise journeys: outcomes, channel switches, assisted contacts, containment, preferred channels'),
   ).action(async (flags: FilterFlags) => {
     const filter = journeyFilterFrom(flags);
-    const doc = await withStore(ctx, (store) => journeysDocument(store, filter));
+    const [doc, none] = await withStore(ctx, async (store) => {
+      const found = await journeysDocument(store, filter);
+      return [found, found.journeys === 0 ? await whyNoJourneys(store, filter, flags) : null] as const;
+    });
     if (ctx.global().json) return printJson(ctx.io, doc);
-    if (doc.journeys === 0) return ctx.io.out('No journeys match. Import interactions first: throughline import FILE...');
+    if (none !== null) return ctx.io.out(none);
     ctx.io.out(
       [
         `${fmtInt(doc.journeys)} journeys by ${fmtInt(doc.customers)} customers: ${pct(doc.resolved_rate)} resolved, ${pct(doc.unresolved_rate)} unresolved, ${pct(doc.abandoned_rate)} abandoned.`,

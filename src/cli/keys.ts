@@ -16,7 +16,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
     .option('--name <name>', 'what the key is for (shown in keys list)')
     .action(async (flags: { role: string; name?: string }) => {
       if (!isRole(flags.role)) throw new AppError('usage', `--role ${flags.role} is not a role`, { hint: `use one of ${ROLES.join(', ')}` });
-      const created = await withStore(ctx, (store) => createKey(store, flags.role as Role, flags.name ?? null, Date.now()));
+      const created = await withStore(ctx, (store) => createKey(store, flags.role as Role, flags.name ?? null, Date.now()), { create: true });
       if (ctx.global().json) return printJson(ctx.io, created);
       ctx.io.out(
         [

@@ -26,7 +26,7 @@ import { registerAgents } from './agents.ts';
 import { registerDrivers } from './drivers.ts';
 import { registerRisk } from './risk.ts';
 import { registerPromises } from './promises.ts';
-import { processIo } from './output.ts';
+import { fitTablesTo, processIo } from './output.ts';
 import type { Io } from './output.ts';
 
 /** The version in package.json: the one place it is written. */
@@ -43,10 +43,12 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     .option('--db <location>', 'DuckDB file or postgres:// URL (default ./throughline.duckdb, or THROUGHLINE_DB)')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'say more on stderr')
+    .option('--wide', 'print tables at full width (by default they are cut to fit the terminal)')
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError('(run throughline --help for usage)');
+    .showHelpAfterError('(run throughline --help for usage)')
+    .hook('preAction', () => fitTablesTo(program.opts<GlobalOptions>().wide ? null : (io.columns ?? null)));
 
   try {
     const ctx: CommandContext = { io, config: loadConfig(), global: () => program.opts<GlobalOptions>() };
@@ -85,7 +87,19 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
-// `tsx src/cli/main.ts` (npm run throughline); bin/throughline.js calls run() itself.
+/**
+ * The program as a process runs it: `throughline … | head` closes stdout early, and the write
+ * that finds it closed must end the command quietly, not print a stack trace about EPIPE.
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+  process.exitCode = await run(argv);
+}
+
+// `tsx src/cli/main.ts` (npm run throughline); bin/throughline.js calls main() itself.
 if (process.argv[1] !== undefined && import.meta.filename === realpathSync(process.argv[1])) {
-  process.exitCode = await run(process.argv.slice(2));
+  await main(process.argv.slice(2));
 }

@@ -1,6 +1,7 @@
 /** `throughline map`: the directly-follows graph of journey steps, with start and end counts. */
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
+import { whyNoJourneys } from '../journey/filters.ts';
 import { journeyMap, MAP_BY } from '../journey/map.ts';
 import type { MapBy } from '../journey/map.ts';
 import type { CommandContext } from './context.ts';
@@ -29,9 +30,12 @@ export function registerMap(program: Command, ctx: CommandContext): void {
   ).action(async (flags: FilterFlags & { by?: string }) => {
     const by = parseBy(flags.by);
     const filter = journeyFilterFrom(flags);
-    const map = await withStore(ctx, (store) => journeyMap(store, { ...filter, by }));
+    const [map, none] = await withStore(ctx, async (store) => {
+      const doc = await journeyMap(store, { ...filter, by });
+      return [doc, doc.journeys === 0 ? await whyNoJourneys(store, filter, flags) : null] as const;
+    });
     if (ctx.global().json) return printJson(ctx.io, map);
-    if (map.journeys === 0) return ctx.io.out('No journeys match.');
+    if (none !== null) return ctx.io.out(none);
     const shown = map.edges.slice(0, TABLE_EDGES);
     ctx.io.out(
       [

@@ -18,7 +18,7 @@ export function registerRisk(program: Command, ctx: CommandContext): void {
     .description('switching risk per customer: the chance of cancelling within 30 days, from a model fitted on this store\'s own history (docs/risk.md)')
     .option('--top <n>', 'list the N customers most at risk', positiveInt('--top'), 25)
     .option('--as-of <date>', 'score as of this ISO date or time (default: the latest record in the store)')
-    .option('--horizon-days <d>', 'the period the score is about, and the fit\'s look-back', positiveInt('--horizon-days'), DEFAULT_HORIZON_DAYS)
+    .option('--horizon-days <d>', 'the period the score is about, and the fit\'s look-back', positiveInt('--horizon-days', 3660), DEFAULT_HORIZON_DAYS)
     .action(async (flags: Flags) => {
       const options = { top: flags.top, horizonDays: flags.horizonDays, asOf: flags.asOf === undefined ? undefined : parseBound('--as-of', flags.asOf, false) };
       const { scores, model } = await withStore(ctx, (store) => riskAnalysis(store, options));

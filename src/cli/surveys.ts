@@ -21,7 +21,7 @@ export function registerSurveys(program: Command, ctx: CommandContext): void {
     .action(async (file: string) => {
       if (!fs.existsSync(file)) throw new AppError('input', `${file} does not exist`);
       const definition = parseSurvey(fs.readFileSync(file, 'utf8'), file);
-      const r = await withStore(ctx, (store) => store.transaction((tx) => saveSurvey(tx, definition, Date.now())));
+      const r = await withStore(ctx, (store) => store.transaction((tx) => saveSurvey(tx, definition, Date.now())), { create: true });
       if (ctx.global().json) return printJson(ctx.io, { survey_id: r.survey.id, replaced: r.replaced, definition: r.survey });
       ctx.io.out(`${r.replaced ? 'Replaced' : 'Added'} ${r.survey.type} survey ${r.survey.id} with ${r.survey.questions.length} question(s).`);
     });

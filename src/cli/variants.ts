@@ -1,5 +1,6 @@
 /** `throughline variants`: the distinct step sequences of journeys, most frequent first. */
 import type { Command } from 'commander';
+import { whyNoJourneys } from '../journey/filters.ts';
 import { journeyVariants } from '../journey/variants.ts';
 import type { CommandContext } from './context.ts';
 import { withStore } from './context.ts';
@@ -18,9 +19,12 @@ export function registerVariants(program: Command, ctx: CommandContext): void {
   ).action(async (flags: FilterFlags & { by?: string; top: number }) => {
     const by = parseBy(flags.by);
     const filter = journeyFilterFrom(flags);
-    const doc = await withStore(ctx, (store) => journeyVariants(store, { ...filter, by, top: flags.top }));
+    const [doc, none] = await withStore(ctx, async (store) => {
+      const found = await journeyVariants(store, { ...filter, by, top: flags.top });
+      return [found, found.journeys === 0 ? await whyNoJourneys(store, filter, flags) : null] as const;
+    });
     if (ctx.global().json) return printJson(ctx.io, doc);
-    if (doc.journeys === 0) return ctx.io.out('No journeys match.');
+    if (none !== null) return ctx.io.out(none);
     ctx.io.out(
       [
         `${fmtInt(doc.journeys)} journeys follow ${fmtInt(doc.distinct_variants)} distinct sequences; the ${fmtInt(doc.variants.length)} most frequent:`,

@@ -1,6 +1,7 @@
 /**
  * The reject file: one JSON line `{file, line, reason, record}` per record that breaks the
- * contract. Opened on the first reject only, so a clean import leaves no file behind.
+ * contract. Opened on the first reject only, so a clean import leaves no file behind; and a
+ * file an earlier run left at the same path is removed then, so it never passes for this run's.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,6 +36,7 @@ export class RejectWriter {
   close(): void {
     this.flush();
     if (this.fd !== null) fs.closeSync(this.fd);
+    else if (this.count === 0) fs.rmSync(this.path, { force: true });
     this.fd = null;
   }
 }

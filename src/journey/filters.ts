@@ -104,3 +104,29 @@ export function stepConditions(f: JourneyFilter, params: SqlParam[], i = 'i'): s
   if (isEmptyFilter(f)) return `${i}.step_no IS NOT NULL`;
   return `${i}.step_no IS NOT NULL AND ${i}.journey_id IN (SELECT j.journey_id FROM journeys j WHERE ${journeyConditions(f, params)})`;
 }
+
+const FILTER_FLAGS: Record<keyof JourneyFilter, string> = { intent: '--intent', channel: '--channel', from: '--from', to: '--to', outcome: '--outcome' };
+
+/**
+ * Why an analysis found no journeys, in words: the store holds none, or which filter left
+ * nothing (each one given is counted alone, and the first that alone matches no journey is
+ * named), or that the filters match only apart.
+ */
+export async function whyNoJourneys(db: JourneyDb, f: JourneyFilter, raw: RawJourneyFilter = {}): Promise<string> {
+  const count = async (filter: JourneyFilter): Promise<number> => {
+    const params: SqlParam[] = [];
+    const [row] = await db.query(`SELECT COUNT(*) AS n FROM journeys j WHERE ${journeyConditions(filter, params)}`, params);
+    return Number(row?.n ?? 0);
+  };
+  const total = await count({});
+  if (total === 0) return 'No journeys yet: import interactions first (throughline import FILE...).';
+  const given = (Object.keys(FILTER_FLAGS) as (keyof JourneyFilter)[]).filter((k) => f[k] !== undefined);
+  if (given.length === 0) return `No journeys match (the store holds ${total.toLocaleString('en-US')}).`;
+  const shown = (k: keyof JourneyFilter): string => `${FILTER_FLAGS[k]} ${raw[k] ?? String(f[k])}`;
+  for (const k of given) {
+    if ((await count({ [k]: f[k] })) === 0) {
+      return `No journeys match ${shown(k)}: none of the ${total.toLocaleString('en-US')} stored journeys has it.`;
+    }
+  }
+  return `No journeys match ${given.map(shown).join(' with ')} together, though each alone matches some of the ${total.toLocaleString('en-US')} stored journeys.`;
+}
