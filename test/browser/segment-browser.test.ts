@@ -125,8 +125,12 @@ describe('Segment libraries sending to throughline serve', { skip }, () => {
     return { status: r.status, doc: r.status === 200 ? ((await r.json()) as ContextDoc) : null };
   }
 
-  /** Opens the shop page at `origin`, loads analytics.js with inline settings, and runs `calls` in it. */
-  async function inBrowser(origin: string, calls: string): Promise<BrowserRun & { responses: string[]; console: string[] }> {
+  /**
+   * Opens the shop page at `origin`, loads analytics.js with inline settings, runs `calls` in it,
+   * and keeps the page open until `settled` says what the page saw is complete.
+   */
+  type Seen = { responses: string[]; console: string[] };
+  async function inBrowser(origin: string, calls: string, settled: (seen: Seen) => boolean, segmentio: Record<string, unknown> = {}): Promise<BrowserRun & { responses: string[]; console: string[] }> {
     const page = await context.newPage();
     const responses: string[] = [];
     const consoleLines: string[] = [];
@@ -139,12 +143,12 @@ describe('Segment libraries sending to throughline serve', { skip }, () => {
       await page.goto(origin);
       const apiHost = `${new URL(server.url).host}/v1`;
       const run = await page.evaluate(
-        async ({ writeKey, apiHost, calls }) => {
+        async ({ writeKey, apiHost, calls, segmentio }) => {
           // The settings Segment's CDN would send, given inline: the Segment.io destination is
           // this server; no metrics are sent anywhere.
           const w = globalThis as unknown as { AnalyticsNext: { AnalyticsBrowser: { load: (...a: unknown[]) => PromiseLike<[Record<string, (...a: unknown[]) => Promise<{ failedDelivery: () => unknown }>> & { user: () => { anonymousId: () => string } }]> } } };
           const [analytics] = await w.AnalyticsNext.AnalyticsBrowser.load(
-            { writeKey, cdnSettings: { integrations: { 'Segment.io': { apiKey: writeKey, apiHost, protocol: 'http' } }, metrics: { sampleRate: 0 } } },
+            { writeKey, cdnSettings: { integrations: { 'Segment.io': { apiKey: writeKey, apiHost, protocol: 'http', ...segmentio } }, metrics: { sampleRate: 0 } } },
             { disableClientPersistence: true, retryQueue: false },
           );
           const failed: string[] = [];
@@ -155,8 +159,10 @@ describe('Segment libraries sending to throughline serve', { skip }, () => {
           }
           return { anonymousId: analytics.user().anonymousId(), failed };
         },
-        { writeKey, apiHost, calls },
+        { writeKey, apiHost, calls, segmentio },
       );
+      // A batching library answers each call once it is queued, before its batch is posted.
+      await until('the page to see its requests settle', async () => (settled({ responses, console: consoleLines }) ? true : undefined));
       return { ...run, responses, console: consoleLines };
     } finally {
       await page.close();
@@ -169,7 +175,7 @@ describe('Segment libraries sending to throughline serve', { skip }, () => {
       ['page', 'Pricing'],
       ['track', 'pay_bill/submit_payment', { outcome: 'failure', amount: 80 }],
     ]);
-    const run = await inBrowser(shop.origin, calls);
+    const run = await inBrowser(shop.origin, calls, (seen) => seen.responses.length >= 3);
     assert.deepEqual(run.failed, [], run.console.join('\n'));
     assert.deepEqual(run.responses, ['POST /v1/i 200', 'POST /v1/p 200', 'POST /v1/t 200'], run.console.join('\n'));
     assert.deepEqual(outside, [], 'the library asked for nothing outside 127.0.0.1');
@@ -182,6 +188,20 @@ describe('Segment libraries sending to throughline serve', { skip }, () => {
     const ids = doc.identifiers.map((i) => `${i.type}:${i.value}`);
     for (const id of ['customer_id:web-user-1', 'email:sam@example.com', `cookie_id:${run.anonymousId}`]) assert.ok(ids.includes(id), `${id} in ${ids.join(', ')}`);
     assert.deepEqual(doc.recent.map((e) => `${e.channel}:${e.activity}`), ['web:pay_bill/submit_payment', 'web:page/Pricing']);
+  });
+
+  test('analytics.js set to batch its calls sends them to /v1/b, and they appear in the context', async () => {
+    const calls = JSON.stringify([
+      ['identify', 'web-user-2', { email: 'kim@example.com' }],
+      ['track', 'pay_bill/view_bill'],
+    ]);
+    // Two calls make a batch: they go as one post.
+    const run = await inBrowser(shop.origin, calls, (seen) => seen.responses.length >= 1, { deliveryStrategy: { strategy: 'batching', config: { size: 2, timeout: 60_000 } } });
+    assert.deepEqual(run.failed, [], run.console.join('\n'));
+    assert.deepEqual(run.responses, ['POST /v1/b 200'], run.console.join('\n'));
+    const doc = await until('the batched events in the context', async () => (await customer('email:kim@example.com')).doc ?? undefined);
+    assert.deepEqual(doc.recent.map((e) => e.activity), ['pay_bill/view_bill']);
+    assert.deepEqual(outside, []);
   });
 
   test('@segment/analytics-node delivers to the same server, into the same context', async () => {
@@ -209,9 +229,10 @@ describe('Segment libraries sending to throughline serve', { skip }, () => {
     assert.equal(allowed.status, 204);
     assert.equal(allowed.headers.get('access-control-allow-origin'), shop.origin);
 
-    const run = await inBrowser(otherSite.origin, JSON.stringify([['track', 'blocked/event', { customer: 'no' }]]));
+    const blocked = (line: string): boolean => /blocked by CORS policy/.test(line);
+    const run = await inBrowser(otherSite.origin, JSON.stringify([['track', 'blocked/event', { customer: 'no' }]]), (seen) => seen.console.some(blocked));
     assert.equal(run.responses.length, 0, `no answer reached the page: ${run.responses.join(', ')}`);
-    assert.ok(run.console.some((l) => /blocked by CORS policy/.test(l)), run.console.join('\n'));
+    assert.ok(run.console.some(blocked), run.console.join('\n'));
     // A server-side event for the same anonymous visitor, sent after: once it is merged, the
     // blocked one would be too, had it arrived.
     const analytics = new Analytics({ writeKey, host: server.url, flushAt: 1, maxRetries: 0 });
