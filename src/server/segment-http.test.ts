@@ -103,6 +103,9 @@ describe('the collector as Segment libraries reach it', () => {
     assert.ok(bomb.length < 32 * 1024, 'the compressed body is under the limit');
     assertError(await s.app.inject({ method: 'POST', url: '/v1/track', headers, payload: bomb }), 413, 'too_large', /inflates past 32 KB/);
     assertError(await s.app.inject({ method: 'POST', url: '/v1/batch', headers: { ...headers, 'content-encoding': 'br' }, payload: Buffer.from('x') }), 400, 'input', /Content-Encoding br is not accepted/);
+    assertError(await s.app.inject({ method: 'POST', url: '/v1/batch', headers, payload: zlib.gzipSync(JSON.stringify(batch)).subarray(0, 20) }), 400, 'input', /not valid gzip/);
+    // A request without a body that says gzip is simply served.
+    assert.equal((await s.app.inject({ method: 'GET', url: '/healthz', headers: { 'content-encoding': 'gzip' } })).statusCode, 200);
     // The server goes on taking events after each refusal.
     assert.equal((await s.app.inject({ method: 'POST', url: '/v1/batch', headers, payload: zlib.gzipSync(JSON.stringify(batch)) })).statusCode, 200);
   });
