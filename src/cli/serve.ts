@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
+import { parseOrigin } from '../server/cors.ts';
 import { parsePolicies } from '../engage/index.ts';
 import type { Policies } from '../engage/index.ts';
 import type { CommandContext } from './context.ts';
@@ -18,6 +19,13 @@ function customers(v: string): number {
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 0) throw new AppError('usage', `--context-cache must be a number of customers (0 turns the cache off), not "${v}"`);
   return n;
+}
+
+/** `--cors-origin` may be repeated, and each may list several origins separated by commas. */
+function origins(v: string, previous: readonly string[] = []): string[] {
+  const given = v.split(',').filter((o) => o.trim() !== '');
+  if (given.length === 0) throw new AppError('usage', '--cors-origin needs an origin, e.g. --cors-origin https://shop.example.com');
+  return [...previous, ...given.map(parseOrigin)];
 }
 
 /** Reads and validates a policy file; a bad file stops `serve` before it listens. */
@@ -45,7 +53,12 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       'customers whose rows the live context keeps in memory (docs/engagement.md; 0 turns it off; default 250000 on DuckDB, off on PostgreSQL)',
       customers,
     )
-    .action(async (flags: { port: number; host: string; policies?: string; journal?: string; contextCache?: number }) => {
+    .option(
+      '--cors-origin <origins>',
+      'an origin whose web pages may send events to the collector with Segment\'s browser library (analytics.js), e.g. https://shop.example.com; repeat it or separate origins with commas (docs/collector.md; default: none)',
+      origins,
+    )
+    .action(async (flags: { port: number; host: string; policies?: string; journal?: string; contextCache?: number; corsOrigin?: string[] }) => {
       const g = ctx.global();
       // The server (Fastify, OpenAPI) loads only for this command: every other command starts faster.
       const { listKeys, startServer } = await import('../server/index.ts');
@@ -60,6 +73,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         ...(policies !== undefined ? { policies } : {}),
         ...(flags.journal !== undefined ? { journal: flags.journal } : {}),
         ...(flags.contextCache !== undefined ? { contextCacheCustomers: flags.contextCache } : {}),
+        ...(flags.corsOrigin !== undefined ? { corsOrigins: flags.corsOrigin } : {}),
       });
       // Listen for the stop signals before saying where we listen: whoever reads that line may
       // send SIGTERM at once, and a signal that arrives before a handler exists kills the process

@@ -20,6 +20,8 @@ import { DEFAULT_JOURNEY_WINDOW_MS } from '../journey/index.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_RATE_LIMITS, installAuth } from './auth.ts';
 import type { RateLimits } from './auth.ts';
+import { installContentEncoding } from './content-encoding.ts';
+import { installCors } from './cors.ts';
 import { installErrorHandling } from './errors.ts';
 import { ANALYSES, registerAnalyses } from './routes/analyses.ts';
 import type { Analysis } from './routes/analyses.ts';
@@ -74,6 +76,11 @@ export interface AppDeps {
   readonly contextCacheCustomers?: number;
   /** Read every customer into the cache when the app starts (default true; tests that count reads turn it off). */
   readonly preloadContextCache?: boolean;
+  /**
+   * Origins (`https://shop.example.com`) whose pages may send events to the Segment collector
+   * from a browser (analytics.js), answered with CORS headers; none by default (cors.ts).
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -91,6 +98,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   installErrorHandling(app, logger);
+  installContentEncoding(app);
   app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   await app.register(swagger, {
@@ -157,6 +165,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // For whoever writes to the store behind the app's back (tests loading data): tell the cache.
   app.decorate('customerCache', cache);
 
+  // Before the key is checked, so that an error answer to an allowed origin carries CORS headers.
+  installCors(app, deps.corsOrigins ?? []);
   const auth = installAuth(app, { db: deps.store, rateLimits: { ...DEFAULT_RATE_LIMITS, ...deps.rateLimits }, cacheTtlMs: deps.keyCacheTtlMs ?? 30_000 });
   // A key revoked anywhere (through another server, or by the CLI beside them on PostgreSQL) is
   // forgotten here at once; the cache's lifetime only bounds what a lost notice could leave.

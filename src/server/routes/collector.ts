@@ -11,6 +11,7 @@ import { AppError } from '../../core/errors.ts';
 import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { detectKind } from '../../ingest/fields.ts';
+import { preflight } from '../cors.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
 import { mapSegmentMessage, MAX_EVENT_BYTES, SEGMENT_TYPES, withEnvelope } from '../segment.ts';
 import type { SegmentType } from '../segment.ts';
@@ -113,48 +114,71 @@ function asObject(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/**
+ * The paths Segment's libraries post to: the server libraries use the long names, analytics.js
+ * in a browser the first letter (`/v1/t`, `/v1/b`, ...).
+ */
+const SHORT_PATHS: Readonly<Record<SegmentType | 'batch', string>> = { batch: 'b', track: 't', identify: 'i', alias: 'a', page: 'p', screen: 's', group: 'g' };
+
+/**
+ * analytics.js sends its JSON as `text/plain` (a "simple" content type); it is read as the JSON
+ * it is, by the same parser (and limits) as `application/json`. Fastify picks the parser after
+ * the preParsing hooks, from this header.
+ */
+async function textAsJson(request: FastifyRequest): Promise<void> {
+  const type = request.headers['content-type'];
+  if (type !== undefined && /^\s*text\/plain\s*(;|$)/i.test(type)) request.headers['content-type'] = 'application/json';
+}
+
 export function registerCollector(app: FastifyInstance, deps: CollectorDeps): void {
-  const segmentConfig = { access: ['collector'] as const, bodyWriteKey: true };
+  const segmentConfig = { access: ['collector'] as const, bodyWriteKey: true, cors: true };
   // A caller whose key came in a header (auth.ts, onRequest) is refused while the backlog is
   // full before its body is even parsed: under overload, parsing the bodies of batches that are
   // then refused took a sixth of the main thread. A key in the body needs the body first.
   const refuseEarly = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (request.principal !== null) await refusing(deps, reply, () => deps.queue.assertRoom(1));
   };
+  const preParsing = [refuseEarly, textAsJson];
   const batchSchema = {
     tags: ['collector'],
     summary: 'Segment batch: many track, identify, alias, page, screen and group calls',
-    description: `Segment's HTTP tracking API. The write key is the HTTP Basic user (or a Bearer key, or writeKey in the body). Answers 200 once every valid message is durable in the server's journal; it is in analyses and customer contexts after the next merge, normally within a second (docs/collector.md). Per-message problems are in errors; 429 with Retry-After while the merge backlog is full. Limits: ${Math.round(deps.limits.eventBytes / 1024)} KB per event, ${Math.round(deps.limits.batchBytes / 1024)} KB per batch.`,
+    description: `Segment's HTTP tracking API. The write key is the HTTP Basic user (or a Bearer key, or writeKey in the body). The body is JSON, sent as application/json or text/plain (analytics.js), optionally gzip-compressed (Content-Encoding: gzip). Answers 200 once every valid message is durable in the server's journal; it is in analyses and customer contexts after the next merge, normally within a second (docs/collector.md). Per-message problems are in errors; 429 with Retry-After while the merge backlog is full. Limits: ${Math.round(deps.limits.eventBytes / 1024)} KB per event, ${Math.round(deps.limits.batchBytes / 1024)} KB per batch. analytics.js posts to the same endpoints by their first letter (/v1/b, /v1/t, ...), from the origins the server allows (serve --cors-origin).`,
     response: { 200: SEGMENT_ANSWER, 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 413: ERROR_SCHEMA, 429: ERROR_SCHEMA },
   };
-  for (const path of ['/v1/batch', '/v1/import']) {
-    app.post(path, { config: segmentConfig, preParsing: refuseEarly, bodyLimit: deps.limits.batchBytes, schema: { ...batchSchema, ...(path === '/v1/import' ? { hide: true } : {}) } }, async (request, reply) => {
+  const preflightOptions = { config: { access: 'public' as const, cors: true }, schema: { hide: true } };
+  for (const path of ['/v1/batch', '/v1/import', `/v1/${SHORT_PATHS.batch}`]) {
+    app.options(path, preflightOptions, preflight);
+    app.post(path, { config: segmentConfig, preParsing, bodyLimit: deps.limits.batchBytes, schema: { ...batchSchema, ...(path !== '/v1/batch' ? { hide: true } : {}) } }, async (request, reply) => {
       const body = asObject(request.body);
       if (!Array.isArray(body.batch)) throw new AppError('input', 'a batch needs a "batch" array of messages', { hint: 'send {"batch": [{"type": "track", ...}]}' });
       return collect(deps, reply, body.batch.map((m) => withEnvelope(m, body)), null);
     });
   }
   for (const type of SEGMENT_TYPES) {
-    app.post(
-      `/v1/${type}`,
-      {
-        config: segmentConfig,
-        preParsing: refuseEarly,
-        bodyLimit: deps.limits.eventBytes,
-        schema: {
-          tags: ['collector'],
-          summary: `Segment ${type}`,
-          description: type === 'group' ? 'Accepted and not stored: an account group is not a customer.' : `Segment's ${type} call; see the batch endpoint.`,
-          response: { 200: SEGMENT_ANSWER, 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 413: ERROR_SCHEMA, 429: ERROR_SCHEMA },
+    for (const path of [`/v1/${type}`, `/v1/${SHORT_PATHS[type]}`]) {
+      app.options(path, preflightOptions, preflight);
+      app.post(
+        path,
+        {
+          config: segmentConfig,
+          preParsing,
+          bodyLimit: deps.limits.eventBytes,
+          schema: {
+            tags: ['collector'],
+            summary: `Segment ${type}`,
+            description: type === 'group' ? 'Accepted and not stored: an account group is not a customer.' : `Segment's ${type} call; see the batch endpoint.`,
+            response: { 200: SEGMENT_ANSWER, 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 413: ERROR_SCHEMA, 429: ERROR_SCHEMA },
+            ...(path !== `/v1/${type}` ? { hide: true } : {}),
+          },
         },
-      },
-      async (request, reply) => {
-        const answer = await collect(deps, reply, [asObject(request.body)], type);
-        const e = answer.errors[0];
-        if (e !== undefined) throw new AppError('input', e.reason);
-        return answer;
-      },
-    );
+        async (request, reply) => {
+          const answer = await collect(deps, reply, [asObject(request.body)], type);
+          const e = answer.errors[0];
+          if (e !== undefined) throw new AppError('input', e.reason);
+          return answer;
+        },
+      );
+    }
   }
 
   app.post(
