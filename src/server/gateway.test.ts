@@ -83,7 +83,7 @@ describe('the SMS gateway endpoint', () => {
   test('known and unknown numbers get the same status and the same fields, and a stranger gets no name', async () => {
     const answers = [];
     for (const from of ['555-301-0002', '555-999-0000', '+44 20 7946 0000']) {
-      for (const body of [{ from, text: 'hello' }, { from, text: 'SURVEY', survey_id: 'gw_nps' }]) {
+      for (const body of [{ from, text: 'hello' }, { from, text: 'SURVEY', survey_id: 'gw_nps' }] as Record<string, string>[]) {
         const r = await s.inbound(body);
         answers.push({ from, survey: 'survey_id' in body, status: r.statusCode, fields: Object.keys(r.json()).sort(), doc: r.json<{ reply: string | null }>() });
       }
