@@ -99,11 +99,20 @@ describe('the SMS gateway endpoint', () => {
     assert.ok(!JSON.stringify(strangers).includes('Lee') && !JSON.stringify(strangers).includes('Dana'), 'no first name reaches a stranger');
   });
 
-  test("a number two customers share looks like a stranger's", async () => {
+  test("a number two customers share, or a customer the contact rules protect, looks like a stranger's", async () => {
     await s.load('profiles', [{ customer_id: 'G4', name: 'Ana Lima', phone: '555-301-0003' }]);
     const shared = await s.inbound({ from: '555-301-0003', text: 'SURVEY', survey_id: 'gw_nps' });
     assert.equal(shared.statusCode, 200, shared.body);
     assert.deepEqual(shared.json(), { reply: null, expects: null, done: true });
+    // Kim was sent a survey link today: a survey with a 30-day cooldown may not ask her again.
+    await s.load('profiles', [{ customer_id: 'G5', name: 'Kim Ode', phone: '555-301-0005' }]);
+    assert.equal((await s.call('agent', { method: 'POST', url: '/api/v1/surveys/gw_nps/links', payload: { customer: 'customer_id:G5' } })).statusCode, 201);
+    const strict = createTestSurvey({ id: 'gw_strict', contact_rules: { cooldown_days: 30 } });
+    assert.equal((await s.call('analyst', { method: 'POST', url: '/api/v1/surveys', payload: strict })).statusCode, 201);
+    const protectedOne = await s.inbound({ from: '555-301-0005', text: 'SURVEY', survey_id: 'gw_strict' });
+    assert.equal(protectedOne.statusCode, 200, protectedOne.body);
+    assert.deepEqual(protectedOne.json(), { reply: null, expects: null, done: true });
+    assert.ok(!protectedOne.body.includes('Kim'));
   });
 
   test('a survey that does not exist is the gateway’s mistake, told alike for every number', async () => {
