@@ -39,7 +39,7 @@ export function registerKeys(program: Command, ctx: CommandContext): void {
             : created.role === 'gateway'
               ? 'The SMS gateway sends it as Authorization: Bearer <key> (or as the HTTP Basic user) and signs each request with the signing secret (X-Twilio-Signature; docs/security.md).'
               : 'Send it as Authorization: Bearer <key>.',
-          ...(created.signing_secret !== undefined && signingSecret === undefined ? [`Signing secret: ${created.signing_secret}`, 'Give it to the gateway with the key; it is not shown again.'] : []),
+          ...(created.signing_secret !== undefined ? [`Signing secret: ${created.signing_secret}`, 'Give it to the gateway with the key; it is not shown again.'] : []),
         ].join('\n'),
       );
     });

@@ -33,8 +33,8 @@ export interface CreatedKey {
   /** The key itself: shown once, never stored. */
   key: string;
   /**
-   * A gateway key's signing secret (the HMAC key of its requests' signatures): the one given
-   * (an SMS provider's auth token), or one made here and shown once. Absent for other roles.
+   * A gateway key's signing secret (the HMAC key of its requests' signatures) when it was made
+   * here: shown once. Absent for other roles and when the caller gave one (a provider's token).
    */
   signing_secret?: string;
 }
@@ -77,7 +77,8 @@ export async function createKey(db: Queryable, role: Role, name: string | null, 
     now,
     signing,
   ]);
-  return { id, role, name, key: `tl_${id}_${secret}`, ...(signing === null ? {} : { signing_secret: signing }) };
+  // A secret the caller gave is not echoed back: it has it, and every copy printed is one more to leak.
+  return { id, role, name, key: `tl_${id}_${secret}`, ...(signing === null || options.signingSecret !== undefined ? {} : { signing_secret: signing }) };
 }
 
 function info(r: Record<string, unknown>): ApiKeyInfo {
