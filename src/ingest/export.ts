@@ -43,9 +43,17 @@ function toRecord(r: Row): Record<string, unknown> {
   return out;
 }
 
-function csvCell(v: unknown): string {
+/**
+ * One CSV cell (RFC 4180), safe to open in a spreadsheet (OWASP, "CSV Injection"): text that
+ * starts with `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula, so it
+ * is written with a leading `'` and quoted. Numbers are numbers, never formulas: `-5` stays
+ * `-5`, so numeric columns read back as they were (docs/security.md).
+ */
+export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return '';
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) return `"'${s.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

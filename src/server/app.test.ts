@@ -197,7 +197,7 @@ describe('the HTTP API', () => {
   });
 
   test('a case is worked over the API as on the command line: contact, then resolve with its root cause', async () => {
-    const [open] = (await s.call('agent', { method: 'GET', url: '/api/v1/cases?status=open' })).json<{ case_id: string; customer_key: string }[]>();
+    const [open] = (await s.call('analyst', { method: 'GET', url: '/api/v1/cases?status=open' })).json<{ case_id: string; customer_key: string }[]>();
     assert.ok(open !== undefined, 'the detractor answer opened a case');
     const contacted = await s.call('agent', { method: 'POST', url: `/api/v1/cases/${open.case_id}/contact`, payload: { note: 'Called back, refunded the fee' } });
     assert.equal(contacted.statusCode, 200, contacted.body);
@@ -266,7 +266,7 @@ describe('errors at the edge', () => {
       }
       assert.deepEqual(statuses, [200, 200, 429, 429]);
       assert.match(retryAfter ?? '', /^\d+$/);
-      assert.equal((await s.call('agent', { method: 'GET', url: '/api/v1/cases' })).statusCode, 200, 'other keys are not slowed');
+      assert.equal((await s.call('agent', { method: 'GET', url: '/api/v1/engage/policies' })).statusCode, 200, 'other keys are not slowed');
     } finally {
       await s.close();
     }

@@ -27,7 +27,10 @@ const ROUTES: readonly RouteCase[] = [
   ...['journeys', 'map', 'variants', 'broken', 'metrics', 'cases/rollup', 'cases/hidden', 'feedback/comments', 'feedback/topics', 'feedback/praise', 'agents', 'drivers', 'risk', 'promises', 'surveys'].map(
     (name): RouteCase => ({ method: 'GET', url: `/api/v1/${name}`, path: `/api/v1/${name}`, allowed: ANALYST_ONLY }),
   ),
-  { method: 'GET', url: '/api/v1/cases', path: '/api/v1/cases', allowed: ['admin', 'analyst', 'agent'] },
+  // Lists of customers or cases: analysts' (docs/security.md); agents reach one customer at a time.
+  { method: 'GET', url: '/api/v1/cases', path: '/api/v1/cases', allowed: ANALYST_ONLY },
+  { method: 'GET', url: '/api/v1/cases?hidden-at-risk=true', path: '/api/v1/cases', allowed: ANALYST_ONLY },
+  { method: 'GET', url: '/api/v1/cases?status=open&overdue=true', path: '/api/v1/cases', allowed: ANALYST_ONLY },
   { method: 'GET', url: '/api/v1/cases/CS-NONE', path: '/api/v1/cases/{id}', allowed: ['admin', 'analyst', 'agent'] },
   ...['contact', 'resolve', 'close'].map(
     (verb): RouteCase => ({ method: 'POST', url: `/api/v1/cases/CS-NONE/${verb}`, path: `/api/v1/cases/{id}/${verb}`, allowed: ['admin', 'agent'], payload: verb === 'contact' ? { note: 'called' } : { root_cause: 'x', issue_resolved: true } }),
@@ -43,8 +46,8 @@ const ROUTES: readonly RouteCase[] = [
   ...['links', 'conversations'].map(
     (what): RouteCase => ({ method: 'POST', url: `/api/v1/surveys/none/${what}`, path: `/api/v1/surveys/{id}/${what}`, allowed: ['admin', 'analyst', 'agent'], payload: { customer: 'customer_id:C1' } }),
   ),
-  { method: 'POST', url: '/api/v1/conversations/inbound', path: '/api/v1/conversations/inbound', allowed: ['admin', 'collector'], payload: { from: '5550001111', text: '1' } },
-  { method: 'GET', url: '/api/v1/me', path: '/api/v1/me', allowed: ['admin', 'analyst', 'agent', 'collector'] },
+  { method: 'POST', url: '/api/v1/conversations/inbound', path: '/api/v1/conversations/inbound', allowed: ['admin', 'gateway'], payload: { from: '5550001111', text: '1' } },
+  { method: 'GET', url: '/api/v1/me', path: '/api/v1/me', allowed: ['admin', 'analyst', 'agent', 'collector', 'gateway'] },
   { method: 'GET', url: '/api/v1/engage/policies', path: '/api/v1/engage/policies', allowed: ['admin', 'analyst', 'agent'] },
   { method: 'GET', url: '/api/v1/customers/customer_id:C1', path: '/api/v1/customers/{id}', allowed: ['admin', 'agent'] },
   { method: 'GET', url: '/api/v1/customers/customer_id:C1/context', path: '/api/v1/customers/{id}/context', allowed: ['admin', 'agent'] },
@@ -75,7 +78,7 @@ const ROUTES: readonly RouteCase[] = [
 /** Open to anyone: the hosted survey page checks its signed link instead of a key. */
 const PUBLIC = ['GET /healthz', 'GET /s/{token}', 'POST /s/{token}'];
 
-const WHO: readonly Who[] = ['none', 'bad key', 'revoked', 'admin', 'analyst', 'agent', 'collector'];
+const WHO: readonly Who[] = ['none', 'bad key', 'revoked', 'admin', 'analyst', 'agent', 'collector', 'gateway'];
 
 describe('access control', () => {
   let s: TestServer;
@@ -103,12 +106,16 @@ describe('access control', () => {
     test(`${route.method} ${route.url} answers only ${route.allowed.join(' and ')} keys`, async () => {
       for (const who of WHO) {
         const authorization = who === 'none' ? undefined : who === 'bad key' ? 'Bearer tl_0123456789ab_' + 'x'.repeat(43) : who === 'revoked' ? `Bearer ${revokedKey}` : `Bearer ${s.keys[who]}`;
-        const r = await s.app.inject({
-          method: route.method,
-          url: route.url,
-          ...(authorization !== undefined ? { headers: { authorization } } : {}),
-          ...(route.payload !== undefined ? { payload: route.payload as Record<string, unknown> } : {}),
-        });
+        // A gateway signs what it sends (its own test below checks what an unsigned request gets).
+        const r =
+          who === 'gateway' && route.path === '/api/v1/conversations/inbound'
+            ? await s.inbound(route.payload as Record<string, string>)
+            : await s.app.inject({
+                method: route.method,
+                url: route.url,
+                ...(authorization !== undefined ? { headers: { authorization } } : {}),
+                ...(route.payload !== undefined ? { payload: route.payload as Record<string, unknown> } : {}),
+              });
         const label = `${route.method} ${route.url} as ${who}: ${r.statusCode} ${r.body.slice(0, 200)}`;
         if (who === 'none' || who === 'bad key' || who === 'revoked') {
           assert.equal(r.statusCode, 401, label);

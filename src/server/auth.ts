@@ -36,6 +36,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = Object.freeze({
   analyst: { perSecond: 20, burst: 40 },
   agent: { perSecond: 200, burst: 400 },
   collector: { perSecond: 1000, burst: 2000 },
+  gateway: { perSecond: 100, burst: 200 },
 });
 
 /** The key in an Authorization header: Bearer, or Basic with the key as user (or as password). */

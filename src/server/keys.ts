@@ -11,7 +11,7 @@ import type { Queryable, Store } from '../store/store.ts';
 /** What creating and revoking a key needs: SQL, and telling every server that keys changed. */
 type KeyStore = Queryable & Pick<Store, 'announce'>;
 
-export const ROLES = ['admin', 'analyst', 'agent', 'collector'] as const;
+export const ROLES = ['admin', 'analyst', 'agent', 'collector', 'gateway'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function isRole(s: string): s is Role {
@@ -32,12 +32,19 @@ export interface CreatedKey {
   name: string | null;
   /** The key itself: shown once, never stored. */
   key: string;
+  /**
+   * A gateway key's signing secret (the HMAC key of its requests' signatures) when it was made
+   * here: shown once. Absent for other roles and when the caller gave one (a provider's token).
+   */
+  signing_secret?: string;
 }
 
 export interface Principal {
   readonly keyId: string;
   readonly role: Role;
   readonly name: string | null;
+  /** A gateway key's signing secret; null for other roles. */
+  readonly signingSecret: string | null;
 }
 
 const KEY_PATTERN = /^tl_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -46,20 +53,32 @@ function hashSecret(salt: string, secret: string): Buffer {
   return createHash('sha256').update(salt).update(':').update(secret).digest();
 }
 
-export async function createKey(db: Queryable, role: Role, name: string | null, now: number): Promise<CreatedKey> {
+/**
+ * Creates a key. A gateway key also gets a signing secret: `signingSecret` when given (the
+ * provider's, e.g. a Twilio auth token), otherwise 32 random bytes. Unlike the key's own secret
+ * it is stored as is, since checking an HMAC signature needs the HMAC key itself.
+ */
+export async function createKey(db: Queryable, role: Role, name: string | null, now: number, options: { signingSecret?: string } = {}): Promise<CreatedKey> {
   if (!isRole(role)) throw new AppError('usage', `${String(role)} is not a role`, { hint: `use one of ${ROLES.join(', ')}` });
+  if (options.signingSecret !== undefined && role !== 'gateway') throw new AppError('usage', 'only gateway keys have a signing secret', { hint: 'use --role gateway' });
+  const signing = role === 'gateway' ? (options.signingSecret ?? randomBytes(32).toString('base64url')) : null;
+  if (signing !== null && (signing.length < 16 || signing.length > 200 || /\s/.test(signing))) {
+    throw new AppError('usage', 'a signing secret is 16 to 200 characters without spaces', { hint: 'leave it out to have one made' });
+  }
   const id = randomBytes(6).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   const salt = randomBytes(16).toString('hex');
-  await db.exec(`INSERT INTO api_keys (key_id, name, role, salt, hash, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)`, [
+  await db.exec(`INSERT INTO api_keys (key_id, name, role, salt, hash, created_at, revoked_at, signing_secret) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)`, [
     id,
     name,
     role,
     salt,
     hashSecret(salt, secret).toString('hex'),
     now,
+    signing,
   ]);
-  return { id, role, name, key: `tl_${id}_${secret}` };
+  // A secret the caller gave is not echoed back: it has it, and every copy printed is one more to leak.
+  return { id, role, name, key: `tl_${id}_${secret}`, ...(signing === null || options.signingSecret !== undefined ? {} : { signing_secret: signing }) };
 }
 
 function info(r: Record<string, unknown>): ApiKeyInfo {
@@ -96,10 +115,15 @@ export async function verifyKey(db: Queryable, presented: string): Promise<Princ
   const m = KEY_PATTERN.exec(presented);
   if (m === null) return null;
   const [, id, secret] = m;
-  const [row] = await db.query(`SELECT key_id, name, role, salt, hash, revoked_at FROM api_keys WHERE key_id = $1`, [id!]);
+  const [row] = await db.query(`SELECT key_id, name, role, salt, hash, revoked_at, signing_secret FROM api_keys WHERE key_id = $1`, [id!]);
   if (row === undefined || row.revoked_at !== null) return null;
   const expected = Buffer.from(String(row.hash), 'hex');
   const actual = hashSecret(String(row.salt), secret!);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-  return { keyId: String(row.key_id), role: String(row.role) as Role, name: row.name === null ? null : String(row.name) };
+  return {
+    keyId: String(row.key_id),
+    role: String(row.role) as Role,
+    name: row.name === null ? null : String(row.name),
+    signingSecret: row.signing_secret === null || row.signing_secret === undefined ? null : String(row.signing_secret),
+  };
 }

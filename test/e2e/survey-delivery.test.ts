@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { writeDemo } from '../../src/demo/index.ts';
 import { channelWords, stepNoun } from '../../src/feedback/phrases.ts';
 import { importFiles } from '../../src/ingest/import.ts';
+import { gatewaySignature } from '../../src/server/gateway-signature.ts';
 import { createKey } from '../../src/server/keys.ts';
 import { startServer } from '../../src/server/listen.ts';
 import type { RunningServer } from '../../src/server/listen.ts';
@@ -71,6 +72,7 @@ for (const target of storeTargets()) describeOn(target, 'survey delivery, tried 
   let base: string;
   let skewMs = 0;
   const keys: Record<'analyst' | 'agent' | 'collector', string> = { analyst: '', agent: '', collector: '' };
+  let gateway = { key: '', secret: '' };
   const hooks: Record<string, unknown>[] = [];
   let hookServer: http.Server;
   let hookUrl: string;
@@ -94,6 +96,8 @@ for (const target of storeTargets()) describeOn(target, 'survey delivery, tried 
     try {
       await importFiles(store, Object.values(demo.files).map((f) => f.path));
       for (const role of ['analyst', 'agent', 'collector'] as const) keys[role] = (await createKey(store, role, `e2e ${role}`, Date.now())).key;
+      const gw = await createKey(store, 'gateway', 'e2e gateway', Date.now());
+      gateway = { key: gw.key, secret: gw.signing_secret! };
     } finally {
       await store.close();
     }
@@ -158,7 +162,7 @@ for (const target of storeTargets()) describeOn(target, 'survey delivery, tried 
     return ((await r.json()) as { url: string }).url;
   };
   const casesOf = async (customerKey: string): Promise<{ case_id: string; root_cause_step: string | null; callback_requested: boolean }[]> => {
-    const r = await api('agent', 'GET', '/api/v1/cases');
+    const r = await api('analyst', 'GET', '/api/v1/cases');
     const all = (await r.json()) as { case_id: string; customer_key: string; root_cause_step: string | null; callback_requested: boolean }[];
     return all.filter((c) => c.customer_key === customerKey);
   };
@@ -248,7 +252,16 @@ for (const target of storeTargets()) describeOn(target, 'survey delivery, tried 
     assert.match(((await started.json()) as { text: string }).text, /How likely .* Reply with a number from 0 to 10\.$/);
 
     // An SMS gateway posts in E.164; the CRM holds the national number.
-    const inbound = (from: string, text: string) => api('collector', 'POST', '/api/v1/conversations/inbound', { from: `+1${from}`, text });
+    // It signs each request with its key's signing secret, over the URL it posts to.
+    const inbound = (from: string, text: string) => {
+      const body = { from: `+1${from}`, text };
+      const url = `${base}/api/v1/conversations/inbound`;
+      return fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${gateway.key}`, 'content-type': 'application/json', 'x-twilio-signature': gatewaySignature(gateway.secret, url, body) },
+        body: JSON.stringify(body),
+      });
+    };
     const r = await inbound(unhappy.phone!, '1 out of 10');
     assert.equal(r.status, 200, await r.clone().text());
     const { reply } = (await r.json()) as { reply: string };

@@ -4,7 +4,7 @@
  * user out, because a revoked or mistyped key will not start working on the next request.
  */
 
-export type Role = 'admin' | 'analyst' | 'agent' | 'collector';
+export type Role = 'admin' | 'analyst' | 'agent' | 'collector' | 'gateway';
 
 export class ApiError extends Error {
   constructor(
@@ -168,6 +168,7 @@ export async function detectRole(key: string, endpoints: ReadonlySet<string> | n
   };
   if (await allowed('/api/v1/keys')) return 'admin';
   if (await allowed('/api/v1/metrics')) return 'analyst';
-  if (await allowed(apiPath('cases', { status: 'closed' }))) return 'agent';
+  // Agents list no cases (docs/security.md): the policies are what they and analysts share.
+  if (await allowed('/api/v1/engage/policies')) return 'agent';
   return 'collector';
 }

@@ -56,8 +56,8 @@ function SignIn({ reason, endpoints }: { reason: string | null; endpoints: Reado
     setError(null);
     try {
       const role = await detectRole(k, endpoints);
-      if (role === 'collector') {
-        setError('This is a collector key: it can only send events. Sign in with an admin, analyst or agent key.');
+      if (role === 'collector' || role === 'gateway') {
+        setError(`This is a ${role} key: it can only ${role === 'collector' ? 'send events' : 'relay text messages'}. Sign in with an admin, analyst or agent key.`);
         return;
       }
       signIn({ key: k, role });

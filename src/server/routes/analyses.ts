@@ -85,7 +85,8 @@ export const ANALYSES: readonly Analysis[] = [
     },
     ({ store, now }, q) =>
       currentCases(store, { now, status: s(q.status), owner: s(q.owner), overdue: q.overdue === true ? true : undefined, hiddenAtRisk: q['hidden-at-risk'] === true ? true : undefined }),
-    ['analyst', 'agent'],
+    // A list of every case is a list of unhappy customers: agents reach a case through the
+    // customer they are serving (the context names its cases), never through this list.
   ),
   analysis('cases/rollup', 'Cases grouped by root-cause step', {}, ({ store, now }) => caseRollup(store, now)),
   analysis('cases/hidden', 'Hidden-at-risk customers: good transaction answers, a detractor on the relationship', {}, ({ store }) => listHiddenAtRisk(store)),

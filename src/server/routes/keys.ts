@@ -14,7 +14,7 @@ export function registerKeys(app: FastifyInstance, deps: { store: Store; now: ()
   app.get(
     '/api/v1/me',
     {
-      config: { access: ['analyst', 'agent', 'collector'] },
+      config: { access: ['analyst', 'agent', 'collector', 'gateway'] },
       schema: {
         tags: ['keys'],
         summary: 'The key making the request: its id, role and name (what a client shows and enables)',
@@ -33,24 +33,28 @@ export function registerKeys(app: FastifyInstance, deps: { store: Store; now: ()
         summary: 'throughline keys create --json: the key is in this answer only',
         body: {
           type: 'object',
-          properties: { role: { type: 'string', enum: [...ROLES] }, name: { type: 'string', minLength: 1, maxLength: 200 } },
+          properties: {
+            role: { type: 'string', enum: [...ROLES] },
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            signing_secret: { type: 'string', minLength: 16, maxLength: 200, description: 'gateway keys: the secret the gateway signs with (made when left out)' },
+          },
           required: ['role'],
           additionalProperties: false,
         },
         response: {
           201: {
             type: 'object',
-            properties: { id: { type: 'string' }, role: { type: 'string' }, name: { type: ['string', 'null'] }, key: { type: 'string' } },
+            properties: { id: { type: 'string' }, role: { type: 'string' }, name: { type: ['string', 'null'] }, key: { type: 'string' }, signing_secret: { type: 'string' } },
           },
           ...ERRORS,
         },
       },
     },
     async (request, reply) => {
-      const body = request.body as { role: Role; name?: string };
-      const created = await createKey(deps.store, body.role, body.name ?? null, deps.now());
+      const body = request.body as { role: Role; name?: string; signing_secret?: string };
+      const created = await createKey(deps.store, body.role, body.name ?? null, deps.now(), body.signing_secret === undefined ? {} : { signingSecret: body.signing_secret });
       void reply.code(201);
-      return { id: created.id, role: created.role, name: created.name, key: created.key };
+      return created;
     },
   );
   app.delete(

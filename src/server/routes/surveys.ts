@@ -5,11 +5,13 @@
  * calls; the webhooks a reply asks for are handed to the sender, never to the caller.
  */
 import type { FastifyInstance } from 'fastify';
-import { createSurveyLink, receiveSms, saveSurvey, startSmsSurvey } from '../../feedback/index.ts';
+import { AppError } from '../../core/errors.ts';
+import { createSurveyLink, getSurvey, receiveSms, saveSurvey, startSmsSurvey } from '../../feedback/index.ts';
 import type { DialogueDeps, SurveyMessage } from '../../feedback/index.ts';
 import { resolveCustomer } from '../../identity/customers.ts';
 import type { Store } from '../../store/store.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
+import { requestUrl, SIGNATURE_HEADER, verifyGatewaySignature } from '../gateway-signature.ts';
 import type { WebhookSender } from './webhooks.ts';
 
 const ERRORS = { 400: ERROR_SCHEMA, 401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 413: ERROR_SCHEMA, 429: ERROR_SCHEMA };
@@ -30,6 +32,8 @@ const CONVERSATION = {
     case_id: NULLABLE('string'),
   },
 } as const;
+/** The inbound answer when there is nothing to send, whatever the reason. */
+const NOTHING_TO_SEND = Object.freeze({ reply: null, expects: null, done: true });
 const CUSTOMER = { type: 'string', minLength: 3, maxLength: 400, description: 'type:value (phone:5551234567, customer_id:C1, …) or a customer key' } as const;
 
 export interface SurveyRouteDeps {
@@ -143,13 +147,13 @@ export function registerSurveys(app: FastifyInstance, deps: SurveyRouteDeps): vo
   app.post(
     '/api/v1/conversations/inbound',
     {
-      // SMS gateways post here with the kind of key that writes events; see docs/security.md.
-      config: { access: ['collector'] },
+      // SMS gateways have keys of their own, and sign each request (docs/security.md).
+      config: { access: ['gateway'] },
       schema: {
         tags: ['surveys'],
-        summary: 'An inbound text message from a customer; `reply` is the message to send back',
+        summary: 'An inbound text message from a customer; `reply` is the message to send back (null: send nothing)',
         description:
-          'The reply comes from the survey waiting for an answer from that phone number (with or without its country code). With `survey_id`, a text from a customer with no survey in progress starts that survey (contact rules apply) and the reply is its first question. No survey waiting is a 404: send nothing back.',
+          'Takes a gateway key, and from a gateway key a valid `X-Twilio-Signature` header (docs/security.md: HMAC-SHA1 with the key\'s signing secret over the full URL and the body\'s fields sorted by name, base64); a request without one, or with a wrong one, is 401. The reply comes from the survey waiting for an answer from that phone number. With `survey_id`, a text from a customer with no survey in progress starts that survey (contact rules apply) and the reply is its first question. Whether or not the number belongs to a customer, the answer is 200 with the same fields: `reply` is null when there is nothing to send (no survey waiting, an unknown number, a number shared by several customers, or contact rules that forbid surveying now).',
         body: {
           type: 'object',
           properties: {
@@ -160,20 +164,48 @@ export function registerSurveys(app: FastifyInstance, deps: SurveyRouteDeps): vo
           required: ['from', 'text'],
           additionalProperties: false,
         },
+        headers: { type: 'object', properties: { 'x-twilio-signature': { type: 'string', description: "the request's signature (required from gateway keys)" } } },
         response: {
           200: {
             type: 'object',
-            properties: { reply: { type: 'string', description: 'the text to send back' }, expects: NULLABLE('string'), done: { type: 'boolean' } },
+            properties: {
+              reply: { ...NULLABLE('string'), description: 'the text to send back; null: send nothing' },
+              expects: NULLABLE('string'),
+              done: { type: 'boolean' },
+            },
           },
           ...ERRORS,
         },
       },
+      preHandler: async (request) => {
+        const p = request.principal;
+        // Admin keys may do anything, a test call from the command line included; a gateway's
+        // key alone is not enough, as it may be seen in a provider's console or logs.
+        if (p === null || p.role !== 'gateway') return;
+        const params = Object.fromEntries(Object.entries(request.body as Record<string, string>).map(([k, v]) => [k, String(v)]));
+        const signature = request.headers[SIGNATURE_HEADER];
+        if (p.signingSecret === null || !verifyGatewaySignature(p.signingSecret, requestUrl(request), params, Array.isArray(signature) ? signature[0] : signature)) {
+          throw new AppError('unauthorized', `the request's ${SIGNATURE_HEADER} signature is ${signature === undefined ? 'missing' : 'not valid'}`, {
+            hint: "sign the full URL and the body's fields sorted by name with the gateway key's signing secret (HMAC-SHA1, base64): see docs/security.md",
+          });
+        }
+      },
     },
     async (request) => {
       const body = request.body as { from: string; text: string; survey_id?: string };
-      const m = await receiveSms(deps.store, { from: body.from, text: body.text, ...(body.survey_id === undefined ? {} : { surveyId: body.survey_id }) }, dialogue());
+      // A survey that does not exist is the gateway's configuration, whoever texts: say so.
+      if (body.survey_id !== undefined) await getSurvey(deps.store, body.survey_id);
+      let m: SurveyMessage;
+      try {
+        m = await receiveSms(deps.store, { from: body.from, text: body.text, ...(body.survey_id === undefined ? {} : { surveyId: body.survey_id }) }, dialogue());
+      } catch (e) {
+        // Nothing to send, for a reason that depends on whose number it is: answered like any
+        // other nothing-to-send, so the answer never tells whether a number is a customer's.
+        if (e instanceof AppError && (e.code === 'not_found' || e.code === 'conflict')) return NOTHING_TO_SEND;
+        throw e;
+      }
       deps.webhooks.send(m.webhooks);
-      // A collector key may leak: the gateway gets the words to send and no more (no case or session ids).
+      // The gateway gets the words to send and no more (no case or session ids).
       return { reply: m.text, expects: m.expects, done: m.done };
     },
   );

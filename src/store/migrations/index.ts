@@ -137,6 +137,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 12,
+    name: 'security: the signing secret of SMS gateway keys',
+    // The HMAC key a gateway signs its requests with (docs/security.md); NULL for other roles.
+    statements: () => [`ALTER TABLE api_keys ADD COLUMN signing_secret TEXT`],
+  },
 ];
 
 /**

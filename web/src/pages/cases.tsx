@@ -325,8 +325,9 @@ function CustomerJourney({ customerKey }: { customerKey: string }): ReactNode {
 
 function CaseView({ id }: { id: string }): ReactNode {
   const detail = useApi<CaseDetail>('cases/{id}', {}, { id });
+  const { role } = useAppInfo();
   return (
-    <Page title={`Case ${id}`} intro={<Link to="/cases">← All cases</Link>}>
+    <Page title={`Case ${id}`} intro={role === 'agent' ? <Link to="/customer">← Customer lookup</Link> : <Link to="/cases">← All cases</Link>}>
       <Show result={detail} what="the case">
         {(c) => (
           <>
@@ -378,19 +379,27 @@ export default function CasesPage(): ReactNode {
   const id = path.startsWith('/cases/') ? decodeURIComponent(path.slice('/cases/'.length)) : null;
   const view = query.get('view') === 'rollup' ? 'rollup' : 'inbox';
   const { role } = useAppInfo();
-  const cases = useApi<CaseDoc[]>(id === null && view === 'inbox' ? 'cases' : null);
+  // Agents get no list of cases (docs/security.md): they open one from the customer they serve.
+  const cases = useApi<CaseDoc[]>(id === null && view === 'inbox' && role !== 'agent' ? 'cases' : null);
   if (id !== null) return <CaseView id={id} />;
+  if (role === 'agent') {
+    return (
+      <Page title="Cases" intro="Detractors and unhappy answers become cases: contact the customer, put it right, and record the root cause so the step gets fixed.">
+        <Empty>
+          Agents work a case from the customer it concerns: <Link to="/customer">look the customer up</Link>, and their open cases are listed there.
+        </Empty>
+      </Page>
+    );
+  }
   return (
     <Page title="Cases" intro="Detractors and unhappy answers become cases: contact the customer, put it right, and record the root cause so the step gets fixed.">
       <div className="tabs" role="tablist" aria-label="Views">
         <button type="button" role="tab" aria-selected={view === 'inbox'} onClick={() => setQuery({ view: null })}>
           Inbox
         </button>
-        {role !== 'agent' && (
-          <button type="button" role="tab" aria-selected={view === 'rollup'} onClick={() => setQuery({ view: 'rollup' })}>
-            Outer loop: by root-cause step
-          </button>
-        )}
+        <button type="button" role="tab" aria-selected={view === 'rollup'} onClick={() => setQuery({ view: 'rollup' })}>
+          Outer loop: by root-cause step
+        </button>
       </div>
       {view === 'rollup' ? (
         <Rollup />

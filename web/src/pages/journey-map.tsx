@@ -10,6 +10,7 @@ import type { JourneyMap } from '../../../src/journey/map.ts';
 import type { Variants } from '../../../src/journey/variants.ts';
 import { Chart } from '../charts/chart.tsx';
 import type { ChartClick, ChartOption } from '../charts/chart.tsx';
+import { sankeyTooltip } from '../charts/tooltips.ts';
 import { useApi } from '../data.ts';
 import { int, pct, seconds, splitStep } from '../format.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
@@ -28,15 +29,7 @@ function shortLabel(id: string, intent: string): string {
 
 function sankeyOption(data: SankeyData, rates: ReadonlyMap<string, number>, selected: string | null, intent: string): ChartOption {
   return {
-    tooltip: {
-      trigger: 'item',
-      formatter: (p: { dataType: string; data: { name?: string; value?: number; source?: string; target?: string; median_seconds?: number | null } }) => {
-        const d = p.data;
-        if (p.dataType === 'edge') return `${d.source} → ${d.target}<br/>${int(d.value)} times${d.median_seconds == null ? '' : ` · median ${seconds(d.median_seconds)}`}`;
-        const rate = rates.get(d.name ?? '');
-        return `${d.name}<br/>${int(d.value)} events${rate === undefined ? '' : `<br/>fails ${pct(rate)}`}`;
-      },
-    },
+    tooltip: { trigger: 'item', formatter: sankeyTooltip(rates) },
     series: [
       {
         type: 'sankey',

@@ -11,6 +11,7 @@ import type { BrokenStep } from '../../../src/journey/broken.ts';
 import type { JourneysDocument } from '../../../src/journey/summary.ts';
 import { Chart } from '../charts/chart.tsx';
 import type { ChartOption } from '../charts/chart.tsx';
+import { npsTrendTooltip } from '../charts/tooltips.ts';
 import { useApi } from '../data.ts';
 import type { ApiResult } from '../data.ts';
 import { fixed, int, interval, nps, pct } from '../format.ts';
@@ -35,14 +36,7 @@ export function npsTrendOption(months: { key: string | null; nps: NpsFigure }[])
   const span = months.map((m) => (m.nps.ci95 === null ? null : m.nps.ci95[1] - m.nps.ci95[0]));
   return {
     grid: { left: 48, right: 24, top: 24, bottom: 32 },
-    tooltip: {
-      trigger: 'axis',
-      formatter: (ps: { dataIndex: number }[]) => {
-        const m = months[ps[0]?.dataIndex ?? 0];
-        if (m === undefined) return '';
-        return `${m.key}<br/>NPS ${nps(m.nps.score)} (95%: ${interval(m.nps.ci95)})<br/>${m.nps.n} answers${m.nps.small_n ? ' (few)' : ''}`;
-      },
-    },
+    tooltip: { trigger: 'axis', formatter: npsTrendTooltip(months) },
     xAxis: { type: 'category', data: keys, boundaryGap: false },
     yAxis: { type: 'value', min: -100, max: 100, name: 'NPS' },
     series: [

@@ -1,0 +1,116 @@
+/**
+ * Hostile step names in the dashboard's charts, in a real browser: events named like HTML
+ * (`"><img … onerror=…>`) are imported, the journey map is opened in Chromium, and every mark of
+ * the Sankey is hovered so ECharts shows its HTML tooltip. The names must be shown as text and
+ * no element of theirs may appear. (test/web/chart-tooltips.test.ts calls every tooltip
+ * formatter with such names; this is the check that the page really uses them.)
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import type { FastifyInstance } from 'fastify';
+import { importRecords } from '../../src/ingest/import.ts';
+import { createApp, createKey } from '../../src/server/index.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/store.ts';
+import { registerDashboard } from '../../src/web/index.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const WEB = path.join(ROOT, 'web');
+const DIST = path.join(WEB, 'dist');
+const CHROMIUM = '/usr/bin/chromium';
+const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** What an attacker names their events: each would be an element if put into HTML as is. */
+const HOSTILE = [`pay_bill/"><img src=x id=injected-1 onerror=alert(1)>`, `pay_bill/'><svg id=injected-2 onload=alert(2)>`, `pay_bill/<b id=injected-3>bold</b>`];
+
+function newestMtime(p: string): number {
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newestMtime(path.join(p, f))));
+}
+
+/** Builds web/dist unless it is newer than every source of the app (as dashboard.test.ts does). */
+function ensureBuilt(): void {
+  const built = fs.existsSync(path.join(DIST, 'index.html')) ? fs.statSync(path.join(DIST, 'index.html')).mtimeMs : 0;
+  const sources = Math.max(newestMtime(path.join(WEB, 'src')), newestMtime(path.join(WEB, 'index.html')), newestMtime(path.join(WEB, 'vite.config.ts')));
+  if (built > sources) return;
+  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  const r = spawnSync(process.execPath, [vite, 'build', '--config', path.join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+const skip = fs.existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: install Debian's with apt-get install chromium`;
+
+describe('hostile step names in the charts', { skip }, () => {
+  let dir: string;
+  let store: Store;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let page: Page;
+  let url: string;
+  let admin: string;
+
+  before(async () => {
+    ensureBuilt();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'throughline-xss-'));
+    store = await openStore(path.join(dir, 'db.duckdb'));
+    // Ten customers, each: a bill view, then one hostile step after another, the last failing.
+    const records = Array.from({ length: 10 }, (_, c) => [
+      { channel: 'web', activity: 'pay_bill/view_bill', outcome: 'success' },
+      ...HOSTILE.map((activity, i) => ({ channel: 'web', activity, outcome: i === HOSTILE.length - 1 ? 'failure' : 'success' })),
+    ].map((e, i) => ({ event_id: `x${c}-${i}`, customer_id: `X${c}`, ts: new Date(Date.UTC(2026, 5, 1, 9, c, i * 10)).toISOString(), ...e }))).flat();
+    await importRecords(store, records.map((fields, i) => ({ source: 'hostile.jsonl', line: i + 1, kind: 'interactions' as const, fields })), {
+      onReject: (r, reason) => assert.fail(`record ${r.line} rejected: ${reason}`),
+    });
+    admin = (await createKey(store, 'admin', 'xss test', Date.now())).key;
+    app = await createApp({ store });
+    if (!app.hasRoute({ method: 'GET', url: '/assets/*' })) await registerDashboard(app, { distDir: DIST });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(20_000);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+    await store?.close();
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('hovering every step and transition of the journey map shows the names as text, and none becomes an element', async () => {
+    await page.goto(url);
+    await page.fill('input[name=key]', admin);
+    await page.click('button[type=submit]');
+    await page.locator('nav a', { hasText: 'Journey map' }).click();
+    await page.locator('.chart svg path').first().waitFor();
+    // Run in the page (strings, as the test runs under Node's types, not the DOM's).
+    const injected = () => page.evaluate<number>("document.querySelectorAll('[id^=injected], .chart-canvas img, .chart-canvas b').length");
+    /** ECharts' tooltip: the element in the chart's box that holds no SVG. */
+    const TOOLTIPS = "[...document.querySelectorAll('.chart-canvas > div')].filter((d) => d.querySelector('svg') === null && d.style.display !== 'none')";
+    const tooltip = () => page.evaluate<string>(`${TOOLTIPS}.map((d) => d.textContent ?? '').join('\\n')`);
+    // Where every mark is, read once: hovering redraws the chart's elements (adjacent ones are highlighted).
+    const marks = await page.evaluate<{ x: number; y: number; width: number; height: number }[]>(
+      "[...document.querySelectorAll('.chart svg path')].map((p) => p.getBoundingClientRect()).map((r) => ({ x: r.x, y: r.y, width: r.width, height: r.height }))",
+    );
+    const seen = new Set<string>();
+    for (const box of marks) {
+      if (box.width < 2 || box.height < 2) continue;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      // ECharts shows the tooltip on the next frame: wait for it to say something (or move on).
+      await page.waitForFunction(`${TOOLTIPS}.some((d) => (d.textContent ?? '') !== '')`, undefined, { timeout: 2000 }).catch(() => undefined);
+      const text = await tooltip();
+      for (const h of HOSTILE) if (text.includes(`web:${h}`)) seen.add(h);
+      assert.equal(await injected(), 0, `an element was injected by the tooltip: ${text}`);
+    }
+    assert.deepEqual([...seen].sort(), [...HOSTILE].sort(), 'each hostile name was shown, as text, in a tooltip');
+    await page.mouse.move(1, 1);
+    assert.equal(await injected(), 0);
+  });
+});
