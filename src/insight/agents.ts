@@ -91,7 +91,10 @@ export interface AgentModel {
  * on the friction effects being right.
  */
 export interface FrictionConfounding {
-  /** Share (0–1) of the variation in the friction cost of answered contacts that lies between employees. */
+  /**
+   * Share (0–1) of the variation in the friction cost of answered contacts that lies between
+   * employees beyond what chance puts there with this many answers each (an intraclass correlation).
+   */
   between_employees: number;
   /** Across employees: correlation of their average friction cost with their adjusted CSAT, and with their raw CSAT. */
   correlation_adjusted: number | null;
@@ -125,26 +128,32 @@ function frictionConfounding(costs: readonly number[], groups: readonly number[]
   const byEmployee = sum.map((v, g) => v / count[g]!);
   const total = costs.reduce((s, v) => s + (v - mean) ** 2, 0);
   const between = byEmployee.reduce((s, v, g) => s + count[g]! * (v - mean) ** 2, 0);
-  const share = total > 1e-12 ? between / total : 0;
+  // With few answers per employee, their averages differ by chance alone: (q − 1)/(n − 1) of the
+  // variation lies between employees when friction falls at random. Only the excess is reported.
+  const chance = n > 1 ? (q - 1) / (n - 1) : 1;
+  const share = total > 1e-12 && chance < 1 ? Math.max(0, (between / total - chance) / (1 - chance)) : 0;
   const corrAdjusted = q > 2 ? pearson(byEmployee, adjusted) : Number.NaN;
   const corrRaw = q > 2 ? pearson(byEmployee, raw) : Number.NaN;
   const agreement = q > 2 ? spearman(raw, adjusted) : Number.NaN;
   const r = Number.isFinite(corrAdjusted) ? corrAdjusted : 0;
   const level = share >= HIGH_BETWEEN_SHARE || Math.abs(r) >= HIGH_CORRELATION ? 'high' : share >= HIGH_BETWEEN_SHARE / 2 || Math.abs(r) >= HIGH_CORRELATION / 2 ? 'moderate' : 'low';
   const facts =
-    `${Math.round(share * 100)}% of the variation in the friction employees walk into lies between employees; ` +
+    `${Math.round(share * 100)}% of the variation in the friction employees walk into lies between employees beyond chance; ` +
     `their average friction and adjusted CSAT correlate ${r >= 0 ? '+' : ''}${r.toFixed(2)}` +
     (Number.isFinite(agreement) ? `, and the raw and adjusted rankings ${agreement.toFixed(2)}.` : '.');
   const direction =
-    r > 0
-      ? 'The employees who take the hard contacts score well once friction is accounted for: raw CSAT understates them.'
-      : 'The employees who take the hard contacts also score lower once friction is accounted for: check that the friction is not of their own making.';
+    r >= HIGH_CORRELATION / 2
+      ? ' The employees who take the hard contacts score well once friction is accounted for: raw CSAT understates them.'
+      : r <= -HIGH_CORRELATION / 2
+        ? ' The employees who take the hard contacts also score lower once friction is accounted for: check that the friction is not of their own making.'
+        : '';
+  const differ = Number.isFinite(agreement) && agreement < 0.7 ? ' Raw CSAT ranks people quite differently: do not use it to compare them.' : '';
   const meaning =
     level === 'low'
       ? `Friction falls on employees roughly at random here: ${facts} Raw and adjusted scores tell much the same story; the adjusted one has less noise.`
       : level === 'moderate'
-        ? `Some employees take more of the friction than others: ${facts} ${direction} Read the adjusted ranking, not raw CSAT.`
-        : `Friction is concentrated on some employees: ${facts} ${direction} Raw CSAT is misleading here. The adjusted ranking holds because what friction costs is learnt by comparing each employee with themselves; ` +
+        ? `Some employees take more of the friction than others: ${facts}${direction}${differ} Read the adjusted ranking, not raw CSAT.`
+        : `Friction is concentrated on some employees: ${facts}${direction}${differ} The adjusted ranking holds because what friction costs is learnt by comparing each employee with themselves; ` +
           'it is only as good as the friction that is recorded, so rank people only where their intervals separate.';
   return { between_employees: round(share), correlation_adjusted: finite(corrAdjusted), correlation_raw: finite(corrRaw), rank_agreement: finite(agreement), level, meaning };
 }

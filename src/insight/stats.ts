@@ -2,8 +2,9 @@
  * The small statistics the insight analyses need, written out so that every number they print
  * can be traced to a formula in docs/attribution.md or docs/risk.md: dense linear algebra for
  * systems of a few hundred unknowns, a penalised logistic regression fitted by Newton–Raphson
- * (IRLS), a linear mixed model with one random intercept fitted by EM-REML, Spearman's rank
- * correlation and the AUC. No dependency does this for us, and the models are small.
+ * (IRLS), a linear mixed model with one random intercept fitted by EM-REML (alone, or on what is
+ * left after effects learnt within groups), Spearman's rank correlation and the AUC. No
+ * dependency does this for us, and the models are small.
  */
 
 /** z of a two-sided 95% normal interval. */
