@@ -261,10 +261,11 @@ function answersSql(contactTime: string, answerTime: string): string {
 }
 
 /**
- * One row per employee over their contacts in the period: how many, how many in a store, how
- * many inherited any friction, and the sum of each of frictionRow's friction columns (the wait
- * in seconds, capped). The friction a contact costs is linear in those columns, so an
- * employee's total is β · these sums, and their contacts never leave the database.
+ * One row per employee and intent over their contacts in the period: how many, how many in a
+ * store, how many inherited any friction, and the sum of each of frictionRow's friction columns
+ * (the wait in seconds, capped). The friction a contact costs is linear in those columns, so an
+ * employee's total is β · these sums (the transfers weighted by their intent's rate), and their
+ * contacts never leave the database.
  */
 function contactTotalsSql(contactTime: string): string {
   return `SELECT c0.agent_id, c0.intent, count(*) AS contacts,
@@ -322,8 +323,8 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
     throw new AppError('usage', 'the start of the period is not before its end');
   }
   // Only what the model is fitted on comes into the process: one row per answer (its score and
-  // the friction of the contact it rates) and one of totals per employee. The mixed model is
-  // fitted here because neither SQL dialect has one (stats.ts).
+  // the friction of the contact it rates) and one of totals per employee and intent. The model
+  // is fitted here because neither SQL dialect has one (stats.ts).
   const params: SqlParam[] = [];
   const answerRows = await db.query(answersSql(timeConditions('c0.ts', options, params), timeConditions('f.ts', options, params)), params);
   const answers: Answer[] = answerRows.map((r) => ({
