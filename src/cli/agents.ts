@@ -56,5 +56,6 @@ function modelLines(model: AgentModel | null): string[] {
   return [
     `Model (${model.answers} answers, ${model.employees} employees): ${terms.join(', ')} CSAT points;`,
     `employees truly differ by ±${model.employee_sd.toFixed(2)} (sd), single answers by ±${model.residual_sd.toFixed(2)}.`,
+    `How far to trust the ranking (friction and employees go together: ${model.confounding.level}): ${model.confounding.meaning}`,
   ];
 }

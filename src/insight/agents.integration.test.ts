@@ -136,9 +136,65 @@ for (const target of storeTargets()) describeOn(target, 'fair agent scores', () 
     assert.equal(billing.responses, 3 * 32);
   });
 
+  test('the output says how strongly friction goes with the employees, in every row and in words', async () => {
+    const { agents, model } = await agentsAnalysis(store);
+    const c = model!.confounding;
+    assert.ok(c.between_employees > 0 && c.between_employees < 1, `between ${c.between_employees}`);
+    assert.ok(c.correlation_adjusted !== null && c.correlation_adjusted > 0, 'the employee with the friction is the better one');
+    assert.ok(c.meaning.includes('%'), c.meaning);
+    for (const a of agents) assert.equal(a.confounding, c.level);
+  });
+
   if (target.dialect !== 'duckdb') {
     test('the scores are the same documents as on DuckDB', () => {
       documents.assertSameAsDuckDb(target);
     });
   }
+});
+
+/**
+ * Every tech call comes through an IVR step that ends `transferred` (routing); in billing a
+ * transfer from the front desk is rare and costs a point. AG-TECH and AG-BILL are equally good.
+ */
+function routedWorld(): { interactions: Cells[]; feedback: Cells[] } {
+  const interactions: Cells[] = [];
+  const feedback: Cells[] = [];
+  for (let i = 0; i < 24; i++) {
+    const tech = i % 2 === 0;
+    const customer = `R${i}`;
+    const day = i % 10;
+    const handedOver = !tech && i % 6 === 1;
+    if (tech) interactions.push(createTestEvent({ customer_id: customer, ts: at(day, 0), channel: 'ivr', activity: 'tech_support/ivr_route', outcome: 'transferred' }));
+    if (handedOver) interactions.push(createTestEvent({ customer_id: customer, ts: at(day, 0), channel: 'call', activity: 'pay_bill/front_desk', outcome: 'transferred', agent_id: 'FD-1' }));
+    const agent = tech ? 'AG-TECH' : 'AG-BILL';
+    const call = createTestEvent({ customer_id: customer, ts: at(day, 10), channel: 'call', activity: tech ? 'tech_support/agent_fix' : 'pay_bill/agent_payment', outcome: 'success', agent_id: agent });
+    interactions.push(call);
+    feedback.push(createTestFeedback({ customer_id: customer, ts: at(day, 60), event_id: call.event_id, score: handedOver ? 3 : i % 4 < 2 ? 4 : 5 }));
+  }
+  return { interactions, feedback };
+}
+
+describeOn(storeTargets()[0]!, 'fair agent scores where an IVR routes by transferring', () => {
+  let store: Store;
+  let remove: () => Promise<void>;
+
+  before(async () => {
+    const d = await createTestDir();
+    remove = d.remove;
+    store = await openStore(await storeTargets()[0]!.freshLocation('routed'));
+    await importFiles(store, await writeInsightFiles(d.dir, routedWorld()));
+  });
+
+  after(async () => {
+    await store.close();
+    await remove();
+  });
+
+  test('a transfer every call of an intent gets is routing: it is not friction, and the agent is not lifted by it', async () => {
+    const { agents } = await agentsAnalysis(store);
+    const tech = agents.find((a) => a.agent_id === 'AG-TECH')!;
+    const bill = agents.find((a) => a.agent_id === 'AG-BILL')!;
+    assert.ok(Math.abs(tech.inherited_friction) < 0.05, `routing costs nothing (${tech.inherited_friction})`);
+    assert.ok(Math.abs(tech.adjusted_csat - bill.adjusted_csat) < 0.15, `equally good: ${tech.adjusted_csat} vs ${bill.adjusted_csat}`);
+  });
 });

@@ -1,23 +1,28 @@
 /**
  * Fair agent scores (docs/attribution.md): each employee's CSAT adjusted for the friction they
  * inherited, so that the senior agent who takes the escalations is not ranked below the one who
- * takes the easy calls. A linear mixed model of every transaction CSAT answer about an employee
- * on the friction of the contact it rates, with a random intercept per employee:
+ * takes the easy calls. Every transaction CSAT answer about an employee is modelled as
  *
- *   csat = β₀ + β·friction + u[employee] + ε,   u ~ N(0, τ²), ε ~ N(0, σ²)
+ *   csat = μ + β·friction + u[employee] + ε,   u ~ N(0, τ²), ε ~ N(0, σ²)
  *
- * The adjusted CSAT is β₀ + β·(average friction) + u: what the employee would score on an
- * average contact. u is shrunk towards 0 by τ²/(τ² + σ²/n), so five lucky answers do not top the
- * board. SQL matches each answer to the contact it rates and totals each employee's contacts, so
- * one row per answer and one per employee come back, never the contacts; the model is fitted
- * here, because neither SQL dialect fits one.
+ * The thing a reader would otherwise get wrong: β is learnt only *within* employees (each
+ * employee's answers centred on their own mean, the fixed-effects estimator), because routing
+ * makes friction and skill go together — where the best agents take the friction calls and still
+ * score well, a model that also compares employees reads "friction costs little". The employee
+ * effects u are then shrunk (a random intercept of csat − β·friction, EM-REML) by
+ * τ²/(τ² + σ²/n), so five lucky answers do not top the board. The adjusted CSAT is μ + β·x̄ + u:
+ * what the employee would score on an average contact. "Transferred in" counts in proportion to
+ * how unusual a transfer is for the contact's intent, so an IVR that routes every call by
+ * transferring it is not friction. SQL matches each answer to the contact it rates and totals each employee's contacts,
+ * so one row per answer and one per employee and intent come back, never the contacts; the model
+ * is fitted here, because neither SQL dialect fits one.
  */
 import { AppError } from '../core/errors.ts';
 import type { Queryable, SqlParam } from '../store/store.ts';
 import { contactsSql, DAY_MS, employeeKind, round } from './contacts.ts';
 import type { Contact } from './contacts.ts';
-import { descendingRanks, fitMixedLinear, quadForm, Z95 } from './stats.ts';
-import type { MixedFit } from './stats.ts';
+import { descendingRanks, fitWithinShrunk, pearson, quadForm, spearman, Z95 } from './stats.ts';
+import type { WithinFit } from './stats.ts';
 
 /** Waits longer than this add no more friction: one outlier wait must not steer the fit. */
 export const WAIT_CAP_MINUTES = 10;
@@ -47,6 +52,8 @@ interface Score {
   inherited_friction: number;
   /** Share of their contacts that inherited any friction. */
   friction_share: number;
+  /** How strongly friction and employees go together in the whole data (FrictionConfounding.level). */
+  confounding: FrictionConfounding['level'];
   rank_raw: number;
   rank_adjusted: number;
 }
@@ -74,6 +81,81 @@ export interface AgentModel {
   residual_sd: number;
   /** The friction of the average answered contact, at which adjusted CSAT is predicted. */
   average_friction: Record<FrictionTerm, number>;
+  /** How strongly friction and employees go together in this data, and what that means for the ranking. */
+  confounding: FrictionConfounding;
+}
+
+/**
+ * Friction that falls on some employees more than others is what makes raw CSAT unfair, and what
+ * makes the adjustment matter: the more of it lies between employees, the more the ranking rests
+ * on the friction effects being right.
+ */
+export interface FrictionConfounding {
+  /**
+   * Share (0–1) of the variation in the friction cost of answered contacts that lies between
+   * employees beyond what chance puts there with this many answers each (an intraclass correlation).
+   */
+  between_employees: number;
+  /** Across employees: correlation of their average friction cost with their adjusted CSAT, and with their raw CSAT. */
+  correlation_adjusted: number | null;
+  correlation_raw: number | null;
+  /** Spearman correlation of the raw and the adjusted ranking. */
+  rank_agreement: number | null;
+  /** `low`, `moderate` or `high` (docs/attribution.md, "How far to trust the ranking"). */
+  level: 'low' | 'moderate' | 'high';
+  /** What that means for reading the ranking, in words. */
+  meaning: string;
+}
+
+/** Above these the confounding is `high`; above half of them, `moderate`. */
+const HIGH_BETWEEN_SHARE = 0.25;
+const HIGH_CORRELATION = 0.5;
+
+function finite(v: number): number | null {
+  return Number.isFinite(v) ? round(v) : null;
+}
+
+/** The diagnostic of FrictionConfounding from each answer's friction cost and each employee's raw and adjusted CSAT. */
+function frictionConfounding(costs: readonly number[], groups: readonly number[], q: number, raw: readonly number[], adjusted: readonly number[]): FrictionConfounding {
+  const n = costs.length;
+  const mean = costs.reduce((s, v) => s + v, 0) / n;
+  const sum = new Array<number>(q).fill(0);
+  const count = new Array<number>(q).fill(0);
+  costs.forEach((c, i) => {
+    sum[groups[i]!]! += c;
+    count[groups[i]!]!++;
+  });
+  const byEmployee = sum.map((v, g) => v / count[g]!);
+  const total = costs.reduce((s, v) => s + (v - mean) ** 2, 0);
+  const between = byEmployee.reduce((s, v, g) => s + count[g]! * (v - mean) ** 2, 0);
+  // With few answers per employee, their averages differ by chance alone: (q − 1)/(n − 1) of the
+  // variation lies between employees when friction falls at random. Only the excess is reported.
+  const chance = n > 1 ? (q - 1) / (n - 1) : 1;
+  const share = total > 1e-12 && chance < 1 ? Math.max(0, (between / total - chance) / (1 - chance)) : 0;
+  const corrAdjusted = q > 2 ? pearson(byEmployee, adjusted) : Number.NaN;
+  const corrRaw = q > 2 ? pearson(byEmployee, raw) : Number.NaN;
+  const agreement = q > 2 ? spearman(raw, adjusted) : Number.NaN;
+  const r = Number.isFinite(corrAdjusted) ? corrAdjusted : 0;
+  const level = share >= HIGH_BETWEEN_SHARE || Math.abs(r) >= HIGH_CORRELATION ? 'high' : share >= HIGH_BETWEEN_SHARE / 2 || Math.abs(r) >= HIGH_CORRELATION / 2 ? 'moderate' : 'low';
+  const facts =
+    `${Math.round(share * 100)}% of the variation in the friction employees walk into lies between employees beyond chance; ` +
+    `their average friction and adjusted CSAT correlate ${r >= 0 ? '+' : ''}${r.toFixed(2)}` +
+    (Number.isFinite(agreement) ? `, and the raw and adjusted rankings ${agreement.toFixed(2)}.` : '.');
+  const direction =
+    r >= HIGH_CORRELATION / 2
+      ? ' The employees who take the hard contacts score well once friction is accounted for: raw CSAT understates them.'
+      : r <= -HIGH_CORRELATION / 2
+        ? ' The employees who take the hard contacts also score lower once friction is accounted for: check that the friction is not of their own making.'
+        : '';
+  const differ = Number.isFinite(agreement) && agreement < 0.7 ? ' Raw CSAT ranks people quite differently: do not use it to compare them.' : '';
+  const meaning =
+    level === 'low'
+      ? `Friction falls on employees roughly at random here: ${facts} Raw and adjusted scores tell much the same story; the adjusted one has less noise.`
+      : level === 'moderate'
+        ? `Some employees take more of the friction than others: ${facts}${direction}${differ} Read the adjusted ranking, not raw CSAT.`
+        : `Friction is concentrated on some employees: ${facts}${direction}${differ} The adjusted ranking holds because what friction costs is learnt by comparing each employee with themselves; ` +
+          'it is only as good as the friction that is recorded, so rank people only where their intervals separate.';
+  return { between_employees: round(share), correlation_adjusted: finite(corrAdjusted), correlation_raw: finite(corrRaw), rank_agreement: finite(agreement), level, meaning };
 }
 
 export interface AgentsOptions {
@@ -109,6 +191,15 @@ interface Answer {
   agent_id: string;
   /** frictionRow of the contact it rates (no contact found: none inherited). */
   friction: number[];
+  /** The intent of that contact, null when none was found. */
+  intent: string | null;
+}
+
+/** Column of "transferred in" among the friction terms (frictionRow without its intercept). */
+const TRANSFER = FRICTION_TERMS.findIndex((t) => t.key === 'transferred_in');
+
+function intentKey(v: unknown): string {
+  return v === null || v === undefined ? '' : String(v);
 }
 
 function timeConditions(column: string, options: AgentsOptions, params: SqlParam[]): string {
@@ -151,32 +242,33 @@ function answersSql(contactTime: string, answerTime: string): string {
     ),
     candidates AS (
       SELECT a.response_id, a.ts, a.seq, a.score, a.agent_id, 0 AS pass, k.step_no AS latest, k.event_id AS contact_id,
-        k.failed_before, k.transferred_in, k.repeat_contact, k.overdue_promises, k.wait_s
+        k.failed_before, k.transferred_in, k.repeat_contact, k.overdue_promises, k.wait_s, k.intent
       FROM a JOIN k ON k.journey_id = a.journey_id AND k.agent_id = a.agent_id AND k.step_no <= a.step_no
       UNION ALL
       SELECT a.response_id, a.ts, a.seq, a.score, a.agent_id, 1, k.ts, k.event_id,
-        k.failed_before, k.transferred_in, k.repeat_contact, k.overdue_promises, k.wait_s
+        k.failed_before, k.transferred_in, k.repeat_contact, k.overdue_promises, k.wait_s, k.intent
       FROM a JOIN k ON k.customer_key = a.customer_key AND k.agent_id = a.agent_id AND k.ts <= a.ts AND k.ts >= a.ts - ${MATCH_WINDOW_MS}
       UNION ALL
-      SELECT a.response_id, a.ts, a.seq, a.score, a.agent_id, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+      SELECT a.response_id, a.ts, a.seq, a.score, a.agent_id, 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
       FROM a
     ),
     ranked AS (
       SELECT candidates.*, row_number() OVER (PARTITION BY response_id ORDER BY pass, latest DESC, contact_id COLLATE "C") AS r
       FROM candidates
     )
-    SELECT score, agent_id, contact_id, failed_before, transferred_in, repeat_contact, overdue_promises, wait_s
+    SELECT score, agent_id, contact_id, failed_before, transferred_in, repeat_contact, overdue_promises, wait_s, intent
     FROM ranked WHERE r = 1 ORDER BY ts, seq`;
 }
 
 /**
- * One row per employee over their contacts in the period: how many, how many in a store, how
- * many inherited any friction, and the sum of each of frictionRow's friction columns (the wait
- * in seconds, capped). The friction a contact costs is linear in those columns, so an
- * employee's total is β · these sums, and their contacts never leave the database.
+ * One row per employee and intent over their contacts in the period: how many, how many in a
+ * store, how many inherited any friction, and the sum of each of frictionRow's friction columns
+ * (the wait in seconds, capped). The friction a contact costs is linear in those columns, so an
+ * employee's total is β · these sums (the transfers weighted by their intent's rate), and their
+ * contacts never leave the database.
  */
 function contactTotalsSql(contactTime: string): string {
-  return `SELECT c0.agent_id, count(*) AS contacts,
+  return `SELECT c0.agent_id, c0.intent, count(*) AS contacts,
       sum(CASE WHEN c0.channel = 'store' THEN 1 ELSE 0 END) AS store_contacts,
       sum(CASE WHEN c0.failed_before > 0 OR c0.transferred_in = 1 OR c0.repeat_contact = 1 OR c0.overdue_promises > 0 THEN 1 ELSE 0 END) AS with_friction,
       sum(CASE WHEN c0.failed_before > 0 THEN 1 ELSE 0 END) AS earlier_failure,
@@ -187,7 +279,7 @@ function contactTotalsSql(contactTime: string): string {
       sum(least(coalesce(c0.wait_s, 0), ${WAIT_CAP_S})) AS wait_s
     FROM (${contactsSql()}) c0
     WHERE ${contactTime}
-    GROUP BY c0.agent_id`;
+    GROUP BY c0.agent_id, c0.intent`;
 }
 
 /** Team of each employee: the staff directory, else a `team` attribute on their interactions, else their id's prefix. */
@@ -231,8 +323,8 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
     throw new AppError('usage', 'the start of the period is not before its end');
   }
   // Only what the model is fitted on comes into the process: one row per answer (its score and
-  // the friction of the contact it rates) and one of totals per employee. The mixed model is
-  // fitted here because neither SQL dialect has one (stats.ts).
+  // the friction of the contact it rates) and one of totals per employee and intent. The model
+  // is fitted here because neither SQL dialect has one (stats.ts).
   const params: SqlParam[] = [];
   const answerRows = await db.query(answersSql(timeConditions('c0.ts', options, params), timeConditions('f.ts', options, params)), params);
   const answers: Answer[] = answerRows.map((r) => ({
@@ -249,75 +341,103 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
             wait_s: r.wait_s === null ? null : Number(r.wait_s),
           },
     ),
+    intent: r.contact_id === null ? null : intentKey(r.intent),
   }));
   if (answers.length === 0) return { agents: [], teams: [], model: null };
 
   const ids = [...new Set(answers.map((a) => a.agent_id))].sort();
   const index = new Map(ids.map((id, i) => [id, i]));
-  const x = answers.map((a) => a.friction);
-  const y = answers.map((a) => a.score);
   const groups = answers.map((a) => index.get(a.agent_id)!);
-  const p = x[0]!.length;
-  // With too few answers for the friction terms, the model keeps its intercept and shrinkage only.
-  const usable = answers.length > p + 2 && ids.length > 1;
-  const design = usable ? x : x.map((row) => row.slice(0, 1));
-  // The tiny ridge only matters for a friction term no answered contact had: its effect stays 0.
-  const fit: MixedFit | null = answers.length > 1 && ids.length > 1 ? fitMixedLinear(y, design, groups, ids.length, { fixedRidge: 1e-6 * answers.length }) : null;
-  const beta = fit === null ? [y.reduce((s, v) => s + v, 0) / y.length] : fit.beta;
+  const y = answers.map((a) => a.score);
+
+  const perAgent = ids.map((id) => ({ id, scores: [] as number[], contacts: 0, store: 0, withFriction: 0, sums: new Array<number>(FRICTION_TERMS.length).fill(0) }));
+  answers.forEach((a, i) => perAgent[groups[i]!]!.scores.push(a.score));
+  // Contact totals per employee and intent: the intents' transfer rates centre "transferred in".
+  const tParams: SqlParam[] = [];
+  const totalRows = await db.query(contactTotalsSql(timeConditions('c0.ts', options, tParams)), tParams);
+  const transfers = new Map<string, { contacts: number; transferred: number }>();
+  for (const r of totalRows) {
+    const t = transfers.get(intentKey(r.intent)) ?? { contacts: 0, transferred: 0 };
+    t.contacts += Number(r.contacts);
+    t.transferred += Number(r.transferred_in);
+    transfers.set(intentKey(r.intent), t);
+  }
+  const routine = new Map([...transfers].map(([k, t]) => [k, t.contacts === 0 ? 0 : t.transferred / t.contacts]));
+  for (const r of totalRows) {
+    const g = index.get(String(r.agent_id));
+    if (g === undefined) continue;
+    const a = perAgent[g]!;
+    const contacts = Number(r.contacts);
+    a.contacts += contacts;
+    a.store += Number(r.store_contacts);
+    a.withFriction += Number(r.with_friction);
+    // The same columns as frictionRow, summed over the contacts: the cost of each is linear.
+    const sums = [
+      Number(r.earlier_failure),
+      Number(r.more_failures),
+      Number(r.transferred_in) * (1 - (routine.get(intentKey(r.intent)) ?? 0)),
+      Number(r.repeat_contact),
+      Number(r.overdue_promise),
+      Number(r.wait_s) / 60,
+    ];
+    sums.forEach((v, j) => (a.sums[j]! += v));
+  }
+  // A transfer is friction in proportion to how unusual it is for the intent: where the IVR routes
+  // every call by transferring it, it is how calls arrive, not something that went wrong.
+  const x = answers.map((a) => {
+    const row = a.friction.slice(1);
+    if (a.intent !== null) row[TRANSFER] = row[TRANSFER]! * (1 - (routine.get(a.intent) ?? 0));
+    return row;
+  });
+  const p = FRICTION_TERMS.length;
+  // Friction effects need answers beyond one per employee and term; with fewer, only shrinkage is left.
+  const usable = answers.length > p + ids.length + 2;
+  const design = usable ? x : x.map(() => []);
+  const fit: WithinFit | null = answers.length > 1 && ids.length > 1 ? fitWithinShrunk(y, design, groups, ids.length, { fixedRidge: 1e-6 * answers.length }) : null;
+  const beta = fit === null ? [] : fit.beta;
   const k = beta.length;
   const xbar = new Array<number>(k).fill(0);
   for (const row of design) for (let j = 0; j < k; j++) xbar[j]! += row[j]! / design.length;
   const frictionCost = (row: readonly number[]): number => {
     let s = 0;
-    for (let j = 1; j < k; j++) s -= beta[j]! * row[j]!;
+    for (let j = 0; j < k; j++) s -= beta[j]! * row[j]!;
     return s;
   };
-
-  const perAgent = ids.map((id) => ({
-    id,
-    scores: [] as number[],
-    contacts: 0,
-    store: 0,
-    withFriction: 0,
-    friction: 0,
-  }));
-  answers.forEach((a, i) => perAgent[groups[i]!]!.scores.push(a.score));
-  const tParams: SqlParam[] = [];
-  for (const r of await db.query(contactTotalsSql(timeConditions('c0.ts', options, tParams)), tParams)) {
-    const g = index.get(String(r.agent_id));
-    if (g === undefined) continue;
-    const a = perAgent[g]!;
-    a.contacts = Number(r.contacts);
-    a.store = Number(r.store_contacts);
-    a.withFriction = Number(r.with_friction);
-    // The same columns as frictionRow, summed over the contacts: the cost of each is linear.
-    a.friction = frictionCost([
-      Number(r.contacts),
-      Number(r.earlier_failure),
-      Number(r.more_failures),
-      Number(r.transferred_in),
-      Number(r.repeat_contact),
-      Number(r.overdue_promise),
-      Number(r.wait_s) / 60,
-    ]);
-  }
+  const friction = perAgent.map((a) => frictionCost(a.sums));
   // Employees with answers but no contact on record inherit the friction of their answered contacts.
   answers.forEach((_, i) => {
-    const a = perAgent[groups[i]!]!;
-    if (a.contacts === 0) a.friction += frictionCost(design[i]!) / a.scores.length;
+    const g = groups[i]!;
+    if (perAgent[g]!.contacts === 0) friction[g]! += frictionCost(design[i]!) / perAgent[g]!.scores.length;
   });
 
-  const m = k + ids.length;
+  const meanY = y.reduce((s, v) => s + v, 0) / y.length;
   const predict = (weights: readonly number[]): { mean: number; variance: number } => {
-    // weights: one per employee, summing to 1; the prediction is β·x̄ + Σ w·u.
-    const v = new Array<number>(m).fill(0);
-    for (let j = 0; j < k; j++) v[j] = xbar[j]!;
-    weights.forEach((w, g) => (v[k + g] = w));
-    const mean = fit === null ? beta[0]! : v.reduce((s, vi, i) => s + vi * (i < k ? fit.beta[i]! : fit.u[i - k]!), 0);
-    const variance = fit === null ? Number.POSITIVE_INFINITY : quadForm(fit.cov, v);
-    return { mean, variance };
+    // weights: one per employee, summing to 1; the prediction is μ + β·x̄ + Σ w·u.
+    if (fit === null) return { mean: meanY, variance: Number.POSITIVE_INFINITY };
+    const v = [1, ...weights];
+    const mu = fit.groups.beta[0]!;
+    const mean = mu + beta.reduce((s, b, j) => s + b * xbar[j]!, 0) + weights.reduce((s, w, g) => s + w * fit.groups.u[g]!, 0);
+    // The friction effects' own uncertainty moves an employee by what their friction differs from
+    // the average, as far as their own answers (not the shrinkage) carry it.
+    const d = new Array<number>(k).fill(0);
+    weights.forEach((w, g) => {
+      for (let j = 0; j < k; j++) d[j]! += w * fit.shrink[g]! * (xbar[j]! - fit.groupMeans[g]![j]!);
+    });
+    return { mean, variance: quadForm(fit.groups.cov, v) + (k === 0 ? 0 : quadForm(fit.betaCov, d)) };
   };
   const teams = await teamsOf(db, ids);
+
+  const confounding = frictionConfounding(
+    design.map(frictionCost),
+    groups,
+    ids.length,
+    perAgent.map((a) => a.scores.reduce((s, v) => s + v, 0) / a.scores.length),
+    perAgent.map((_, g) => {
+      const w = new Array<number>(ids.length).fill(0);
+      w[g] = 1;
+      return predict(w).mean;
+    }),
+  );
 
   const rows = perAgent.map((a, g) => {
     const w = new Array<number>(ids.length).fill(0);
@@ -333,8 +453,9 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
       raw_csat: round(raw),
       adjusted_csat: round(Math.min(5, Math.max(1, pred.mean))),
       ci95: interval(pred.mean, pred.variance),
-      inherited_friction: round(a.contacts === 0 ? a.friction : a.friction / a.contacts),
+      inherited_friction: round(a.contacts === 0 ? friction[g]! : friction[g]! / a.contacts),
       friction_share: round(a.contacts === 0 ? 0 : a.withFriction / a.contacts),
+      confounding: confounding.level,
       rank_raw: 0,
       rank_adjusted: 0,
       _exact: pred.mean,
@@ -357,7 +478,7 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
     for (const mm of members) w[mm.g] = mm.a.scores.length / responses;
     const pred = predict(w);
     const raw = members.reduce((s, mm) => s + mm.a.scores.reduce((t, v) => t + v, 0), 0) / responses;
-    const friction = members.reduce((s, mm) => s + (mm.a.contacts === 0 ? 0 : mm.a.friction), 0);
+    const teamFriction = members.reduce((s, mm) => s + (mm.a.contacts === 0 ? 0 : friction[mm.g]!), 0);
     const withFriction = members.reduce((s, mm) => s + mm.a.withFriction, 0);
     return {
       team,
@@ -367,8 +488,9 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
       raw_csat: round(raw),
       adjusted_csat: round(Math.min(5, Math.max(1, pred.mean))),
       ci95: interval(pred.mean, pred.variance),
-      inherited_friction: round(contactsN === 0 ? 0 : friction / contactsN),
+      inherited_friction: round(contactsN === 0 ? 0 : teamFriction / contactsN),
       friction_share: round(contactsN === 0 ? 0 : withFriction / contactsN),
+      confounding: confounding.level,
       _exact: pred.mean,
       _raw: raw,
     };
@@ -381,21 +503,25 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
 
   let model: AgentModel | null = null;
   if (fit !== null) {
-    const names: ('intercept' | FrictionTerm)[] = ['intercept', ...FRICTION_TERMS.map((t) => t.key)].slice(0, k) as ('intercept' | FrictionTerm)[];
-    const average = Object.fromEntries(FRICTION_TERMS.map((t, j) => [t.key, round(j + 1 < k ? xbar[j + 1]! : 0)])) as Record<FrictionTerm, number>;
-    // A term no answered contact had cannot be estimated, and is left out of the summary.
-    const varies = names.map((_, j) => j === 0 || design.some((r) => r[j] !== design[0]![j]));
+    const average = Object.fromEntries(FRICTION_TERMS.map((t, j) => [t.key, round(j < k ? xbar[j]! : 0)])) as Record<FrictionTerm, number>;
+    // A term that never varies within an employee's answers cannot be estimated, and is left out.
+    const varies = FRICTION_TERMS.map((_, j) => j < k && design.some((r, i) => Math.abs(r[j]! - fit.groupMeans[groups[i]!]![j]!) > 1e-9));
+    const interval95 = (estimate: number, variance: number): [number, number] => {
+      const se = Math.sqrt(Math.max(variance, 0));
+      return [round(estimate - Z95 * se), round(estimate + Z95 * se)];
+    };
+    const mu = fit.groups.beta[0]!;
     model = {
       answers: answers.length,
       employees: ids.length,
-      coefficients: names.flatMap((term, j) => {
-        if (!varies[j]) return [];
-        const se = Math.sqrt(fit.cov[j]![j]!);
-        return [{ term, estimate: round(fit.beta[j]!), ci95: [round(fit.beta[j]! - Z95 * se), round(fit.beta[j]! + Z95 * se)] as [number, number] }];
-      }),
-      employee_sd: round(Math.sqrt(fit.tau2)),
-      residual_sd: round(Math.sqrt(fit.sigma2)),
+      coefficients: [
+        { term: 'intercept' as const, estimate: round(mu), ci95: interval95(mu, fit.groups.cov[0]![0]!) },
+        ...FRICTION_TERMS.flatMap((t, j) => (varies[j] ? [{ term: t.key, estimate: round(beta[j]!), ci95: interval95(beta[j]!, fit.betaCov[j]![j]!) }] : [])),
+      ],
+      employee_sd: round(Math.sqrt(fit.groups.tau2)),
+      residual_sd: round(Math.sqrt(fit.groups.sigma2)),
       average_friction: average,
+      confounding,
     };
   }
   return { agents, teams: teamsOut, model };

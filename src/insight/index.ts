@@ -5,7 +5,7 @@
  * spec/CLI.md document; the statistics they rest on are in stats.ts.
  */
 export { agentsAnalysis, agentsReport, FRICTION_TERMS, WAIT_CAP_MINUTES } from './agents.ts';
-export type { AgentModel, AgentsAnalysis, AgentScore, AgentsOptions, AgentsReportOptions, FrictionTerm, TeamScore } from './agents.ts';
+export type { AgentModel, AgentsAnalysis, AgentScore, AgentsOptions, AgentsReportOptions, FrictionConfounding, FrictionTerm, TeamScore } from './agents.ts';
 export { contactsSql, REPEAT_WINDOW_MS, SAME_SITTING_MS } from './contacts.ts';
 export type { Contact } from './contacts.ts';
 export { DEFAULT_MIN_EXPOSED, DEFAULT_WINDOW_DAYS, detractorModelAt, DRIVER_METRICS, driversReport, experienceRisk, FACTOR_KINDS } from './drivers.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { auc, averageRanks, descendingRanks, fitLogistic, fitMixedLinear, invertSpd, sigmoid, spearman } from './stats.ts';
+import { auc, averageRanks, descendingRanks, fitLogistic, fitMixedLinear, fitWithinShrunk, invertSpd, sigmoid, spearman } from './stats.ts';
 import { createTestRandom } from '../journey/testing.ts';
 
 /** Uniforms from the shared seeded generator, and Box–Muller normals: the same data on every run. */
@@ -110,6 +110,39 @@ describe('linear mixed model with a random intercept', () => {
     const varFew = fit.cov[1 + 10]![1 + 10]!;
     const varMany = fit.cov[1 + 11]![1 + 11]!;
     assert.ok(varFew > 3 * varMany, 'and it is less certain');
+  });
+});
+
+describe('effects learnt within groups, then group effects shrunk', () => {
+  // 40 groups of 12; the better the group, the more of its rows carry the covariate (the best
+  // agents take the friction calls), and the covariate costs 1 point.
+  function confounded(): { y: number[]; x: number[][]; groups: number[]; effects: number[] } {
+    const rng = createTestRandoms(5);
+    const effects = Array.from({ length: 40 }, (_, g) => -0.6 + (1.2 * g) / 39);
+    const y: number[] = [];
+    const x: number[][] = [];
+    const groups: number[] = [];
+    effects.forEach((e, g) => {
+      for (let i = 0; i < 12; i++) {
+        const friction = rng.uniform() < 0.1 + (0.8 * g) / 39 ? 1 : 0;
+        x.push([friction]);
+        groups.push(g);
+        y.push(4 + e - friction + rng.normal());
+      }
+    });
+    return { y, x, groups, effects };
+  }
+
+  test('the covariate effect is recovered where the covariate goes with the group effects, unlike a random intercept', () => {
+    const { y, x, groups, effects } = confounded();
+    const within = fitWithinShrunk(y, x, groups, effects.length);
+    const mixed = fitMixedLinear(y, x.map((r) => [1, ...r]), groups, effects.length);
+    assert.ok(Math.abs(within.beta[0]! + 1) < 0.15, `within: ${within.beta[0]}`);
+    assert.ok(Math.abs(mixed.beta[1]! + 1) > Math.abs(within.beta[0]! + 1) + 0.1, `the random intercept alone is pulled towards 0: ${mixed.beta[1]}`);
+    const se = Math.sqrt(within.betaCov[0]![0]!);
+    assert.ok(se > 0.03 && se < 0.15, `its standard error ${se}`);
+    assert.ok(spearman(within.groups.u, effects) > 0.7, 'the shrunk group effects order the groups as the true ones do');
+    assert.ok(within.shrink.every((w) => w > 0 && w < 1));
   });
 });
 

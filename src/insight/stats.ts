@@ -2,8 +2,9 @@
  * The small statistics the insight analyses need, written out so that every number they print
  * can be traced to a formula in docs/attribution.md or docs/risk.md: dense linear algebra for
  * systems of a few hundred unknowns, a penalised logistic regression fitted by Newton–Raphson
- * (IRLS), a linear mixed model with one random intercept fitted by EM-REML, Spearman's rank
- * correlation and the AUC. No dependency does this for us, and the models are small.
+ * (IRLS), a linear mixed model with one random intercept fitted by EM-REML (alone, or on what is
+ * left after effects learnt within groups), Spearman's rank correlation and the AUC. No
+ * dependency does this for us, and the models are small.
  */
 
 /** z of a two-sided 95% normal interval. */
@@ -363,7 +364,7 @@ export function averageRanks(xs: readonly number[]): number[] {
   return ranks;
 }
 
-function pearson(a: readonly number[], b: readonly number[]): number {
+export function pearson(a: readonly number[], b: readonly number[]): number {
   const n = a.length;
   const ma = a.reduce((s, v) => s + v, 0) / n;
   const mb = b.reduce((s, v) => s + v, 0) / n;
@@ -407,4 +408,81 @@ export function auc(scores: readonly number[], labels: readonly (boolean | numbe
 /** 1-based competition ranks where the highest value is rank 1; ties share the better rank. */
 export function descendingRanks(xs: readonly number[]): number[] {
   return xs.map((v) => 1 + xs.filter((w) => w > v).length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Effects learnt within groups, then group effects shrunk
+
+export interface WithinFit {
+  /** Covariate effects learnt only from differences within each group (fixed-effects estimator). */
+  readonly beta: number[];
+  /** Their covariance: s²·(X̃ᵀX̃)⁻¹, s² on n − groups − p degrees of freedom. */
+  readonly betaCov: Matrix;
+  /** The shrunk group model of y − X·β: intercept μ, group effects u, and as in MixedFit. */
+  readonly groups: MixedFit;
+  /** Each group's mean covariates, and its shrinkage weight nₖ/(nₖ + σ²/τ²). */
+  readonly groupMeans: number[][];
+  readonly shrink: number[];
+}
+
+/**
+ * Fits y = μ + X·β + u[group] + ε in two stages, so that β cannot be bent by a correlation between
+ * the covariates and the groups (the best agents taking the hardest calls):
+ *
+ * 1. β by the within (fixed-effects) estimator: y and every column of X are centred on their
+ *    group's mean, and β is the least-squares fit of the centred y on the centred X. Only
+ *    comparisons inside a group inform it, so whatever differs between groups (their skill) is
+ *    out of it.
+ * 2. The group effects by a random-intercept model (fitMixedLinear, EM-REML) of y − X·β, so each
+ *    group's effect is shrunk towards the average by nₖ/(nₖ + σ²/τ²).
+ *
+ * X holds covariates only (no intercept column). A covariate that never varies inside a group
+ * gets effect 0 through the tiny ridge.
+ *
+ * @example
+ * const fit = fitWithinShrunk([4, 3, 5, 4], [[0], [1], [0], [1]], [0, 0, 1, 1], 2);
+ * fit.beta[0]; // -1: the cost of the covariate, inside each group
+ */
+export function fitWithinShrunk(
+  y: readonly number[],
+  x: readonly (readonly number[])[],
+  groups: readonly number[],
+  q: number,
+  options: MixedOptions = {},
+): WithinFit {
+  const n = y.length;
+  const p = x[0]?.length ?? 0;
+  const counts = new Array<number>(q).fill(0);
+  const ySum = new Array<number>(q).fill(0);
+  const xSum = zeros(q, p);
+  for (let i = 0; i < n; i++) {
+    const g = groups[i]!;
+    counts[g]!++;
+    ySum[g]! += y[i]!;
+    for (let j = 0; j < p; j++) xSum[g]![j]! += x[i]![j]!;
+  }
+  const groupMeans = xSum.map((row, g) => row.map((v) => (counts[g]! > 0 ? v / counts[g]! : 0)));
+  const a = zeros(p, p);
+  const b = new Array<number>(p).fill(0);
+  const xc = x.map((row, i) => row.map((v, j) => v - groupMeans[groups[i]!]![j]!));
+  const yc = y.map((v, i) => v - ySum[groups[i]!]! / counts[groups[i]!]!);
+  for (let i = 0; i < n; i++) {
+    const r = xc[i]!;
+    for (let j = 0; j < p; j++) {
+      b[j]! += r[j]! * yc[i]!;
+      for (let k = 0; k < p; k++) a[j]![k]! += r[j]! * r[k]!;
+    }
+  }
+  for (let j = 0; j < p; j++) a[j]![j]! += options.fixedRidge ?? 0;
+  const inv = p === 0 ? [] : invertSpd(a);
+  const beta = inv.map((row) => dot(row, b));
+  let rss = 0;
+  for (let i = 0; i < n; i++) rss += (yc[i]! - dot(xc[i]!, beta)) ** 2;
+  const used = counts.filter((c) => c > 0).length;
+  const s2 = rss / Math.max(n - used - p, 1);
+  const betaCov = inv.map((row) => row.map((v) => v * s2));
+  const residual = y.map((v, i) => v - dot(x[i]!, beta));
+  const fit = fitMixedLinear(residual, residual.map(() => [1]), groups, q, options);
+  const alpha = fit.sigma2 / fit.tau2;
+  return { beta, betaCov, groups: fit, groupMeans, shrink: counts.map((c) => c / (c + alpha)) };
 }
