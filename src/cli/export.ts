@@ -1,7 +1,7 @@
 /** `throughline export events`: the stored interactions with their customer keys and journeys. */
 import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
-import { exportEvents, openOutput } from '../ingest/export.ts';
+import { EXPORT_FORMATS, exportEvents, openOutput } from '../ingest/export.ts';
 import type { ExportFormat } from '../ingest/export.ts';
 import type { CommandContext } from './context.ts';
 import { withStore } from './context.ts';
@@ -12,11 +12,11 @@ export function registerExport(program: Command, ctx: CommandContext): void {
   exp
     .command('events')
     .description('every interaction as imported, plus customer_key and journey_id')
-    .option('--format <format>', 'jsonl or csv', 'jsonl')
+    .option('--format <format>', `${EXPORT_FORMATS.join(', ')} (xes: one trace per journey, for pm4py, Disco or ProM)`, 'jsonl')
     .option('--out <file>', 'write here instead of stdout')
     .action(async (flags: { format: string; out?: string }) => {
-      if (flags.format !== 'jsonl' && flags.format !== 'csv') {
-        throw new AppError('usage', `--format ${flags.format} is not an export format`, { hint: 'use jsonl or csv' });
+      if (!(EXPORT_FORMATS as readonly string[]).includes(flags.format)) {
+        throw new AppError('usage', `--format ${flags.format} is not an export format`, { hint: `use ${EXPORT_FORMATS.join(', ')}` });
       }
       const n = await withStore(ctx, async (store) => {
         const out = openOutput(flags.out);

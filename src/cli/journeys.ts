@@ -54,10 +54,14 @@ export function registerJourneys(program: Command, ctx: CommandContext): void {
     if (none !== null) return ctx.io.out(none);
     ctx.io.out(
       [
-        `${fmtInt(doc.journeys)} journeys by ${fmtInt(doc.customers)} customers: ${pct(doc.resolved_rate)} resolved, ${pct(doc.unresolved_rate)} unresolved, ${pct(doc.abandoned_rate)} abandoned.`,
+        doc.resolved_rate === null
+          ? `${fmtInt(doc.journeys)} journeys by ${fmtInt(doc.customers)} customers. No step records an outcome, so resolution cannot be computed.`
+          : `${fmtInt(doc.journeys)} journeys by ${fmtInt(doc.customers)} customers: ${pct(doc.resolved_rate)} resolved, ${pct(doc.unresolved_rate)} unresolved, ${pct(doc.abandoned_rate)} abandoned.`,
         `Median ${doc.median_steps ?? '-'} steps over ${doc.median_duration_s === null ? '-' : formatSeconds(doc.median_duration_s)}; ` +
           `${pct(doc.channel_switch_rate)} switch channel, ${pct(doc.assisted_rate)} need a person.`,
-        `Containment: ${pct(doc.containment_rate)} of ${fmtInt(doc.digital_journeys)} digital journeys had no call, chat or store visit within 24 hours.`,
+        doc.digital_journeys === 0
+          ? 'Containment cannot be computed: no journey here starts in a digital channel (web or app).'
+          : `Containment: ${pct(doc.containment_rate)} of ${fmtInt(doc.digital_journeys)} digital journeys had no call, chat or store visit within 24 hours.`,
         '',
         table(['intent', ...STATS_HEADERS], doc.by_intent.map((i) => [i.intent, ...statsCells(i)])),
         '',

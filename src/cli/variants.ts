@@ -15,12 +15,12 @@ export function registerVariants(program: Command, ctx: CommandContext): void {
       .command('variants')
       .description('the distinct step sequences of journeys with how many journeys followed each')
       .option('--top <n>', 'list the N most frequent', positiveInt('--top'), 20)
-      .option('--by <view>', 'sequences of steps (channel:activity), activities or channels', 'step'),
+      .option('--by <view>', 'sequences of steps (channel:activity), activities or channels (default: steps, or activities when the channel carries no information)'),
   ).action(async (flags: FilterFlags & { by?: string; top: number }) => {
     const by = parseBy(flags.by);
     const filter = journeyFilterFrom(flags);
     const [doc, none] = await withStore(ctx, async (store) => {
-      const found = await journeyVariants(store, { ...filter, by, top: flags.top });
+      const found = await journeyVariants(store, { ...filter, ...(by !== undefined ? { by } : {}), top: flags.top });
       return [found, found.journeys === 0 ? await whyNoJourneys(store, filter, flags) : null] as const;
     });
     if (ctx.global().json) return printJson(ctx.io, doc);

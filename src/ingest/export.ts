@@ -9,8 +9,10 @@ import { AppError } from '../core/errors.ts';
 import { IDENTIFIER_TYPES } from '../core/records.ts';
 import { toIso } from '../core/time.ts';
 import type { Row, Store } from '../store/store.ts';
+import { exportXes } from './export-xes.ts';
 
-export type ExportFormat = 'jsonl' | 'csv';
+export type ExportFormat = 'jsonl' | 'csv' | 'xes';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['jsonl', 'csv', 'xes'];
 
 const COLUMNS = [
   'event_id',
@@ -58,9 +60,10 @@ export function csvCell(v: unknown): string {
 }
 
 export async function exportEvents(store: Store, format: ExportFormat, out: Writable): Promise<number> {
-  if (format !== 'jsonl' && format !== 'csv') {
-    throw new AppError('usage', `unknown export format ${String(format)}`, { hint: 'use --format jsonl or --format csv' });
+  if (!EXPORT_FORMATS.includes(format)) {
+    throw new AppError('usage', `unknown export format ${String(format)}`, { hint: `use --format ${EXPORT_FORMATS.join(', ')}` });
   }
+  if (format === 'xes') return exportXes(store, out);
   const write = async (text: string): Promise<void> => {
     if (!out.write(text)) await once(out, 'drain');
   };

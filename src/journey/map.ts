@@ -23,8 +23,13 @@ export interface MapEdge {
   from: string;
   to: string;
   count: number;
-  /** Median time from a `from` step to the `to` step right after it (between their timestamps), in seconds. */
+  /**
+   * Time from a `from` step to the `to` step right after it (between their timestamps), in
+   * seconds: median, mean and 90th percentile, as pm4py's performance DFG gives the first two.
+   */
   median_seconds: number | null;
+  mean_seconds: number | null;
+  p90_seconds: number | null;
 }
 
 export interface JourneyMap {
@@ -38,7 +43,25 @@ export interface JourneyMap {
 
 export interface MapOptions extends JourneyFilter {
   readonly by?: MapBy;
+  /** Keep only the N most frequent edges (nodes, starts and ends stay whole). */
+  readonly top?: number;
+  /** Keep only edges followed at least this many times. */
+  readonly minCount?: number;
 }
+
+/**
+ * The view a map or variants take when none is asked for: steps (`channel:activity`), unless the
+ * channel carries no information (one value, or only `other`, as in a process-mining log), where
+ * a step would only prefix every activity with the same word.
+ */
+export async function defaultView(db: JourneyDb): Promise<MapBy> {
+  const [row] = await db.query(
+    `SELECT count(DISTINCT channel) AS channels, sum(CASE WHEN channel <> 'other' THEN 1 ELSE 0 END) AS informative FROM interactions WHERE step_no IS NOT NULL`,
+  );
+  return Number(row?.channels ?? 0) <= 1 || Number(row?.informative ?? 0) === 0 ? 'activity' : 'step';
+}
+
+const seconds = (v: unknown): number | null => (v === null || v === undefined ? null : Math.round(Number(v) * 1000) / 1000);
 
 /** The stored columns that make a step's node id in a view, and those of its next step. */
 function nodeColumns(by: MapBy): { own: string[]; next: string[] } {
@@ -57,7 +80,7 @@ function byCountThenId<T>(count: (x: T) => number, id: (x: T) => string): (a: T,
 }
 
 export async function journeyMap(db: JourneyDb, options: MapOptions = {}): Promise<JourneyMap> {
-  const by = options.by ?? 'step';
+  const by = options.by ?? (await defaultView(db));
   const params: SqlParam[] = [];
   const where = stepConditions(options, params);
   const { own, next } = nodeColumns(by);
@@ -67,7 +90,8 @@ export async function journeyMap(db: JourneyDb, options: MapOptions = {}): Promi
   const rows = await db.query(
     `SELECT ${[...own, ...next].map((c, k) => `${c} AS c${k}`).join(', ')},
        count(*) AS n, sum(CASE WHEN i.step_no = 1 THEN 1 ELSE 0 END) AS starts,
-       ${db.sql.median('(i.next_ts - i.ts) / 1000.0')} AS med
+       ${db.sql.median('(i.next_ts - i.ts) / 1000.0')} AS med, avg((i.next_ts - i.ts) / 1000.0) AS mean,
+       ${db.sql.quantile('(i.next_ts - i.ts) / 1000.0', 0.9)} AS p90
      FROM interactions i WHERE ${where}
      GROUP BY ${[...own, ...next].join(', ')}`,
     params,
@@ -86,7 +110,7 @@ export async function journeyMap(db: JourneyDb, options: MapOptions = {}): Promi
     add(counts, from, n);
     add(starts, from, Number(r.starts));
     if (toCells[0] === null) end.push([from, n]);
-    else edges.push({ from, to: nodeId(toCells), count: n, median_seconds: r.med === null ? null : Math.round(Number(r.med) * 1000) / 1000 });
+    else edges.push({ from, to: nodeId(toCells), count: n, median_seconds: seconds(r.med), mean_seconds: seconds(r.mean), p90_seconds: seconds(r.p90) });
   }
   const nodes: MapNode[] = [...counts].map(([id, count]) => ({ id, count }));
   const start = [...starts];
@@ -95,11 +119,12 @@ export async function journeyMap(db: JourneyDb, options: MapOptions = {}): Promi
   const pairs = byCountThenId<[string, number]>((x) => x[1], (x) => x[0]);
   start.sort(pairs);
   end.sort(pairs);
+  const kept = edges.filter((e) => e.count >= (options.minCount ?? 1));
   return {
     by,
     journeys: start.reduce((s, [, n]) => s + n, 0),
     nodes,
-    edges,
+    edges: options.top === undefined ? kept : kept.slice(0, options.top),
     start: Object.fromEntries(start),
     end: Object.fromEntries(end),
   };

@@ -65,19 +65,23 @@ function statsSql(db: JourneyDb, key: string | null, where: string): string {
       avg(CASE WHEN j.channel_switches > 0 THEN 1.0 ELSE 0.0 END) AS channel_switch_rate,
       avg(CASE WHEN j.assisted > 0 THEN 1.0 ELSE 0.0 END) AS assisted_rate,
       count(j.contained) AS digital_journeys,
-      sum(CASE WHEN j.contained THEN 1 ELSE 0 END) AS contained_journeys
+      sum(CASE WHEN j.contained THEN 1 ELSE 0 END) AS contained_journeys,
+      sum(CASE WHEN j.last_outcome IS NOT NULL OR j.failures > 0 THEN 1 ELSE 0 END) AS with_outcomes
     FROM journeys j WHERE ${where}${key === null ? '' : ' GROUP BY 1'}`;
 }
 
 function toStats(r: Record<string, unknown>): JourneyStats {
   const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
   const digital = Number(r.digital_journeys ?? 0);
+  // A log that records no outcome at all (most process-mining exports) says nothing about
+  // resolution: null, not "100% resolved".
+  const outcomes = Number(r.with_outcomes ?? 0) > 0;
   return {
     journeys: Number(r.journeys ?? 0),
     customers: Number(r.customers ?? 0),
-    resolved_rate: round4(num(r.resolved_rate)),
-    unresolved_rate: round4(num(r.unresolved_rate)),
-    abandoned_rate: round4(num(r.abandoned_rate)),
+    resolved_rate: outcomes ? round4(num(r.resolved_rate)) : null,
+    unresolved_rate: outcomes ? round4(num(r.unresolved_rate)) : null,
+    abandoned_rate: outcomes ? round4(num(r.abandoned_rate)) : null,
     median_steps: round4(num(r.median_steps)),
     median_duration_s: round4(num(r.median_duration_s)),
     median_effort_s: round4(num(r.median_effort_s)),

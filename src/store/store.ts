@@ -50,6 +50,8 @@ export interface Queryable {
 export interface SqlDialect {
   /** Median of a numeric expression as an aggregate. */
   median(expr: string): string;
+  /** The q-quantile (0–1) of a numeric expression as an aggregate, interpolated as the median is. */
+  quantile(expr: string, q: number): string;
   /** Epoch milliseconds (BIGINT) → a TIMESTAMP-typed expression in UTC. */
   msToTimestamp(expr: string): string;
   /** 'YYYY-MM' of epoch milliseconds, in UTC. */

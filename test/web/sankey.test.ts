@@ -10,7 +10,7 @@ function createTestMap(edges: [string, string, number][], start: Record<string, 
     by: 'step',
     journeys: Object.values(start).reduce((a, b) => a + b, 0),
     nodes: ids.map((id) => ({ id, count: edges.filter(([, b]) => b === id).reduce((n, [, , c]) => n + c, 0) + (start[id] ?? 0) })),
-    edges: edges.map(([from, to, count]) => ({ from, to, count, median_seconds: 60 })),
+    edges: edges.map(([from, to, count]) => ({ from, to, count, median_seconds: 60, mean_seconds: 60, p90_seconds: 60 })),
     start,
     end: {},
   };

@@ -28,8 +28,11 @@ export interface Analysis {
 }
 
 const text = (description: string): object => ({ type: 'string', minLength: 1, description });
-const oneOf = (values: readonly string[], fallback: string, description: string): object => ({ type: 'string', enum: [...values], default: fallback, description });
-const top = (fallback: number): Record<string, object> => ({ top: { type: 'integer', minimum: 1, maximum: 100_000, default: fallback, description: 'list the N first' } });
+const top = (fallback: number | undefined): Record<string, object> => ({
+  top: { type: 'integer', minimum: 1, maximum: 100_000, ...(fallback !== undefined ? { default: fallback } : {}), description: 'list the N first' },
+});
+/** A map or variants view; absent, the data chooses (steps, or activities when channels say nothing). */
+const view = (description: string): object => ({ type: 'string', enum: [...MAP_BY], description: `${description} (default: steps, or activities when the channel carries no information)` });
 
 /** The journey filters every journey command takes (`addJourneyFilters` in cli/journeys.ts). */
 const FILTERS: Record<string, object> = {
@@ -53,14 +56,29 @@ export const ANALYSES: readonly Analysis[] = [
   analysis('journeys', 'Journey summary: outcomes, channel switches, assisted contacts, containment, preferred channels', { ...FILTERS, ...OUTCOME }, ({ store }, q) =>
     journeysDocument(store, filter(q)),
   ),
-  analysis('map', 'The journey map: which step directly follows which', { ...FILTERS, ...OUTCOME, by: oneOf(MAP_BY, 'step', 'nodes are steps, activities or channels') }, ({ store }, q) =>
-    journeyMap(store, { ...filter(q), by: (q.by ?? 'step') as MapBy }),
+  analysis(
+    'map',
+    'The journey map: which step directly follows which',
+    {
+      ...FILTERS,
+      ...OUTCOME,
+      by: view('nodes are steps, activities or channels'),
+      ...top(undefined),
+      'min-count': { type: 'integer', minimum: 1, maximum: 1_000_000_000, description: 'keep only edges followed at least this many times' },
+    },
+    ({ store }, q) =>
+      journeyMap(store, {
+        ...filter(q),
+        ...(q.by !== undefined ? { by: q.by as MapBy } : {}),
+        ...(q.top !== undefined ? { top: Number(q.top) } : {}),
+        ...(q['min-count'] !== undefined ? { minCount: Number(q['min-count']) } : {}),
+      }),
   ),
   analysis(
     'variants',
     'The distinct step sequences of journeys, most frequent first',
-    { ...FILTERS, ...OUTCOME, ...top(20), by: oneOf(MAP_BY, 'step', 'sequences of steps, activities or channels') },
-    ({ store }, q) => journeyVariants(store, { ...filter(q), by: (q.by ?? 'step') as MapBy, top: Number(q.top ?? 20) }),
+    { ...FILTERS, ...OUTCOME, ...top(20), by: view('sequences of steps, activities or channels') },
+    ({ store }, q) => journeyVariants(store, { ...filter(q), ...(q.by !== undefined ? { by: q.by as MapBy } : {}), top: Number(q.top ?? 20) }),
   ),
   analysis('broken', 'Broken steps ranked by impact', { ...FILTERS, ...top(10) }, ({ store }, q) => brokenSteps(store, { ...filter(q), top: Number(q.top ?? 10) })),
   analysis(

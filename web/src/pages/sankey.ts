@@ -13,7 +13,7 @@ export interface SankeyData {
   nodes: { name: string; value: number }[];
   links: { source: string; target: string; value: number; median_seconds: number | null }[];
   /** Edges left out because they close a loop. */
-  loops: MapEdge[];
+  loops: Pick<MapEdge, 'from' | 'to' | 'count' | 'median_seconds'>[];
   /** Edges left out because the picture would be unreadable with them (the rarest). */
   hidden: number;
   /** Columns the Sankey lays the steps out in: the longest forward path, in steps. */
@@ -36,7 +36,7 @@ export function sankeyData(map: JourneyMap, maxLinks = 90): SankeyData {
   }
   const state = new Map<string, 'active' | 'done'>();
   const forward: typeof kept = [];
-  const loops: MapEdge[] = [];
+  const loops: SankeyData['loops'] = [];
   // Iterative DFS: journeys can be long, and recursion depth should not depend on the data.
   const visit = (root: string): void => {
     const stack: { node: string; i: number }[] = [{ node: root, i: 0 }];
