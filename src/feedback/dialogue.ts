@@ -471,7 +471,8 @@ class Turn {
   private async saveAttrs(): Promise<void> {
     const st = this.s.state;
     if (st.last_response_id === null) return;
-    await this.q.exec(`UPDATE feedback SET attrs = $2 WHERE response_id = $1`, [
+    // RETURNING: see appendComment.
+    await this.q.query(`UPDATE feedback SET attrs = $2 WHERE response_id = $1 RETURNING customer_key`, [
       st.last_response_id,
       JSON.stringify({ source: 'survey', session_id: this.s.session_id, channel: this.s.channel, answers: st.answers }),
     ]);
