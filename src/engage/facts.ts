@@ -582,9 +582,16 @@ export function openJourneys(facts: CustomerFacts, windowMs: number): JourneyFac
   return facts.journeys.filter((j) => j.outcome !== 'resolved' && facts.now - j.end_ts <= windowMs && j.end_ts <= facts.now + DAY_MS);
 }
 
-/** The steps of one journey from the facts' recent events, in time order. */
+/**
+ * The steps of one journey from the facts' recent events, in time order; steps in one
+ * millisecond in the order they arrived. The events are latest first by time and then arrival
+ * (`seq`, which they do not carry): reversed, a stable sort by time keeps that order.
+ */
 export function journeySteps(facts: CustomerFacts, journeyId: string): EventFact[] {
-  return facts.events.filter((e) => e.journey_id === journeyId).sort((a, b) => a.ts - b.ts);
+  return facts.events
+    .filter((e) => e.journey_id === journeyId)
+    .reverse()
+    .sort((a, b) => a.ts - b.ts);
 }
 
 
