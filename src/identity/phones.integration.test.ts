@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { testOnEachStore } from '../../test/support/store-targets.ts';
 import { IDENTIFIER_TYPES } from '../core/records.ts';
 import { importRecords } from '../ingest/import.ts';
+import { startTestServer } from '../server/testing.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { customerSummary, resolveCustomer } from './customers.ts';
@@ -121,5 +122,25 @@ testOnEachStore('a store imported before phones were E.164 reaches the customer 
     assert.equal((await customerSummary(store, c1)).records.interactions, 4);
   } finally {
     await store.close();
+  }
+});
+
+test("the server's lookups take a bare number in any spelling, as an agent types it", async () => {
+  const s = await startTestServer({ preloadContextCache: false });
+  try {
+    await s.load('interactions', [interaction(1, { customer_id: 'C1', phone: '+1 215 206 3996' }), interaction(2, { phone: '215.206.3996' })]);
+    const key = (await s.call('agent', { method: 'GET', url: '/api/v1/customers/customer_id%3AC1' })).json<{ customer_key: string }>().customer_key;
+    for (const spelling of [...SPELLINGS, 'phone:215-206-3996']) {
+      const url = `/api/v1/customers/${encodeURIComponent(spelling)}`;
+      const summary = await s.call('agent', { method: 'GET', url });
+      assert.equal(summary.statusCode, 200, `${spelling}: ${summary.body}`);
+      assert.equal(summary.json<{ customer_key: string }>().customer_key, key, spelling);
+      const context = await s.call('agent', { method: 'GET', url: `${url}/context` });
+      assert.equal(context.json<{ customer_key: string }>().customer_key, key, `${spelling} (context)`);
+    }
+    const unknown = await s.call('agent', { method: 'GET', url: '/api/v1/customers/2158326115' });
+    assert.equal(unknown.statusCode, 404, 'an unknown number is not found, not "not an identifier"');
+  } finally {
+    await s.close();
   }
 });
