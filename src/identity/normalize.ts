@@ -30,10 +30,6 @@ export function setDefaultPhoneRegion(region: string): void {
   memo.clear();
 }
 
-export function defaultPhoneRegion(): CountryCode {
-  return defaultRegion;
-}
-
 /**
  * A parse costs 15–50 µs (bench/phone-parse.ts), which over an import of millions of records is
  * minutes; a customer's number recurs on each of their records, so parses are remembered, a
