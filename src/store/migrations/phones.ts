@@ -27,7 +27,16 @@ export async function renormalizePhones(tx: Queryable, sql: SqlDialect): Promise
     const now = normalizeIdentifier('phone', v);
     if (now !== null && now !== v) changes.push([v, now]);
   }
-  if (changes.length === 0) return;
+  // A number that is not possible was kept as digits before too, and linked; now it links
+  // nothing, which the stitch below applies even where no value changed.
+  const [any] = await tx.query(`SELECT 1 AS x FROM id_tuples LIMIT 1`);
+  if (any === undefined) return;
+  if (changes.length > 0) await foldSpellings(tx, changes);
+  await stitchAgain(tx, sql);
+}
+
+/** Writes the new spellings and makes tuples that became alike one tuple. */
+async function foldSpellings(tx: Queryable, changes: readonly [string, string][]): Promise<void> {
   await tx.exec(`CREATE TEMP TABLE phone_map (old TEXT, new TEXT)`);
   for (let i = 0; i < changes.length; i += 10_000) await tx.bulkInsert('phone_map', ['old', 'new'], changes.slice(i, i + 10_000));
   for (const table of ['id_tuples', ...KINDS]) {
@@ -47,7 +56,9 @@ export async function renormalizePhones(tx: Queryable, sql: SqlDialect): Promise
   await tx.exec(`UPDATE id_tuples SET tuple_key = r.new_key, first_seq = r.keep_seq FROM retuple r
     WHERE id_tuples.tuple_id = r.tuple_id AND (id_tuples.tuple_key <> r.new_key OR id_tuples.first_seq <> r.keep_seq)`);
   await tx.exec(`DROP TABLE retuple`);
+}
 
+async function stitchAgain(tx: Queryable, sql: SqlDialect): Promise<void> {
   // 3. Stitch the whole graph (the rules version changed with the phone rule, which makes this a
   // full stitch), then give every record its tuple's key and rebuild the journeys of every
   // customer whose records moved, under the old key and the new.
