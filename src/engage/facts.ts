@@ -299,6 +299,7 @@ export async function loadCustomerRows(db: Queryable, scope: CustomerScope, limi
   if (scope !== 'all' && 'keys' in scope) for (const k of scope.keys) of(k);
 
   for (const { cond, params } of chunks) {
+    const withJourneys = new Set<Gathering>();
     // One customer's rows are few: a plain query costs less than setting up a stream.
     const each = async (sql: string, fn: (r: Row) => void): Promise<void> => {
       if (one) for (const r of await db.query(sql, params)) fn(r);
@@ -343,10 +344,14 @@ export async function loadCustomerRows(db: Queryable, scope: CustomerScope, limi
     );
     await each(
       `SELECT customer_key, journey_id, intent, start_ts, end_ts, first_seq, steps, channels, failures, last_outcome, outcome FROM journeys WHERE ${cond('customer_key')}`,
-      (r) => of(r.customer_key).journeys.push({ first_seq: Number(r.first_seq), fact: toJourney(r) }),
+      (r) => {
+        const g = of(r.customer_key);
+        g.journeys.push({ first_seq: Number(r.first_seq), fact: toJourney(r) });
+        withJourneys.add(g);
+      },
     );
     // The steps of the open journeys among those kept are gathered beside the latest events.
-    for (const g of all.values()) {
+    for (const g of withJourneys) {
       for (const j of latestJourneys(g, limits)) if (j.outcome !== 'resolved' && !g.openSteps.has(j.journey_id)) g.openSteps.set(j.journey_id, { first: NO_STEP, failures: [], last: [] });
     }
     await each(
