@@ -14,6 +14,7 @@ import path from 'node:path';
 import { run } from '../src/cli/main.ts';
 import { DEMO_DEFAULTS } from '../src/cli/demo.ts';
 import { DEFAULT_DB, loadConfig } from '../src/config/index.ts';
+import { setDefaultPhoneRegion } from '../src/identity/normalize.ts';
 import { createKey, startServer } from '../src/server/index.ts';
 import { openStore } from '../src/store/open.ts';
 
@@ -70,6 +71,8 @@ async function main(): Promise<number> {
     console.error(`npm start: port ${PORT} is in use (another npm start or throughline serve?): stop it, or run PORT=${PORT + 1} npm start`);
     return 2;
   }
+  // Before any store is opened: migration 9 and every lookup read phones in this region.
+  setDefaultPhoneRegion(loadConfig().phoneRegion);
   ensureDashboard();
   const demoDir = DEMO_DEFAULTS.out;
   let db = process.env.THROUGHLINE_DB || DEFAULT_DB;

@@ -9,6 +9,7 @@ import type { Io } from './output.ts';
 
 export interface GlobalOptions {
   db?: string;
+  phoneRegion?: string;
   json?: boolean;
   verbose?: boolean;
   wide?: boolean;

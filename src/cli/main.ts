@@ -6,6 +6,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { exitCodeFor, isAppError } from '../core/errors.ts';
+import { setDefaultPhoneRegion } from '../identity/normalize.ts';
 import type { CommandContext, GlobalOptions } from './context.ts';
 import { registerCustomers } from './customers.ts';
 import { registerDemo } from './demo.ts';
@@ -41,6 +42,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   program
     .description('Customer-journey intelligence: stitch identities, build journeys, find what breaks.')
     .option('--db <location>', 'DuckDB file or postgres:// URL (default ./throughline.duckdb, or THROUGHLINE_DB)')
+    .option('--phone-region <code>', 'country a phone number without a country code is in (default US, or THROUGHLINE_PHONE_REGION)')
     .option('--json', 'print one JSON document on stdout')
     .option('-v, --verbose', 'say more on stderr')
     .option('--wide', 'print tables at full width (by default they are cut to fit the terminal)')
@@ -52,6 +54,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
 
   try {
     const ctx: CommandContext = { io, config: loadConfig(), global: () => program.opts<GlobalOptions>() };
+    // Before any command opens a store: migration 9 and every import and lookup read phones in it.
+    program.hook('preAction', () => setDefaultPhoneRegion(ctx.global().phoneRegion ?? ctx.config.phoneRegion));
     registerImport(program, ctx, (c) => (exitCode = c));
     registerCustomers(program, ctx);
     registerExport(program, ctx);

@@ -3,12 +3,15 @@
  * receives the values it needs from the edge that called it.
  */
 import { AppError } from '../core/errors.ts';
+import { DEFAULT_PHONE_REGION, phoneRegion } from '../identity/normalize.ts';
 
 export interface Config {
   /** `--db` default: a DuckDB file path or a postgres:// URL. */
   readonly db: string;
   /** Inactivity gap that splits a customer's journey toward one intent. */
   readonly journeyWindowMs: number;
+  /** Where a phone number written without a country code is read (`--phone-region` overrides it). */
+  readonly phoneRegion: string;
 }
 
 export const DEFAULT_DB = './throughline.duckdb';
@@ -25,5 +28,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
     journeyWindowMs = d * 24 * 3600 * 1000;
   }
-  return Object.freeze({ db: env.THROUGHLINE_DB && env.THROUGHLINE_DB !== '' ? env.THROUGHLINE_DB : DEFAULT_DB, journeyWindowMs });
+  const region = env.THROUGHLINE_PHONE_REGION;
+  return Object.freeze({
+    db: env.THROUGHLINE_DB && env.THROUGHLINE_DB !== '' ? env.THROUGHLINE_DB : DEFAULT_DB,
+    journeyWindowMs,
+    phoneRegion: region === undefined || region === '' ? DEFAULT_PHONE_REGION : phoneRegion(region, 'THROUGHLINE_PHONE_REGION'),
+  });
 }

@@ -4,7 +4,7 @@
  * what the guard decides can never disagree (one definition of "overdue promise", "open
  * journey", "held product").
  */
-import { IDENTIFIER_TYPES } from '../core/records.ts';
+import { FAILED_OUTCOMES, IDENTIFIER_TYPES } from '../core/records.ts';
 import type { IdentifierType } from '../core/records.ts';
 import { isValidZone } from '../core/time.ts';
 import { isPlaceholder } from '../identity/normalize.ts';
@@ -111,7 +111,11 @@ export interface CustomerFacts {
   promises: PromiseFact[];
   /** The most recent journeys, latest first. */
   journeys: JourneyFact[];
-  /** The most recent interactions (inbound and outbound), latest first. */
+  /**
+   * Interactions, latest first: the most recent (inbound and outbound), and beside them older
+   * failures and the first and last steps of open journeys, which a long run of page views
+   * after them must not push out of the context.
+   */
   events: EventFact[];
   /** The most recent survey answers, latest first. */
   feedback: FeedbackFact[];
@@ -122,11 +126,17 @@ export interface CustomerFacts {
 
 export interface FactLimits {
   readonly journeys: number;
+  /** The most recent interactions, whatever they are. */
   readonly events: number;
+  /** Inbound steps that did not do their job, kept however many events came after them. */
+  readonly failures: number;
   readonly feedback: number;
 }
 
-export const DEFAULT_FACT_LIMITS: FactLimits = Object.freeze({ journeys: 20, events: 100, feedback: 10 });
+export const DEFAULT_FACT_LIMITS: FactLimits = Object.freeze({ journeys: 20, events: 100, failures: 20, feedback: 10 });
+
+/** Steps kept from the end of each open journey (its first step and its failures are kept too). */
+const OPEN_JOURNEY_LAST_STEPS = 5;
 
 /** Profile rows read per customer, latest first: traits come from the newest that has each. */
 const PROFILE_ROWS = 50;
@@ -213,6 +223,10 @@ interface Gathering {
   promises: PromiseRow[];
   journeys: { first_seq: number; fact: JourneyFact }[];
   events: { seq: number; fact: EventFact }[];
+  /** Inbound failed steps, the latest `limits.failures`. */
+  failures: { seq: number; fact: EventFact }[];
+  /** Steps of journeys not resolved (read before the events): the first, the failures and the last few. */
+  openSteps: Map<string, { first: { seq: number; fact: EventFact }; failures: { seq: number; fact: EventFact }[]; last: { seq: number; fact: EventFact }[] }>;
   outbound: { seq: number; contact: OutboundContact }[];
   feedback: { seq: number; fact: FeedbackFact }[];
   cases: Omit<CaseFact, 'overdue'>[];
@@ -262,7 +276,21 @@ export async function loadCustomerRows(db: Queryable, scope: CustomerScope, limi
     const k = String(key);
     let g = all.get(k);
     if (g === undefined) {
-      g = { ids: new Map(), profiles: [], holdings: [], consents: [], promises: [], journeys: [], events: [], outbound: [], feedback: [], cases: [], votes: [] };
+      g = {
+        ids: new Map(),
+        profiles: [],
+        holdings: [],
+        consents: [],
+        promises: [],
+        journeys: [],
+        events: [],
+        failures: [],
+        openSteps: new Map(),
+        outbound: [],
+        feedback: [],
+        cases: [],
+        votes: [],
+      };
       all.set(k, g);
     }
     return g;
@@ -271,6 +299,7 @@ export async function loadCustomerRows(db: Queryable, scope: CustomerScope, limi
   if (scope !== 'all' && 'keys' in scope) for (const k of scope.keys) of(k);
 
   for (const { cond, params } of chunks) {
+    const withJourneys = new Set<Gathering>();
     // One customer's rows are few: a plain query costs less than setting up a stream.
     const each = async (sql: string, fn: (r: Row) => void): Promise<void> => {
       if (one) for (const r of await db.query(sql, params)) fn(r);
@@ -315,8 +344,16 @@ export async function loadCustomerRows(db: Queryable, scope: CustomerScope, limi
     );
     await each(
       `SELECT customer_key, journey_id, intent, start_ts, end_ts, first_seq, steps, channels, failures, last_outcome, outcome FROM journeys WHERE ${cond('customer_key')}`,
-      (r) => of(r.customer_key).journeys.push({ first_seq: Number(r.first_seq), fact: toJourney(r) }),
+      (r) => {
+        const g = of(r.customer_key);
+        g.journeys.push({ first_seq: Number(r.first_seq), fact: toJourney(r) });
+        withJourneys.add(g);
+      },
     );
+    // The steps of the open journeys among those kept are gathered beside the latest events.
+    for (const g of withJourneys) {
+      for (const j of latestJourneys(g, limits)) if (j.outcome !== 'resolved' && !g.openSteps.has(j.journey_id)) g.openSteps.set(j.journey_id, { first: NO_STEP, failures: [], last: [] });
+    }
     await each(
       `SELECT customer_key, seq, event_id, ts, channel, activity, intent, outcome, direction, agent_id, journey_id FROM interactions WHERE ${cond('customer_key')}`,
       (r) => {
@@ -333,7 +370,16 @@ export async function loadCustomerRows(db: Queryable, scope: CustomerScope, limi
           journey_id: str(r.journey_id),
         };
         const seq = Number(r.seq);
-        keepLatest(g.events, { seq, fact: e }, limits.events, (a, b) => b.fact.ts - a.fact.ts || b.seq - a.seq);
+        const item = { seq, fact: e };
+        keepLatest(g.events, item, limits.events, latestFirst);
+        const failed = e.outcome !== null && FAILED_OUTCOMES.has(e.outcome);
+        if (failed && e.direction !== 'outbound') keepLatest(g.failures, item, limits.failures, latestFirst);
+        const open = e.journey_id === null ? undefined : g.openSteps.get(e.journey_id);
+        if (open !== undefined) {
+          if (open.first === NO_STEP || latestFirst(item, open.first) > 0) open.first = item;
+          if (failed) open.failures.push(item);
+          keepLatest(open.last, item, OPEN_JOURNEY_LAST_STEPS, latestFirst);
+        }
         if (e.direction === 'outbound') g.outbound.push({ seq, contact: { ts: e.ts, channel: e.channel, intent: e.intent } });
       },
     );
@@ -374,6 +420,37 @@ export async function loadCustomerRows(db: Queryable, scope: CustomerScope, limi
   return out;
 }
 
+function latestJourneys(g: Gathering, limits: FactLimits): JourneyFact[] {
+  return g.journeys
+    .sort((a, b) => b.fact.end_ts - a.fact.end_ts || b.first_seq - a.first_seq)
+    .slice(0, limits.journeys)
+    .map((j) => j.fact);
+}
+
+type Kept = { seq: number; fact: EventFact };
+const latestFirst = (a: Kept, b: Kept): number => b.fact.ts - a.fact.ts || b.seq - a.seq;
+/** Marks an open journey none of whose steps was read yet. */
+const NO_STEP: Kept = { seq: -1, fact: { event_id: '', ts: 0, channel: '', activity: '', intent: null, outcome: null, direction: 'inbound', agent_id: null, journey_id: null } };
+
+/**
+ * The latest `limits.events` events, and the failures and open-journey steps older than those,
+ * latest first, each once.
+ */
+function keptEvents(g: Gathering, journeys: readonly JourneyFact[], limits: FactLimits): EventFact[] {
+  const kept = new Map<number, Kept>();
+  const add = (list: readonly Kept[]): void => {
+    for (const k of list) kept.set(k.seq, k);
+  };
+  add(g.events.sort(latestFirst).slice(0, limits.events));
+  add(g.failures.sort(latestFirst).slice(0, limits.failures));
+  for (const j of journeys) {
+    const open = g.openSteps.get(j.journey_id);
+    if (open === undefined || open.first === NO_STEP) continue;
+    add([open.first, ...open.failures, ...open.last.sort(latestFirst).slice(0, OPEN_JOURNEY_LAST_STEPS)]);
+  }
+  return [...kept.values()].sort(latestFirst).map((k) => k.fact);
+}
+
 /**
  * Adds `item` to `list`, keeping at most `limit` items, the first ones in `order`. Cheap for the
  * usual handful of rows; a customer with a long history costs a sort now and then.
@@ -399,6 +476,7 @@ function finish(key: string, g: Gathering, limits: FactLimits): CustomerRows {
   const timezone = (zoneCandidates.find((z) => typeof z === 'string' && z !== '' && isValidZone(z)) as string | undefined) ?? null;
 
   const votes = g.votes.sort((a, b) => b.votes - a.votes || b.last_ts - a.last_ts || byteOrder(a.channel, b.channel));
+  const journeys = latestJourneys(g, limits);
   return {
     customer_key: key,
     identifiers: ids.map(({ type, value }) => ({ type, value, links: !isPlaceholder(type, value) })),
@@ -407,14 +485,8 @@ function finish(key: string, g: Gathering, limits: FactLimits): CustomerRows {
     holdings: g.holdings.sort((a, b) => byteOrder(a.product, b.product) || a.seq - b.seq).map(({ product, since, until }) => ({ product, since, until })),
     consents: [...latest.values()].sort((a, b) => (a.channel < b.channel ? -1 : 1)),
     promises: g.promises.sort((a, b) => a.due - b.due || byteOrder(a.promise_id, b.promise_id)),
-    journeys: g.journeys
-      .sort((a, b) => b.fact.end_ts - a.fact.end_ts || b.first_seq - a.first_seq)
-      .slice(0, limits.journeys)
-      .map((j) => j.fact),
-    events: g.events
-      .sort((a, b) => b.fact.ts - a.fact.ts || b.seq - a.seq)
-      .slice(0, limits.events)
-      .map((e) => e.fact),
+    journeys,
+    events: keptEvents(g, journeys, limits),
     outbound: g.outbound.sort((a, b) => a.contact.ts - b.contact.ts || a.seq - b.seq).map((o) => o.contact),
     feedback: g.feedback
       .sort((a, b) => b.fact.ts - a.fact.ts || b.seq - a.seq)
@@ -515,9 +587,16 @@ export function openJourneys(facts: CustomerFacts, windowMs: number): JourneyFac
   return facts.journeys.filter((j) => j.outcome !== 'resolved' && facts.now - j.end_ts <= windowMs && j.end_ts <= facts.now + DAY_MS);
 }
 
-/** The steps of one journey from the facts' recent events, in time order. */
+/**
+ * The steps of one journey from the facts' recent events, in time order; steps in one
+ * millisecond in the order they arrived. The events are latest first by time and then arrival
+ * (`seq`, which they do not carry): reversed, a stable sort by time keeps that order.
+ */
 export function journeySteps(facts: CustomerFacts, journeyId: string): EventFact[] {
-  return facts.events.filter((e) => e.journey_id === journeyId).sort((a, b) => a.ts - b.ts);
+  return facts.events
+    .filter((e) => e.journey_id === journeyId)
+    .reverse()
+    .sort((a, b) => a.ts - b.ts);
 }
 
 

@@ -50,8 +50,10 @@ export async function insertSurveyAnswer(db: Queryable, a: SurveyAnswer): Promis
 
 /** Adds what the customer said later (what would make it right, a text question) to an answer's comment. */
 export async function appendComment(db: Queryable, responseId: string, text: string): Promise<void> {
-  await db.exec(
-    `UPDATE feedback SET comment = CASE WHEN comment IS NULL OR comment = '' THEN $2 ELSE comment || ' ' || $2 END WHERE response_id = $1`,
+  // RETURNING names the customer to whoever watches the writes (the server's live cache), which
+  // then drops that customer alone rather than every customer it holds.
+  await db.query(
+    `UPDATE feedback SET comment = CASE WHEN comment IS NULL OR comment = '' THEN $2 ELSE comment || ' ' || $2 END WHERE response_id = $1 RETURNING customer_key`,
     [responseId, text.trim()],
   );
   // The comment changed: its sentiment and topics are read again next time.

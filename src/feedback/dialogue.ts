@@ -189,11 +189,8 @@ export async function startSmsSurvey(
   return startSession(db, link.token, { ...deps, now: () => now });
 }
 
-// Providers send E.164 (+15551234567) while a CRM may hold 5551234567: a number matches when
-// one is the other with a country code in front.
-const SAME_PHONE = `phone = $1
-  OR (length(phone) >= 9 AND length($1) > length(phone) AND right($1, length(phone)) = phone)
-  OR (length($1) >= 9 AND length(phone) > length($1) AND right(phone, length($1)) = $1)`;
+// Stored and sent numbers are both normalised to E.164 (src/identity/normalize.ts).
+const SAME_PHONE = `phone = $1`;
 
 /**
  * An inbound text message from a phone: the reply to send back, from that customer's survey in
@@ -474,7 +471,8 @@ class Turn {
   private async saveAttrs(): Promise<void> {
     const st = this.s.state;
     if (st.last_response_id === null) return;
-    await this.q.exec(`UPDATE feedback SET attrs = $2 WHERE response_id = $1`, [
+    // RETURNING: see appendComment.
+    await this.q.query(`UPDATE feedback SET attrs = $2 WHERE response_id = $1 RETURNING customer_key`, [
       st.last_response_id,
       JSON.stringify({ source: 'survey', session_id: this.s.session_id, channel: this.s.channel, answers: st.answers }),
     ]);

@@ -33,7 +33,7 @@ function createInterleavedRecords(seed: number, worlds: number): Fields[] {
   const queues = Array.from({ length: worlds }, (_, w) =>
     createRandomIdentityRecords(seed * 100 + w).map((ids) =>
       Object.fromEntries(
-        Object.entries(ids).map(([type, v]) => [type, PLACEHOLDERS.has(v) ? v : type === 'phone' ? `${w + 1}${v}` : type === 'email' ? `w${w}.${v}` : `w${w}-${v}`]),
+        Object.entries(ids).map(([type, v]) => [type, PLACEHOLDERS.has(v) ? v : type === 'phone' ? v.replace('+1555', `+1${w + 2}55`) : type === 'email' ? `w${w}.${v}` : `w${w}-${v}`]),
       ),
     ),
   );

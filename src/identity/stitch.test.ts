@@ -18,13 +18,13 @@ async function keysOf(tuples: IdTuple[]): Promise<(string | null)[]> {
   return tuples.map((t) => r.keys.get(t.tuple_id) ?? null);
 }
 
-test('phones are normalised to digits and emails trimmed and lower-cased', () => {
-  assert.equal(normalizeIdentifier('phone', '(555) 123-4567'), '5551234567');
-  assert.equal(normalizeIdentifier('phone', '+1 555 123 4567'), '15551234567');
+test('phones are normalised to E.164 and emails trimmed and lower-cased', () => {
+  assert.equal(normalizeIdentifier('phone', '(555) 123-4567'), '+15551234567');
+  assert.equal(normalizeIdentifier('phone', '+1 555 123 4567'), '+15551234567');
   assert.equal(normalizeIdentifier('email', '  Ann.Lee@Example.COM '), 'ann.lee@example.com');
   assert.equal(normalizeIdentifier('customer_id', '  C1 '), 'C1');
   assert.equal(normalizeIdentifier('email', '   '), null);
-  assert.deepEqual(parseIdentifier('phone:555-123-4567'), { type: 'phone', value: '5551234567' });
+  assert.deepEqual(parseIdentifier('phone:555-123-4567'), { type: 'phone', value: '+15551234567' });
   assert.throws(() => parseIdentifier('fax:123'), /not an identifier/);
 });
 
@@ -34,14 +34,15 @@ test('blocked caller ids and dummy emails are placeholders', () => {
   assert.ok(isPlaceholder('email', 'none@none.com'));
   assert.ok(isPlaceholder('email', 'noemail@example.com'));
   assert.ok(isPlaceholder('customer_id', 'unknown'));
-  assert.ok(!isPlaceholder('phone', '5551234567'));
+  assert.ok(isPlaceholder('phone', '555123456'), 'not a possible number, kept as digits');
+  assert.ok(!isPlaceholder('phone', '+15551234567'));
   assert.ok(!isPlaceholder('email', 'ann@example.com'));
 });
 
 test('records sharing an identifier become one customer', async () => {
   const [a, b, c] = await keysOf([
-    createTestTuple(1, { customer_id: 'C1', phone: '5551234567' }),
-    createTestTuple(2, { phone: '5551234567' }),
+    createTestTuple(1, { customer_id: 'C1', phone: '+15551234567' }),
+    createTestTuple(2, { phone: '+15551234567' }),
     createTestTuple(3, { customer_id: 'C2' }),
   ]);
   assert.equal(a, b);
@@ -50,20 +51,20 @@ test('records sharing an identifier become one customer', async () => {
 
 test('a shared household phone never merges two customers and links nothing', async () => {
   const [a, b, ivr] = await keysOf([
-    createTestTuple(1, { customer_id: 'C1', phone: '5550000001' }),
-    createTestTuple(2, { customer_id: 'C2', phone: '5550000001' }),
-    createTestTuple(3, { phone: '5550000001' }),
+    createTestTuple(1, { customer_id: 'C1', phone: '+15550000001' }),
+    createTestTuple(2, { customer_id: 'C2', phone: '+15550000001' }),
+    createTestTuple(3, { phone: '+15550000001' }),
   ]);
   assert.notEqual(a, b);
   assert.equal(ivr, null, 'a call from the household phone alone cannot be told apart');
-  const r = await stitch([createTestTuple(1, { customer_id: 'C1', phone: '5550000001' }), createTestTuple(2, { customer_id: 'C2', phone: '5550000001' })]);
-  assert.deepEqual(r.ambiguous, ['phone:5550000001']);
+  const r = await stitch([createTestTuple(1, { customer_id: 'C1', phone: '+15550000001' }), createTestTuple(2, { customer_id: 'C2', phone: '+15550000001' })]);
+  assert.deepEqual(r.ambiguous, ['phone:+15550000001']);
 });
 
 test('an ambiguous phone does not stop the customer own email from linking', async () => {
   const [a, , mail] = await keysOf([
-    createTestTuple(1, { customer_id: 'C1', phone: '5550000001', email: 'a@x.com' }),
-    createTestTuple(2, { customer_id: 'C2', phone: '5550000001' }),
+    createTestTuple(1, { customer_id: 'C1', phone: '+15550000001', email: 'a@x.com' }),
+    createTestTuple(2, { customer_id: 'C2', phone: '+15550000001' }),
     createTestTuple(3, { email: 'a@x.com' }),
   ]);
   assert.equal(mail, a);
@@ -112,7 +113,7 @@ test('customer keys are stable across later imports', async () => {
     createTestTuple(0, { customer_id: 'C0' }),
     createTestTuple(1, { customer_id: 'C1' }, first.keys.get(1)!),
     createTestTuple(2, { customer_id: 'C2', email: 'b@x.com' }, first.keys.get(2)!),
-    createTestTuple(5, { email: 'b@x.com', phone: '5557654321' }),
+    createTestTuple(5, { email: 'b@x.com', phone: '+15557654321' }),
   ]);
   assert.equal(second.keys.get(1), first.keys.get(1));
   assert.equal(second.keys.get(2), first.keys.get(2));
@@ -143,8 +144,8 @@ test('a stored key that Throughline did not mint is an error, not a silent new c
 
 test('tuples joined only through a placeholder or an ambiguous phone are told apart, yet one component through the phone', async () => {
   const r = await stitch([
-    createTestTuple(1, { customer_id: 'C1', phone: '5550000001' }),
-    createTestTuple(2, { customer_id: 'C2', phone: '5550000001' }),
+    createTestTuple(1, { customer_id: 'C1', phone: '+15550000001' }),
+    createTestTuple(2, { customer_id: 'C2', phone: '+15550000001' }),
     createTestTuple(3, { customer_id: 'C3', phone: '0000000000' }),
     createTestTuple(4, { phone: '0000000000' }),
     createTestTuple(5, {}),

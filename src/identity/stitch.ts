@@ -571,7 +571,7 @@ export class IdentityGraph {
  * incremental. Bump it with any change to `resolve`, `components` or `isPlaceholder` that can
  * change a key or a component.
  */
-export const STITCH_RULES_VERSION = 1;
+export const STITCH_RULES_VERSION = 2;
 
 /** Stitches an in-memory list of tuples: the whole answer, for tests and small graphs. */
 export async function stitch(tuples: readonly IdTuple[]): Promise<StitchResult> {

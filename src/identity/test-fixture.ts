@@ -38,7 +38,7 @@ export function createRandomIdentityRecords(seed: number, options: RandomWorldOp
     if (chance(0.7)) ids.push(['customer_id', `C${i}`]);
     // A few people hold someone else's account (a joint account): strong evidence joins them.
     if (chance(0.5)) ids.push(['account_id', `A${chance(0.1) ? Math.floor(random() * people) : i}`]);
-    if (chance(0.7)) ids.push(['phone', `555000${String(Math.floor(random() * households)).padStart(4, '0')}`]);
+    if (chance(0.7)) ids.push(['phone', `+1555000${String(Math.floor(random() * households)).padStart(4, '0')}`]);
     if (chance(0.6)) ids.push(['email', `p${i}@example.com`]);
     if (chance(0.4)) ids.push(['device_id', `dv${i}`]);
     const cookies = 1 + Math.floor(random() * 3);

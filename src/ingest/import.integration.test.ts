@@ -76,7 +76,7 @@ describe('importing every kind of the data contract', () => {
     assert.deepEqual(c.records, { profiles: 1, interactions: 1, feedback: 1, holdings: 1, promises: 1, consents: 1 });
     assert.deepEqual(
       c.identifiers.map((i) => `${i.type}:${i.value}`),
-      ['customer_id:C1', 'account_id:ACC-1', 'phone:5551234567', 'email:ann@x.com'],
+      ['customer_id:C1', 'account_id:ACC-1', 'phone:+15551234567', 'email:ann@x.com'],
     );
   });
 

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { customerContext } from '../engage/index.ts';
+import { createTestSurvey } from '../feedback/test-fixture.ts';
 import { resolveCustomer } from '../identity/customers.ts';
 import { writtenTable } from './customer-cache.ts';
 import { minutesAgo, startTestServer } from './testing.ts';
@@ -16,7 +17,7 @@ const NOW = Date.parse('2026-06-10T12:00:00Z');
 function world(): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   for (let c = 1; c <= 8; c++) {
-    rows.push({ event_id: `w${c}a`, ts: minutesAgo(NOW, 300 + c), channel: 'web', activity: 'pay_bill/login', outcome: 'success', customer_id: `C${c}`, phone: `55500000${c}` });
+    rows.push({ event_id: `w${c}a`, ts: minutesAgo(NOW, 300 + c), channel: 'web', activity: 'pay_bill/login', outcome: 'success', customer_id: `C${c}`, phone: `555000000${c}` });
     rows.push({ event_id: `w${c}b`, ts: minutesAgo(NOW, 290 + c), channel: 'web', activity: 'pay_bill/submit_payment', outcome: c % 2 ? 'failure' : 'success', customer_id: `C${c}` });
   }
   // A cookie seen alone: an anonymous visitor, until a later record links it.
@@ -49,7 +50,7 @@ describe('the live context cache', () => {
     const before = s.app.customerCache.describe();
     assert.ok(before.customers >= 9, `preloaded ${before.customers} customers`);
     for (let c = 1; c <= 8; c++) assert.deepEqual(await context(`customer_id:C${c}`), await direct(`customer_id:C${c}`), `C${c}`);
-    assert.deepEqual(await context('phone:555000003'), await direct('phone:555000003'));
+    assert.deepEqual(await context('phone:5550000003'), await direct('phone:5550000003'));
     const afterwards = s.app.customerCache.describe();
     assert.equal(afterwards.misses, before.misses, 'no context needed the store for its rows');
     assert.ok(afterwards.hits >= before.hits + 9);
@@ -123,6 +124,36 @@ describe('the live context cache', () => {
     assert.equal(cache.describe().misses, misses + 1, 'the overlapping read was not cached');
     await cache.rowsOf(key);
     assert.equal(cache.describe().misses, misses + 1, 'the next read was');
+  });
+
+  test("a survey's free-text reply drops only its own customer from the cache, and the next context has the words", async () => {
+    const survey = createTestSurvey({ id: 'cache_nps', contact_rules: { cooldown_days: 0, max_per_period: null } }) as { questions: { branches?: { actions?: { type: string }[] }[] }[] };
+    // No webhook: tests make no calls off this machine.
+    for (const b of survey.questions[0]!.branches ?? []) if (b.actions) b.actions = b.actions.filter((a) => a.type !== 'webhook');
+    assert.equal((await s.call('analyst', { method: 'POST', url: '/api/v1/surveys', payload: survey })).statusCode, 201);
+    const link = await s.call('agent', { method: 'POST', url: '/api/v1/surveys/cache_nps/links', payload: { customer: 'customer_id:C6' } });
+    assert.equal(link.statusCode, 201, link.body);
+    const url = link.json<{ url: string }>().url;
+    const form = (fields: Record<string, string>) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString() });
+    const sorry = await s.app.inject({ method: 'POST', url, ...form({ answer: '2' }) });
+    assert.equal(sorry.statusCode, 200, sorry.body);
+    const session = /name="session" value="([^"]+)"/.exec(sorry.body)?.[1] ?? assert.fail('no session');
+
+    await s.app.customerCache.preload();
+    for (let c = 1; c <= 8; c++) await context(`customer_id:C${c}`);
+    const before = s.app.customerCache.describe();
+    const reply = await s.app.inject({ method: 'POST', url, ...form({ answer: 'A working payment page, please', session }) });
+    assert.equal(reply.statusCode, 200, reply.body);
+    const after = s.app.customerCache.describe();
+    assert.ok(after.customers >= before.customers - 1, `the cache kept ${after.customers} of ${before.customers} customers`);
+    assert.ok(after.identifiers >= before.identifiers, `and kept ${after.identifiers} of ${before.identifiers} identifiers`);
+
+    const c6 = (await context('customer_id:C6')) as { feedback: { comment: string | null }[] };
+    assert.ok(c6.feedback.some((f) => f.comment?.includes('A working payment page')), JSON.stringify(c6.feedback));
+    assert.deepEqual(c6, await direct('customer_id:C6'));
+    const misses = s.app.customerCache.describe().misses;
+    for (const c of [1, 2, 3, 4, 5, 7, 8]) await context(`customer_id:C${c}`);
+    assert.equal(s.app.customerCache.describe().misses, misses, 'every other customer is still served from memory');
   });
 
   test('only writes to tables the cache holds are seen as changes', () => {

@@ -10,7 +10,7 @@
  *    dropped at once and read again in the background;
  *  - any other write to a table the cache holds, through the store the routes are given
  *    (`watchWrites`), drops what it may have touched: the customers named in the statement's
- *    parameters, or everything;
+ *    parameters or in the `customer_key` it returns (`RETURNING customer_key`), or everything;
  *  - open cases, which many routes write, are kept apart as one small index rebuilt after any
  *    write to `cases`; until it is rebuilt a context reads its customer's cases from the store.
  * A read that ran while a change it could have missed was made is not kept (`Watch`). Entries
@@ -26,7 +26,7 @@ import type { CustomerRows } from '../engage/index.ts';
 import { customerKeyExists, identifierKeys, isCustomerKey, orderKeys, pickCustomer } from '../identity/customers.ts';
 import { parseIdentifier } from '../identity/normalize.ts';
 import type { MergeChanges } from '../ingest/import.ts';
-import type { Queryable, SqlParam, Store } from '../store/store.ts';
+import type { Queryable, Row, SqlParam, Store } from '../store/store.ts';
 
 export interface CustomerCacheOptions {
   /** Customers whose rows are kept; beyond it the least recently used are dropped. 0 turns the cache off. */
@@ -325,6 +325,8 @@ function lastSeen(rows: CustomerRows): number {
   return Math.max(rows.events[0]?.ts ?? 0, rows.journeys[0]?.end_ts ?? 0, rows.feedback[0]?.ts ?? 0);
 }
 
+const RETURNS_CUSTOMER = /\bRETURNING\s+customer_key\s*$/i;
+
 /** The table a write statement changes, or null for anything else (reads, temporary tables). */
 export function writtenTable(sql: string): string | null {
   const m = /^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+([A-Za-z_][\w]*)/i.exec(sql);
@@ -338,18 +340,22 @@ export function writtenTable(sql: string): string | null {
  * changes themselves, precisely.
  */
 export function watchWrites(store: Store, cache: CustomerCache): Store {
-  const seen = (sql: string, params: readonly SqlParam[] | undefined): void => {
+  const seen = (sql: string, params: readonly SqlParam[] | undefined, returned: readonly Row[] = []): void => {
     const table = writtenTable(sql);
     if (table === null) return;
     if (table === 'cases') return cache.changed({ customers: [], identifiers: [] }, true);
     if (!CACHED_TABLES.has(table)) return;
     const keys = (params ?? []).filter((p): p is string => typeof p === 'string' && isCustomerKey(p));
-    cache.changed(keys.length > 0 && table !== 'id_tuples' ? { customers: keys, identifiers: [] } : 'all', false);
+    // A statement that names its rows by something else (a survey reply, by response_id) says
+    // whose they are with `RETURNING customer_key`.
+    if (RETURNS_CUSTOMER.test(sql)) for (const r of returned) if (typeof r.customer_key === 'string') keys.push(r.customer_key);
+    const named = keys.length > 0 || RETURNS_CUSTOMER.test(sql);
+    cache.changed(named && table !== 'id_tuples' ? { customers: keys, identifiers: [] } : 'all', false);
   };
   const wrap = (q: Queryable, note: typeof seen): Queryable => ({
     query: async (sql, params) => {
       const r = await q.query(sql, params);
-      note(sql, params);
+      note(sql, params, r);
       return r;
     },
     exec: async (sql, params) => {
@@ -370,9 +376,9 @@ export function watchWrites(store: Store, cache: CustomerCache): Store {
         // The cache hears of a transaction's writes once it has committed: its refreshes read on a
         // connection of their own, which does not see them before.
         return async <T>(fn: (tx: Queryable) => Promise<T>): Promise<T> => {
-          const writes: [string, readonly SqlParam[] | undefined][] = [];
-          const r = await target.transaction((tx) => fn(wrap(tx, (sql, params) => void writes.push([sql, params]))));
-          for (const [sql, params] of writes) seen(sql, params);
+          const writes: [string, readonly SqlParam[] | undefined, readonly Row[] | undefined][] = [];
+          const r = await target.transaction((tx) => fn(wrap(tx, (sql, params, returned) => void writes.push([sql, params, returned]))));
+          for (const [sql, params, returned] of writes) seen(sql, params, returned);
           return r;
         };
       }

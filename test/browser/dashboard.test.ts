@@ -308,7 +308,7 @@ for (const target of storeTargets()) {
       await shot('cases-outer-loop');
     });
 
-    test('a customer looked up by phone shows a failed web step in their timeline', async () => {
+    test('a customer looked up by a bare phone number shows a failed web step in their timeline', async () => {
       // A customer whose latest steps include a failed web step, found through the API an agent uses.
       const rows = await w.store.query(
         `SELECT customer_key FROM interactions WHERE channel = 'web' AND outcome IN ('failure', 'abandoned') GROUP BY customer_key ORDER BY max(ts) DESC LIMIT 20`,
@@ -324,7 +324,10 @@ for (const target of storeTargets()) {
       }
       assert.ok(found !== null, 'the demo has a customer with a recent failed web step and a phone number');
       await open('/customer');
-      await w.page.fill('input[name=customer]', `phone:${found.phone}`);
+      // As an agent types what the caller says: a bare national number (stored as E.164).
+      const spoken = found.phone.replace(/^\+1(\d{3})(\d{3})(\d{4})$/, '$1-$2-$3');
+      assert.notEqual(spoken, found.phone, `${found.phone} is a US number`);
+      await w.page.fill('input[name=customer]', spoken);
       await w.page.click('form[role=search] button[type=submit]');
       await w.page.locator('[data-testid=context]').waitFor();
       const failedWeb = w.page.locator('[data-testid=timeline] li.failed[data-channel=web]');

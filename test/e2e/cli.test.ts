@@ -45,7 +45,7 @@ for (const target of storeTargets()) describeOn(target, 'throughline on the comm
     assert.match(doc.customer_key, /^c-[0-9a-f]{12}$/);
     assert.deepEqual(doc.records.interactions, 2, 'the IVR call joined through the phone number');
     assert.deepEqual(doc.records.feedback, 1);
-    assert.ok(doc.identifiers.some((i) => i.type === 'phone' && i.value === '15559876543'));
+    assert.ok(doc.identifiers.some((i) => i.type === 'phone' && i.value === '+15559876543'));
   });
 
   test('a file with broken records imports the rest and exits 3, naming the reject file', () => {

@@ -48,7 +48,7 @@ for (const target of storeTargets()) describeOn(target, 'a listening server fed 
     assert.equal(r.status, 200, await r.clone().text());
     const doc = (await r.json()) as { profile: { name: string }; identifiers: { type: string; value: string }[]; open_journeys: { summary: string }[]; recent: { activity: string }[] };
     assert.equal(doc.profile.name, 'Pat Kim');
-    assert.deepEqual(doc.identifiers.map((i) => `${i.type}:${i.value}`), ['customer_id:seg-user-1', 'phone:15552223333', 'email:pat@example.com', 'cookie_id:anon-42']);
+    assert.deepEqual(doc.identifiers.map((i) => `${i.type}:${i.value}`), ['customer_id:seg-user-1', 'phone:+15552223333', 'email:pat@example.com', 'cookie_id:anon-42']);
     assert.deepEqual(doc.recent.map((e) => e.activity), ['pay_bill/submit_payment']);
     assert.match(doc.open_journeys[0]!.summary, /^tried to pay the bill on our website 5 minutes ago; it failed at submit_payment$/);
   });

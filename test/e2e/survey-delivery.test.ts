@@ -115,7 +115,7 @@ for (const target of storeTargets()) describeOn(target, 'survey delivery, tried 
          GROUP BY customer_key),
        own_phone AS (SELECT phone FROM id_tuples WHERE phone IS NOT NULL AND customer_key IS NOT NULL GROUP BY phone HAVING count(DISTINCT customer_key) = 1)
        SELECT b.customer_key, b.channel, b.activity, b.intent,
-         (SELECT min(t.phone) FROM id_tuples t JOIN own_phone o ON o.phone = t.phone WHERE t.customer_key = b.customer_key AND length(t.phone) = 10) AS phone
+         (SELECT substr(min(t.phone), 3) FROM id_tuples t JOIN own_phone o ON o.phone = t.phone WHERE t.customer_key = b.customer_key AND t.phone LIKE '+1%' AND length(t.phone) = 12) AS phone
        FROM broken b
        WHERE b.n = 1
          AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.customer_key = b.customer_key AND c.status IN ('open', 'contacted'))

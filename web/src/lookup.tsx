@@ -12,8 +12,8 @@ export function LookupForm({ initial, action, label = 'Look up' }: { initial: st
   };
   return (
     <form className="filters lookup" onSubmit={submit} role="search" aria-label="Find a customer">
-      <Field label="Customer" hint="type:value, e.g. phone:5551234567, email:a@b.com, account_id:ACC-1, customer_id:C000001, or a customer key">
-        <input name="customer" value={text} onChange={(e) => setText(e.target.value)} placeholder="phone:5551234567" spellCheck={false} required />
+      <Field label="Customer" hint="a phone number as the customer says it, or type:value (email:a@b.com, account_id:ACC-1, customer_id:C000001), or a customer key">
+        <input name="customer" value={text} onChange={(e) => setText(e.target.value)} placeholder="215-206-3996 or email:a@b.com" spellCheck={false} required />
       </Field>
       <button type="submit" className="primary">
         {label}

@@ -13,7 +13,7 @@ import { ERROR_SCHEMA } from '../errors.ts';
 
 const PARAMS = {
   type: 'object',
-  properties: { id: { type: 'string', minLength: 3, description: 'type:value (phone:5551234567, email:a@b.com, customer_id:C1, …) or a customer key' } },
+  properties: { id: { type: 'string', minLength: 3, description: 'type:value (phone:5551234567, email:a@b.com, customer_id:C1, …), a bare phone number in any spelling (215-206-3996), or a customer key' } },
   required: ['id'],
 } as const;
 

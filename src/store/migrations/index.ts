@@ -8,12 +8,15 @@ import { feedbackLoopStatements } from '../../feedback/schema.ts';
 import { insightStatements } from '../../insight/schema.ts';
 import { rederiveAllJourneysStatements } from '../../journey/build.ts';
 import { recordTableDdl, SUPPORT_TABLES } from '../schema.ts';
-import type { Dialect, Store } from '../store.ts';
+import type { Dialect, Queryable, SqlDialect, Store } from '../store.ts';
+import { renormalizePhones } from './phones.ts';
 
 export interface Migration {
   readonly version: number;
   readonly name: string;
   statements(dialect: Dialect): readonly string[];
+  /** Work SQL alone cannot do (reading values again in code), run after the statements in the same transaction. */
+  run?(tx: Queryable, sql: SqlDialect): Promise<void>;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -138,6 +141,12 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 9,
+    name: 'identity: phone numbers in E.164, and the customers that joins',
+    statements: () => [],
+    run: (tx, sql) => renormalizePhones(tx, sql),
+  },
+  {
     version: 12,
     name: 'security: the signing secret of SMS gateway keys',
     // The HMAC key a gateway signs its requests with (docs/security.md); NULL for other roles.
@@ -169,6 +178,7 @@ export async function applyMigrations(store: Store, now: () => number = Date.now
       const [again] = await tx.query('SELECT 1 AS x FROM schema_migrations WHERE version = $1', [m.version]);
       if (again !== undefined) return false;
       for (const s of m.statements(store.dialect)) await tx.exec(s);
+      await m.run?.(tx, store.sql);
       await tx.exec('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now()]);
       return true;
     });
