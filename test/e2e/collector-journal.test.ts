@@ -28,6 +28,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
   let db = '';
   let collector = '';
   let agentKey = '';
+  let adminKey = '';
   /** Where this server's journal is: beside the DuckDB file by default; named with --journal on PostgreSQL. */
   let journal = '';
   let journalArgs: string[] = [];
@@ -41,6 +42,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
     };
     collector = `Basic ${Buffer.from(`${make('collector')}:`).toString('base64')}`;
     agentKey = make('agent');
+    adminKey = make('admin');
     if (target.dialect === 'duckdb') {
       journal = `${db}.journal`;
     } else {
@@ -55,7 +57,8 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
   test('a Segment batch is answered once it is in the journal, and is in the customer context within a second', async () => {
     const s = await serve(db, journalArgs);
     try {
-      const health = (await (await fetch(`${s.url}/healthz`)).json()) as { collector: { acknowledge: string } };
+      // The collector's details are an admin's (without a key /healthz says only whether it is well).
+      const health = (await (await fetch(`${s.url}/healthz`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { collector: { acknowledge: string } };
       assert.equal(health.collector.acknowledge, 'journal');
       const started = performance.now();
       const r = await post(s.url, {
