@@ -11,11 +11,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { DEFAULT_POLICIES } from '../engage/index.ts';
 import type { Policies } from '../engage/index.ts';
 import { importRecords } from '../ingest/import.ts';
+import { decodeUtf8 } from '../ingest/parsers/utf8.ts';
 import { DEFAULT_JOURNEY_WINDOW_MS } from '../journey/index.ts';
 import type { Store } from '../store/store.ts';
 import { DEFAULT_RATE_LIMITS, installAuth, keyFromHeader } from './auth.ts';
@@ -96,7 +98,19 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, verbose: true } },
   });
   installErrorHandling(app, logger);
-  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Bodies are decoded keeping bytes that are not UTF-8 visible (as lone surrogates) rather than
+  // replaced, so the record that holds them is rejected as that record (ingest/limits.ts).
+  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], { parseAs: 'buffer' }, (_req, body, done) => done(null, decodeUtf8(body as Buffer)));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    const text = decodeUtf8(body as Buffer);
+    if (text.trim() === '') return done(new AppError('input', 'the body is empty; send a JSON document'), undefined);
+    // Plain JSON.parse: `__proto__` stays an own key (never a prototype), for the collector to reject as that message's.
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError('input', 'the body is not valid JSON'), undefined);
+    }
+  });
 
   await app.register(swagger, {
     openapi: {

@@ -3,7 +3,7 @@
  * and fails with `AppError('input')` before any record is processed when the file cannot be used.
  * Everything is streamed: the file is read again from the start for each pass, never held whole.
  */
-import { isAscii, isUtf8 } from 'node:buffer';
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import type { ReadStream, Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { createGunzip } from 'node:zlib';
 import { AppError } from '../../core/errors.ts';
 import { openCsv } from './csv.ts';
 import { openJsonl } from './jsonl.ts';
+import { decodeUtf8 } from './utf8.ts';
 import { openXes } from './xes.ts';
 import type { Format, OpenOptions, OpenText, ParsedText, Source, SourceItem } from './types.ts';
 
@@ -187,34 +188,6 @@ function completeUpTo(buf: Buffer): number {
   return buf.length;
 }
 
-/**
- * UTF-8 text in which each byte that is not part of a valid sequence becomes the lone surrogate
- * U+DC80–U+DCFF (Python's "surrogateescape"). Valid UTF-8 never decodes to a lone surrogate, so
- * the record that holds one is known to have had bad bytes and is rejected as that record
- * (ingest/limits.ts), while every other line reads as the UTF-8 it is. U+FFFD, which a
- * replacing decoder would put there, is a character a file may really hold.
- */
-function escapeInvalid(buf: Buffer): string {
-  const parts: string[] = [];
-  let i = 0;
-  while (i < buf.length) {
-    const start = i;
-    while (i < buf.length && buf[i]! < 0x80) i++;
-    if (i > start) parts.push(buf.toString('latin1', start, i));
-    if (i >= buf.length) break;
-    const b = buf[i]!;
-    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-    if (need > 1 && i + need <= buf.length && isUtf8(buf.subarray(i, i + need))) {
-      parts.push(buf.toString('utf8', i, i + need));
-      i += need;
-    } else {
-      parts.push(String.fromCharCode(0xdc00 + b));
-      i++;
-    }
-  }
-  return parts.join('');
-}
-
 async function* decode(bytes: AsyncIterable<Buffer>, encoding: 'utf8' | 'latin1', skip: number): AsyncGenerator<string> {
   let toSkip = skip;
   // The first bytes of a character whose last bytes are in the next chunk.
@@ -242,10 +215,10 @@ async function* decode(bytes: AsyncIterable<Buffer>, encoding: 'utf8' | 'latin1'
     if (cut < buf.length) carry = Buffer.from(buf.subarray(cut));
     if (cut === 0) continue;
     const body = buf.subarray(0, cut);
-    yield isUtf8(body) ? body.toString('utf8') : escapeInvalid(body);
+    yield decodeUtf8(body);
   }
   // A character cut off by the end of the file.
-  if (carry !== null) yield escapeInvalid(carry);
+  if (carry !== null) yield decodeUtf8(carry);
 }
 
 /** Items in arrays of up to `size`, for parsers that yield them one at a time. */
