@@ -15,8 +15,13 @@ export const MAX_DEPTH = 32;
 /** Characters of one line of a file (a CSV record, a JSON Lines line). */
 export const MAX_LINE_CHARS = 1024 * 1024;
 
-/** A UTF-16 surrogate without its pair: what undecodable bytes become (open.ts), or a `\udXXX` escape in JSON. */
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/**
+ * What bytes that were not UTF-8 become (parsers/utf8.ts): a UTF-16 surrogate without its pair
+ * (also what a lone `\udXXX` escape in JSON gives), or in XML, which forbids those, the
+ * noncharacter U+FDD0 (open.ts), which no interchanged text holds.
+ */
+export const NOT_UTF8_MARK = '\uFDD0';
+const LONE_SURROGATE = /[\uD800-\uDFFF\uFDD0]/u;
 
 /** Keys that would change how the object behaves rather than be data. */
 const HOSTILE_KEYS: ReadonlySet<string> = new Set(['__proto__']);

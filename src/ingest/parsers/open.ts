@@ -10,6 +10,7 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { AppError } from '../../core/errors.ts';
+import { NOT_UTF8_MARK } from '../limits.ts';
 import { openCsv } from './csv.ts';
 import { openJsonl } from './jsonl.ts';
 import { decodeUtf8 } from './utf8.ts';
@@ -221,6 +222,10 @@ async function* decode(bytes: AsyncIterable<Buffer>, encoding: 'utf8' | 'latin1'
   if (carry !== null) yield decodeUtf8(carry);
 }
 
+async function* markForXml(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  for await (const chunk of chunks) yield chunk.replace(/[\uD800-\uDFFF]/gu, NOT_UTF8_MARK);
+}
+
 /** Items in arrays of up to `size`, for parsers that yield them one at a time. */
 async function* batched(items: AsyncIterable<SourceItem>, size = 4096): AsyncGenerator<SourceItem[]> {
   let batch: SourceItem[] = [];
@@ -301,7 +306,9 @@ export async function openSource(path: string, options: OpenOptions = {}, tuning
       parsed = await openJsonl(open, { name: path });
       break;
     case 'xes':
-      parsed = await openXes(open, { name: path });
+      // XML forbids the lone surrogates bad bytes become: in their place a mark the XML parser
+      // takes, so the event holding it is rejected as that event rather than the file failing.
+      parsed = await openXes(() => markForXml(open()), { name: path });
       break;
   }
   return {
