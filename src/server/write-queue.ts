@@ -134,7 +134,7 @@ interface Unmerged {
  * from the journal; only a failure that is none of these can be a record's fault.
  */
 const STORE_FAULT =
-  /catalog error|does not exist|no such table|connection|ECONN|ETIMEDOUT|terminat|shutting down|IO Error|read-only|no space|disk|permission denied|could not serialize|deadlock|lock|conflict|out of memory|interrupt/i;
+  /catalog error|does not exist|no such table|connection|ECONN|ETIMEDOUT|terminat|shutting down|IO Error|read-only|no space|\bdisk\b|permission denied|could not serialize|deadlock|\block(ed|s)?\b|\bconflict|out of memory|interrupt/i;
 
 function storeFault(e: unknown): boolean {
   return STORE_FAULT.test(e instanceof Error ? e.message : String(e));

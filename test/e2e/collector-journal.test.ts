@@ -108,6 +108,9 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
     const key = cli(['--db', otherDb, 'keys', 'create', '--role', 'collector', '--json']);
     assert.equal(key.code, 0, key.stderr);
     const auth = `Basic ${Buffer.from(`${(JSON.parse(key.stdout) as { key: string }).key}:`).toString('base64')}`;
+    const adminOfOther = cli(['--db', otherDb, 'keys', 'create', '--role', 'admin', '--json']);
+    assert.equal(adminOfOther.code, 0, adminOfOther.stderr);
+    const otherAdmin = (JSON.parse(adminOfOther.stdout) as { key: string }).key;
     const s = await serve(otherDb, ['--journal', own]);
     try {
       const healthy = await fetch(`${s.url}/healthz`);
@@ -124,7 +127,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
       assert.equal(body.error.code, 'unavailable');
       assert.match(body.error.message, /cannot take events until the server is restarted: its journal could not be written/);
       assert.doesNotMatch(body.error.message, /ENOENT|\//, 'no path or OS error in the answer');
-      const health = await fetch(`${s.url}/healthz`);
+      const health = await fetch(`${s.url}/healthz`, { headers: { authorization: `Bearer ${otherAdmin}` } });
       assert.equal(health.status, 503);
       const doc = (await health.json()) as { status: string; collector: { journal: string } };
       assert.equal(doc.status, 'failing');
