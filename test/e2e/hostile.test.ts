@@ -247,6 +247,12 @@ for (const target of storeTargets()) describeOn(target, 'hostile input through e
       errorShape(await call(collector, 'POST', '/v1/track', `{"type":"track","userId":"S1","event":"e","timestamp":1e20}`), 400, RANGE);
       errorShape(await call(collector, 'POST', '/v1/identify', `{"type":"identify","userId":"S1","traits":{"__proto__":{"admin":true}}}`), 400, PROTO);
       errorShape(await call(collector, 'POST', '/v1/track', nested(10_000)), 400, /JSON object/);
+      const deepInBatch = await call(collector, 'POST', '/v1/batch', `{"batch":[${nested(10_000)},${msg('s-ok-2')}]}`);
+      assert.equal(deepInBatch.statusCode, 200, deepInBatch.body);
+      assert.deepEqual(
+        deepInBatch.json<{ errors: { index: number; reason: string }[] }>().errors.map((e) => [e.index, e.reason]),
+        [[0, 'a message must be a JSON object']],
+      );
 
       const ndjson = Buffer.concat([
         Buffer.from(

@@ -85,7 +85,7 @@ async function collect(deps: CollectorDeps, reply: FastifyReply, messages: reado
   messages.forEach((m, index) => {
     // Before anything serialises or maps it: a message nested thousands of levels deep would
     // overflow the stack, and mapping would turn a `__proto__` key into a prototype unseen.
-    const problem = m !== null && typeof m === 'object' && !Array.isArray(m) ? contentProblem(m as Record<string, unknown>) : null;
+    const problem = m !== null && typeof m === 'object' && !Array.isArray(m) ? contentProblem(m as Record<string, unknown>) : 'a message must be a JSON object';
     if (problem !== null) {
       const given = (m as { messageId?: unknown }).messageId;
       const messageId = typeof given === 'string' ? given : null;
