@@ -164,11 +164,16 @@ async function lookupIds(db: string, n: number): Promise<string[]> {
 }
 
 /** Keys made as `throughline keys create` makes them, in one opening of the file. */
+/** An admin key: /healthz shows the collector and the context cache only to one. */
+let healthKey = '';
+const healthz = (url: string): Promise<Response> => fetch(`${url}/healthz`, { headers: { authorization: `Bearer ${healthKey}` } });
+
 async function createKeys(db: string, agents: number): Promise<{ agentKeys: string[]; writeKey: string }> {
   const store = await openStore(db);
   try {
     const agentKeys: string[] = [];
     for (let i = 0; i < agents; i++) agentKeys.push((await createKey(store, 'agent', 'bench:server', Date.now())).key);
+    healthKey = (await createKey(store, 'admin', 'bench:server health', Date.now())).key;
     return { agentKeys, writeKey: (await createKey(store, 'collector', 'bench:server', Date.now())).key };
   } finally {
     await store.close();
@@ -236,7 +241,7 @@ type CacheState = { customers: number; identifiers: number; preload_seconds: num
  * contexts measured are those of a server in its steady state, which is reached this long after start.
  */
 async function collectorHealth(url: string): Promise<{ records: number; waiting: number }> {
-  return ((await (await fetch(`${url}/healthz`)).json()) as { collector: { records: number; waiting: number } }).collector;
+  return ((await (await healthz(url)).json()) as { collector: { records: number; waiting: number } }).collector;
 }
 
 /** Records the collector has merged into the store since the server started (`/healthz`). */
@@ -252,7 +257,7 @@ async function waitingRecords(url: string): Promise<number> {
 async function cacheReady(url: string): Promise<CacheState> {
   const deadline = Date.now() + 10 * 60_000;
   for (;;) {
-    const health = (await (await fetch(`${url}/healthz`)).json()) as { context_cache?: { enabled: boolean; preloaded: boolean; customers: number; identifiers: number; preload_seconds: number | null } };
+    const health = (await (await healthz(url)).json()) as { context_cache?: { enabled: boolean; preloaded: boolean; customers: number; identifiers: number; preload_seconds: number | null } };
     const c = health.context_cache;
     if (c === undefined || !c.enabled) return null;
     if (c.preloaded) return { customers: c.customers, identifiers: c.identifiers, preload_seconds: c.preload_seconds };

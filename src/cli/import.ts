@@ -36,7 +36,7 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
     .option('--rejects <file>', 'write rejected records here (default: <input>.rejects.jsonl beside each input)')
     .option('--timezone <zone>', 'zone of timestamps written without an offset (IANA name, UTC or ±HH:MM); without it they are rejected')
     .option('--delimiter <char>', 'CSV field separator (default: detected)')
-    .option('--encoding <enc>', 'utf8 or latin1 (default: detected)')
+    .option('--encoding <enc>', 'utf8 or latin1 for the whole file (default: utf8; a line that is not UTF-8 is rejected)')
     .option('--no-cases', 'do not open closed-loop cases for imported detractor and low-CSAT answers (for back-loads)')
     .action(async (files: string[], flags: ImportFlags) => {
       const g = ctx.global();

@@ -9,6 +9,7 @@ import { exitCodeFor, isAppError } from '../core/errors.ts';
 import { setDefaultPhoneRegion } from '../identity/normalize.ts';
 import type { CommandContext, GlobalOptions } from './context.ts';
 import { registerCustomers } from './customers.ts';
+import { registerDeadLetter } from './deadletter.ts';
 import { registerDemo } from './demo.ts';
 import { registerExport } from './export.ts';
 import { registerImport } from './import.ts';
@@ -70,6 +71,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     registerFeedback(program, ctx);
     registerServe(program, ctx);
     registerKeys(program, ctx);
+    registerDeadLetter(program, ctx);
     registerContext(program, ctx);
     registerAgents(program, ctx);
     registerDrivers(program, ctx);

@@ -75,3 +75,14 @@ test('the fast path for the common ISO shape agrees with the general parser on e
   }
   assert.ok(fast > 100, `only ${fast} variants parsed: the test lost its valid inputs`);
 });
+
+test('a timestamp outside 1900-01-01..2200-01-01 is rejected in every form', () => {
+  for (const bad of [1e20, -2208988800001, 8640000000000001, '8640000000000001', '-2208988800001', '1899-12-31T23:59:59Z', '2200-01-01T00:00:00.001Z', '2200-01-01T00:00:01+00:00', '9999-12-31T23:59:59Z', '0999-01-01T00:00:00Z']) {
+    const r = parseTimestamp(bad);
+    assert.equal(r.ok, false, String(bad));
+    if (!r.ok && typeof bad === 'number' && bad > 0) assert.match(r.reason, /1900-01-01 to 2200-01-01/);
+  }
+  for (const good of [Date.UTC(1900, 0, 1), Date.UTC(2200, 0, 1), '1900-01-01T00:00:00Z', '2200-01-01T00:00:00Z', String(Date.UTC(2199, 11, 31))]) {
+    assert.equal(parseTimestamp(good).ok, true, String(good));
+  }
+});

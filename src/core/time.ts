@@ -9,19 +9,38 @@ const ISO =
 export type TimeResult = { ok: true; ms: number } | { ok: false; reason: string };
 
 /**
+ * The contract's range (DATA.md v2), whatever form a timestamp came in. Checked here, where
+ * every way in parses its timestamps, because a value past it is not merely odd: 1e20 overflows
+ * the stores' 64-bit columns and made every later merge fail, and past ±8.64e15 a Date is
+ * invalid and every analysis that formats it throws.
+ */
+export const MIN_TIMESTAMP_MS = Date.UTC(1900, 0, 1);
+export const MAX_TIMESTAMP_MS = Date.UTC(2200, 0, 1);
+
+function inRange(ms: number, raw: unknown): TimeResult {
+  if (ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS) return { ok: true, ms };
+  return { ok: false, reason: `timestamp ${truncate(typeof raw === 'string' ? `"${raw}"` : String(raw))} is outside the contract's range, 1900-01-01 to 2200-01-01` };
+}
+
+/**
  * Parses a contract timestamp. `zone` (an IANA name, `UTC`, or `±HH:MM`) applies only to
  * timestamps written without an offset.
  */
 export function parseTimestamp(raw: unknown, zone?: string): TimeResult {
   if (typeof raw === 'string') {
     const ms = commonIso(raw);
-    if (ms !== null) return { ok: true, ms };
+    if (ms !== null) return inRange(ms, raw);
   }
   return parseTimestampGeneral(raw, zone);
 }
 
 /** parseTimestamp without its fast path for the common shape: exported to test that they agree. */
 export function parseTimestampGeneral(raw: unknown, zone?: string): TimeResult {
+  const r = parseAnyTimestamp(raw, zone);
+  return r.ok ? inRange(r.ms, raw) : r;
+}
+
+function parseAnyTimestamp(raw: unknown, zone?: string): TimeResult {
   if (typeof raw === 'number') {
     return Number.isInteger(raw) ? { ok: true, ms: raw } : { ok: false, reason: `timestamp ${raw} is not an integer of epoch milliseconds` };
   }

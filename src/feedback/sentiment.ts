@@ -49,7 +49,7 @@ export async function createAnalyser(taxonomy: Taxonomy = DEFAULT_TAXONOMY): Pro
   const n = await nlp();
   const rules = taxonomy.topics.map((t) => ({ ...t, keywords: t.keywords.map(words), exclude: (t.exclude ?? []).map(words) }));
   return (text) => {
-    const doc = n.readDoc(text);
+    const doc = n.readDoc(boundWords(text));
     const sentiment = Number(doc.out(n.its.sentiment));
     const label = labelOf(sentiment);
     const lemmas = (doc.tokens().out(n.its.lemma) as string[]).map((s) => s.toLowerCase());
@@ -60,6 +60,20 @@ export async function createAnalyser(taxonomy: Taxonomy = DEFAULT_TAXONOMY): Pro
       .map((r) => r.id);
     return { sentiment: Math.round(sentiment * 1000) / 1000, label, topics };
   };
+}
+
+/** No word of any language is longer; what is (a URL, a pasted hash, a key held down) carries no sentiment. */
+export const MAX_WORD_CHARS = 64;
+const LONG_WORD = new RegExp(`\\S{${MAX_WORD_CHARS + 1},}`, 'g');
+
+/**
+ * The text with every run of non-space characters cut to MAX_WORD_CHARS. wink-nlp's work on one
+ * token grows with the square of its length (a 20,000-character word took 1.5 s, a 1 MB comment
+ * froze the feedback views), so bounding each token's length is what keeps an analysis linear
+ * in the text's length. One pass of a regular expression without nested repetition: linear too.
+ */
+export function boundWords(text: string): string {
+  return text.replace(LONG_WORD, (w) => w.slice(0, MAX_WORD_CHARS));
 }
 
 function words(phrase: string): string[] {

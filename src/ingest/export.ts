@@ -40,7 +40,8 @@ function toRecord(r: Row): Record<string, unknown> {
   // Outbound contacts belong to no journey; an explicit journey_id is kept as given.
   if (out.journey_id === undefined && r.journey_ref !== null) out.journey_id = r.journey_ref;
   if (typeof r.attrs === 'string') {
-    for (const [k, v] of Object.entries(JSON.parse(r.attrs) as Record<string, unknown>)) if (!(k in out)) out[k] = v;
+    // hasOwn, not `in`: an attribute named `constructor` or `toString` is data, not inherited.
+    for (const [k, v] of Object.entries(JSON.parse(r.attrs) as Record<string, unknown>)) if (!Object.hasOwn(out, k)) out[k] = v;
   }
   return out;
 }

@@ -12,6 +12,7 @@ import type { StepResult } from '../core/result.ts';
 import { isValidZone, parseTimestamp } from '../core/time.ts';
 import { normalizeIdentifier } from '../identity/normalize.ts';
 import { CONTRACT_FIELDS } from './fields.ts';
+import { contentProblem } from './limits.ts';
 
 export interface ValidateOptions {
   /** Zone for timestamps written without an offset (`--timezone`). */
@@ -306,6 +307,8 @@ export function createValidator<K extends Kind>(kind: K, options: ValidateOption
   };
 
   return (fields, line) => {
+    const problem = contentProblem(fields);
+    if (problem !== null) return reject(problem);
     try {
       return ok(build(fields, line) as RecordOfKind[K]);
     } catch (e) {

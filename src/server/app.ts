@@ -11,18 +11,20 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
 import { DEFAULT_POLICIES } from '../engage/index.ts';
 import type { Policies } from '../engage/index.ts';
 import { importRecords } from '../ingest/import.ts';
+import { decodeUtf8 } from '../ingest/parsers/utf8.ts';
 import { DEFAULT_JOURNEY_WINDOW_MS } from '../journey/index.ts';
 import type { Store } from '../store/store.ts';
-import { DEFAULT_RATE_LIMITS, installAuth } from './auth.ts';
+import { DEFAULT_RATE_LIMITS, installAuth, keyFromHeader } from './auth.ts';
 import type { RateLimits } from './auth.ts';
 import { installContentEncoding } from './content-encoding.ts';
 import { installCors } from './cors.ts';
-import { installErrorHandling } from './errors.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.ts';
 import { ANALYSES, registerAnalyses } from './routes/analyses.ts';
 import type { Analysis } from './routes/analyses.ts';
 import { DEFAULT_COLLECTOR_LIMITS, registerCollector } from './routes/collector.ts';
@@ -36,6 +38,7 @@ import { registerSurveys } from './routes/surveys.ts';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, WebhookSender } from './routes/webhooks.ts';
 import { CustomerCache, DEFAULT_CACHE_CUSTOMERS, watchWrites } from './customer-cache.ts';
 import { Journal } from './journal.ts';
+import { verifyKey } from './keys.ts';
 import { DEFAULT_WRITE_QUEUE, WriteQueue } from './write-queue.ts';
 import type { WriteQueueOptions } from './write-queue.ts';
 
@@ -93,13 +96,29 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     // Shutdown drains the write queue; requests that arrive meanwhile get the queue's own answer.
     return503OnClosing: false,
+    // Errors before routing (a URL that does not decode, headers too large) in the API's error shape.
+    frameworkErrors,
+    clientErrorHandler,
     // Unknown query parameters are refused (400) like unknown options on the command line,
     // instead of being silently dropped.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // `verbose` gives an error the schema it broke, so a number out of range is answered with the range.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, verbose: true } },
   });
   installErrorHandling(app, logger);
   installContentEncoding(app);
-  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Bodies are decoded keeping bytes that are not UTF-8 visible (as lone surrogates) rather than
+  // replaced, so the record that holds them is rejected as that record (ingest/limits.ts).
+  app.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines'], { parseAs: 'buffer' }, (_req, body, done) => done(null, decodeUtf8(body as Buffer)));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    const text = decodeUtf8(body as Buffer);
+    if (text.trim() === '') return done(new AppError('input', 'the body is empty; send a JSON document'), undefined);
+    // Plain JSON.parse: `__proto__` stays an own key (never a prototype), for the collector to reject as that message's.
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError('input', 'the body is not valid JSON'), undefined);
+    }
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -175,18 +194,28 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get(
     '/healthz',
-    { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: no key needed, no data; 503 once the collector cannot take events until a restart' } },
-    async (_request, reply) => {
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['health'],
+        summary: 'Liveness: no key needed; 503 once the collector cannot take events until a restart',
+        description: 'Without a key: whether the server is well, and how many collected records were set aside as dead letters. With an admin key: also the collector and context-cache details (docs/collector.md).',
+      },
+    },
+    async (request, reply) => {
       const collector = queue.health();
       // A journal that failed a write refuses every event until the process restarts, and
       // merges that keep failing hold every new event back: for a load balancer or a
       // supervisor this server is down, whatever else still answers.
       const reason = queue.failing();
-      if (reason !== null) {
-        reply.code(503);
-        return { status: 'failing', reason, collector, context_cache: cache.describe() };
-      }
-      return { status: 'ok', collector, context_cache: cache.describe() };
+      if (reason !== null) reply.code(503);
+      const status = reason === null ? { status: 'ok' } : { status: 'failing', reason };
+      // The details (how many customers and identifiers the cache holds, what was merged) say
+      // how big the store is: an admin's to know, not anyone's who can reach the port.
+      const key = keyFromHeader(request.headers.authorization);
+      const principal = key === null ? null : await verifyKey(deps.store, key).catch(() => null);
+      if (principal?.role !== 'admin') return { ...status, dead_letters: collector.dead_letters };
+      return { ...status, dead_letters: collector.dead_letters, collector, context_cache: cache.describe() };
     },
   );
   registerAnalyses(app, { store, now }, deps.analyses ?? ANALYSES);

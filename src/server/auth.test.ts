@@ -135,6 +135,11 @@ describe('access control', () => {
     const h = await s.app.inject({ method: 'GET', url: '/healthz' });
     assert.equal(h.statusCode, 200);
     assert.equal(h.json<{ status: string }>().status, 'ok');
+    // Not even how many customers and identifiers the store holds: that is for an admin key.
+    assert.deepEqual(h.json(), { status: 'ok', dead_letters: 0 });
+    for (const role of ['analyst', 'agent', 'collector'] as const) assert.deepEqual((await s.call(role, { method: 'GET', url: '/healthz' })).json(), { status: 'ok', dead_letters: 0 }, role);
+    const full = (await s.call('admin', { method: 'GET', url: '/healthz' })).json<Record<string, unknown>>();
+    assert.ok('collector' in full && 'context_cache' in full);
     assert.equal((await s.app.inject({ method: 'GET', url: '/api/docs/json' })).statusCode, 200);
     const ui = await s.app.inject({ method: 'GET', url: '/api/docs' });
     assert.ok(ui.statusCode === 200 || ui.statusCode === 302, String(ui.statusCode));

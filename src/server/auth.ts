@@ -95,6 +95,9 @@ export interface Auth {
 function accessOf(request: FastifyRequest): Access {
   const declared = request.routeOptions.config.access;
   if (declared !== undefined) return declared;
+  // No route: the not-found handler answers 404 and holds nothing (which paths exist is in the
+  // public API documentation anyway); a 403 would say a path exists that does not.
+  if (request.routeOptions.url === undefined) return 'public';
   // The documentation routes belong to @fastify/swagger-ui, which declares nothing; they hold
   // no data (the OpenAPI description only).
   const url = request.routeOptions.url ?? '';

@@ -4,6 +4,8 @@
  * shape. Anything else is a bug: it is logged with its stack and answered 500 with a generic
  * message, so no stack trace or SQL ever reaches a client.
  */
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusFor, isAppError } from '../core/errors.ts';
 import type { ErrorCode } from '../core/errors.ts';
@@ -29,6 +31,21 @@ interface AjvError {
   keyword?: string;
   message?: string;
   params?: Record<string, unknown>;
+  /** The schema of the value that failed (Ajv's `verbose` option). */
+  parentSchema?: { type?: unknown; minimum?: number; maximum?: number; exclusiveMinimum?: number };
+}
+
+const NUMERIC_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'type', 'multipleOf']);
+
+/** "an integer from 1 to 3650" for a numeric schema with bounds, or null. */
+function numericRange(schema: AjvError['parentSchema']): string | null {
+  if (schema === undefined || (schema.type !== 'integer' && schema.type !== 'number')) return null;
+  const what = schema.type === 'integer' ? 'an integer' : 'a number';
+  const low = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? `more than ${schema.exclusiveMinimum}` : undefined);
+  if (low !== undefined && schema.maximum !== undefined) return typeof low === 'number' ? `${what} from ${low} to ${schema.maximum}` : `${what} ${low}, at most ${schema.maximum}`;
+  if (low !== undefined) return typeof low === 'number' ? `${what} of at least ${low}` : `${what} ${low}`;
+  if (schema.maximum !== undefined) return `${what} of at most ${schema.maximum}`;
+  return what;
 }
 
 function validationMessage(context: string | undefined, errors: readonly AjvError[]): string {
@@ -40,6 +57,8 @@ function validationMessage(context: string | undefined, errors: readonly AjvErro
       return `unknown ${where} "${path === '' ? extra : `${path}.${extra}`}"`;
     }
     if (e.keyword === 'required') return `missing ${where} "${path === '' ? String(e.params?.missingProperty ?? '') : `${path}.${String(e.params?.missingProperty ?? '')}`}"`;
+    const range = e.keyword !== undefined && NUMERIC_KEYWORDS.has(e.keyword) ? numericRange(e.parentSchema) : null;
+    if (range !== null) return `${where} "${path}" must be ${range}`;
     if (e.keyword === 'enum') return `${where} "${path}" must be one of ${((e.params?.allowedValues as unknown[]) ?? []).join(', ')}`;
     return `${path === '' ? (context ?? 'request') : `${where} "${path}"`} ${e.message ?? 'is not valid'}`;
   });
@@ -97,4 +116,32 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger): void
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorBody('not_found', `no endpoint ${request.method} ${request.url.split('?')[0]}; see /api/docs`));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors raised before routing, such as a URL that does not decode
+ * (`%E0%A4%A`), answered in the same `{error: {code, message}}` shape as every other error.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const badUrl = error.code === 'FST_ERR_BAD_URL';
+  void reply.code(400).send(errorBody('input', badUrl ? 'the URL is not valid: a %-escape in it does not decode; percent-encode it as UTF-8' : (error.message.split('\n')[0] ?? 'bad request')));
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before any request exists
+ * (headers over Node's 16 KB limit: 431; a malformed request line or header: 400), written to
+ * the socket in the same error shape.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify(
+    tooLarge
+      ? errorBody('too_large', "the request's headers are larger than the server takes (16 KB); send fewer or shorter headers")
+      : errorBody('input', 'the request is not valid HTTP'),
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kind } from '../core/records.ts';
+import { parseTimestamp } from '../core/time.ts';
 
 export const SEGMENT_TYPES = ['track', 'identify', 'alias', 'page', 'screen', 'group'] as const;
 export type SegmentType = (typeof SEGMENT_TYPES)[number];
@@ -107,6 +108,14 @@ export function mapSegmentMessage(raw: unknown, expected: SegmentType | null, re
   if (expected !== null && type !== expected) return { ok: false, messageId, reason: `a ${type} message was sent to the /v1/${expected} endpoint` };
   if (idText(msg.userId) === null && idText(msg.anonymousId) === null) {
     return { ok: false, messageId, reason: 'userId or anonymousId is required' };
+  }
+  // Every time the message gives is held to the contract, not only the one used: a sentAt of
+  // 1e20 beside a good timestamp is as much a broken message.
+  for (const k of ['timestamp', 'originalTimestamp', 'sentAt'] as const) {
+    const v = msg[k];
+    if (v === undefined || v === null || v === '') continue;
+    const t = parseTimestamp(v);
+    if (!t.ok) return { ok: false, messageId, reason: `${k}: ${t.reason}` };
   }
   const context = obj(msg.context);
   const props = obj(msg.properties);

@@ -7,6 +7,7 @@ import { importRecords } from '../ingest/import.ts';
 import type { RawRecord, RecordsSummary } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import type { Queryable, SqlParam, Store } from '../store/store.ts';
+import { listDeadLetters } from './dead-letters.ts';
 import { Journal } from './journal.ts';
 import { startTestServer } from './testing.ts';
 import { DEFAULT_WRITE_QUEUE, WriteQueue } from './write-queue.ts';
@@ -298,7 +299,7 @@ test('over HTTP with a journal, a full backlog is a 429 with Retry-After, and /h
     assert.equal(busy.statusCode, 429, busy.body);
     assert.match(String(busy.headers['retry-after']), /^\d+$/);
     assert.match(busy.json<{ error: { message: string } }>().error.message, /busy/);
-    const health = (await s.app.inject({ method: 'GET', url: '/healthz' })).json<{ collector: Record<string, unknown> }>();
+    const health = (await s.call('admin', { method: 'GET', url: '/healthz' })).json<{ collector: Record<string, unknown> }>();
     for (const field of ['acknowledge', 'journal', 'waiting', 'backlog_bytes', 'lag_ms', 'batches', 'records', 'rejected', 'failures']) assert.ok(field in health.collector, field);
     assert.equal(health.collector.acknowledge, 'journal');
   } finally {
@@ -311,7 +312,7 @@ test('merges that keep failing turn /healthz to 503 with the reason; once the st
   const s = await startTestServer({ journal });
   try {
     const health = async (): Promise<{ code: number; doc: { status: string; reason?: string; collector: Record<string, unknown> } }> => {
-      const r = await s.app.inject({ method: 'GET', url: '/healthz' });
+      const r = await s.call('admin', { method: 'GET', url: '/healthz' });
       return { code: r.statusCode, doc: r.json() };
     };
     // A store that refuses the merge as a real one can: its table is not where the merge writes.
@@ -329,6 +330,9 @@ test('merges that keep failing turn /healthz to 503 with the reason; once the st
     assert.equal(seen.doc.status, 'failing');
     assert.match(seen.doc.reason ?? '', /the last \d+ merges of collected events into the store failed \(the server log says why\); events wait in the journal/);
     assert.doesNotMatch(JSON.stringify(seen.doc), /interactions|Catalog|Error/, 'no store message on a page that needs no key');
+    const keyless = (await s.app.inject({ method: 'GET', url: '/healthz' })).json<Record<string, unknown>>();
+    assert.deepEqual(Object.keys(keyless).sort(), ['dead_letters', 'reason', 'status'], 'without a key: only whether it is well');
+    assert.equal(keyless.dead_letters, 0, 'a store that refuses every record sets none aside');
     assert.match(String(seen.doc.collector.last_failure_at), /^\d{4}-\d\d-\d\dT/);
     assert.ok(Number(seen.doc.collector.failed_in_a_row) >= 3);
     assert.equal(seen.doc.collector.waiting, 1);
@@ -344,5 +348,50 @@ test('merges that keep failing turn /healthz to 503 with the reason; once the st
     assert.deepEqual(await s.store.query(`SELECT event_id FROM interactions WHERE event_id = 'hf-1'`), [{ event_id: 'hf-1' }], 'the journalled event was merged');
   } finally {
     await s.close();
+  }
+});
+
+test('a record the store refuses is set aside as a dead letter, the rest of its batch merges, and a restart does not replay it', async () => {
+  const journal = tempDir();
+  const s = await startTestServer({ journal });
+  try {
+    // A record that passes validation and that this store still refuses: its text must be
+    // unique, and one event already holds "POISON".
+    await s.load('interactions', [{ event_id: 'seed', ts: '2026-06-01T08:00:00Z', channel: 'web', activity: 'seed', customer_id: 'seed', text: 'POISON' }]);
+    await s.store.exec(`CREATE UNIQUE INDEX poison_text ON interactions (text)`);
+    const track = (id: string, text?: string) => ({ type: 'track', userId: `dl-${id}`, event: 'pay_bill/open', messageId: id, timestamp: '2026-06-01T09:00:00Z', properties: text === undefined ? {} : { text } });
+    const r = await s.call('collector', { method: 'POST', url: '/v1/batch', payload: { batch: [track('g1'), track('bad', 'POISON'), track('g2'), track('g3')] } });
+    assert.equal(r.statusCode, 200, r.body);
+    const deadline = Date.now() + 20_000;
+    let health = (await s.call('admin', { method: 'GET', url: '/healthz' })).json<{ collector: Record<string, unknown> }>();
+    while (health.collector.waiting !== 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      health = (await s.call('admin', { method: 'GET', url: '/healthz' })).json();
+    }
+    assert.equal(health.collector.waiting, 0, 'the journal drained');
+    assert.equal(health.collector.dead_letters, 1);
+    const ids = (await s.store.query(`SELECT event_id FROM interactions WHERE event_id <> 'seed' ORDER BY event_id`)).map((row) => row.event_id);
+    assert.deepEqual(ids, ['g1', 'g2', 'g3'], 'the rest of the batch merged');
+    const letters = await listDeadLetters(s.store);
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]!.fields.event_id, 'bad');
+    assert.equal(letters[0]!.kind, 'interactions');
+    assert.equal(letters[0]!.line, 2, 'its place in the request');
+    assert.ok(letters[0]!.reason.length > 0);
+    // Later events still merge.
+    const later = await s.call('collector', { method: 'POST', url: '/v1/track', payload: track('g4') });
+    assert.equal(later.statusCode, 200, later.body);
+    await s.app.close();
+    // A restart on the same journal and database replays nothing: the poison is behind the merged position.
+    const { createApp } = await import('./app.ts');
+    const app = await createApp({ store: s.store, journal });
+    const h = await app.inject({ method: 'GET', url: '/healthz' });
+    assert.equal(h.statusCode, 200);
+    assert.equal(h.json<{ dead_letters: number }>().dead_letters, 1, 'counted once, not again');
+    await app.close();
+    assert.equal((await listDeadLetters(s.store)).length, 1);
+  } finally {
+    await s.store.close();
+    fs.rmSync(s.dir, { recursive: true, force: true });
   }
 });

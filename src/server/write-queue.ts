@@ -22,6 +22,8 @@ import type { RawRecord, RecordsOptions, RecordsSummary } from '../ingest/import
 import { createValidator } from '../ingest/validate.ts';
 import type { Validator } from '../ingest/validate.ts';
 import type { Queryable, Store } from '../store/store.ts';
+import { countDeadLetters, setAside } from './dead-letters.ts';
+import type { NewDeadLetter } from './dead-letters.ts';
 import { journalPositionKey } from './journal.ts';
 import type { Journal } from './journal.ts';
 
@@ -126,6 +128,21 @@ interface Unmerged {
   readonly checked: readonly CheckedRecord[] | null;
 }
 
+/**
+ * A failure that is the store's, whatever the records: a table or column missing, the
+ * connection, the disk, a lock or a conflict with another writer. Such a batch is retried whole
+ * from the journal; only a failure that is none of these can be a record's fault.
+ */
+const STORE_FAULT =
+  /catalog error|does not exist|no such table|connection|ECONN|ETIMEDOUT|terminat|shutting down|IO Error|read-only|no space|\bdisk\b|permission denied|could not serialize|deadlock|\block(ed|s)?\b|\bconflict|out of memory|interrupt/i;
+
+function storeFault(e: unknown): boolean {
+  return STORE_FAULT.test(e instanceof Error ? e.message : String(e));
+}
+
+/** A record of a merge and the journal position of its line (kept with it if it is set aside). */
+type Positioned = { readonly position: number; readonly raw: RawRecord };
+
 type CheckedRecord = { readonly kind: Kind; readonly line: number; readonly fields: Record<string, unknown>; readonly valid: RecordOfKind[Kind] };
 
 interface Waiter {
@@ -163,6 +180,8 @@ export class WriteQueue {
   private readonly key: string;
   /** Totals since start, for /healthz. */
   readonly stats = { batches: 0, records: 0, rejected: 0, failures: 0 };
+  /** Records in the store's dead letters (dead-letters.ts), every server's: counted at start, then kept up. */
+  private deadLetters = 0;
   /** Merges failed since the last one that succeeded, and when the latest failed (for /healthz). */
   private failedInARow = 0;
   private lastFailureAt: number | null = null;
@@ -184,6 +203,7 @@ export class WriteQueue {
     const [row] = await deps.store.query(`SELECT value FROM settings WHERE key = $1`, [journalPositionKey(deps.journal.id)]);
     const committed = row === undefined ? 0 : Number(row.value);
     const queue = new WriteQueue(deps, committed);
+    queue.deadLetters = await countDeadLetters(deps.store);
     let records = 0;
     const recovery = await deps.journal.recover(committed, (value, start, end) => {
       const line = value as JournalLine;
@@ -268,6 +288,7 @@ export class WriteQueue {
       lag_ms: oldest === undefined ? 0 : Math.max(0, this.now() - oldest.t),
       ...this.stats,
       failed_in_a_row: this.failedInARow,
+      dead_letters: this.deadLetters,
       // When, not why: /healthz needs no key, and a store's message can name tables and paths.
       // The server log has the message.
       ...(this.lastFailureAt !== null ? { last_failure_at: new Date(this.lastFailureAt).toISOString() } : {}),
@@ -360,35 +381,54 @@ export class WriteQueue {
     const to = this.unmerged[take - 1]!.end;
     const started = performance.now();
     let mergeRejected = 0;
+    let letters: NewDeadLetter[] = [];
     try {
-      const records: RawRecord[] = [];
+      const records: Positioned[] = [];
       let start = from;
       const batch = this.unmerged.slice(0, take);
       if (batch.every((u) => u.checked !== null)) {
         for (const u of batch) {
           const source = `journal@${start}`;
-          for (const c of u.checked!) records.push({ source, line: c.line, kind: c.kind, fields: c.fields, valid: c.valid });
+          for (const c of u.checked!) records.push({ position: start, raw: { source, line: c.line, kind: c.kind, fields: c.fields, valid: c.valid } });
           start = u.end;
         }
       } else {
         for (const { value, end } of await this.deps.journal.read(from, to)) {
           const source = `journal@${start}`;
-          for (const [kind, line, fields] of (value as JournalLine).r) records.push({ source, line, kind, fields });
+          for (const [kind, line, fields] of (value as JournalLine).r) records.push({ position: start, raw: { source, line, kind, fields } });
           start = end;
         }
       }
+      // Every record passed this validator when it was taken; one failing now means the
+      // contract changed between a crash and the restart. It cannot be answered any more.
+      const onReject = (): void => void mergeRejected++;
       let positioned = false;
-      await this.deps.importer(records, {
-        // Every record passed this validator when it was taken; one failing now means the
-        // contract changed between a crash and the restart. It cannot be answered any more.
-        onReject: () => void mergeRejected++,
-        inTransaction: async (tx) => {
+      try {
+        await this.deps.importer(
+          records.map((r) => r.raw),
+          {
+            onReject,
+            inTransaction: async (tx) => {
+              await writePosition(tx, this.key, to);
+              positioned = true;
+            },
+          },
+        );
+      } catch (e) {
+        // The second wall behind validation: find the records the store refuses, set them
+        // aside, merge the rest. Throws (and the whole batch is retried later) when it is the
+        // store that fails rather than a record.
+        positioned = false;
+        letters = await this.isolate(records, e, onReject);
+      }
+      // No valid record (or the batch merged in parts), so no merge transaction wrote it: the
+      // position moves on by itself, with the dead letters it passes.
+      if (!positioned) {
+        await this.deps.store.transaction(async (tx) => {
+          await setAside(tx, letters, this.now());
           await writePosition(tx, this.key, to);
-          positioned = true;
-        },
-      });
-      // No valid record, so no merge transaction ran: the position moves on by itself.
-      if (!positioned) await this.deps.store.transaction((tx) => writePosition(tx, this.key, to));
+        });
+      }
     } catch (e) {
       this.stats.failures++;
       this.failedInARow++;
@@ -399,6 +439,10 @@ export class WriteQueue {
       throw e;
     }
     if (mergeRejected > 0) this.deps.logger.warn(`collector: ${mergeRejected} journalled records no longer pass validation and were not merged`);
+    if (letters.length > 0) {
+      this.deadLetters += letters.length;
+      this.deps.logger.warn(`collector: ${letters.length} records made the merge fail and were set aside (throughline deadletter list); the other ${count - letters.length} merged`);
+    }
     const bytes = to - from;
     this.failedInARow = 0;
     this.merged = to;
@@ -415,6 +459,52 @@ export class WriteQueue {
     } catch (e) {
       this.deps.logger.warn(`collector: could not delete merged journal segments: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * Merges `records` in halves, recursively, until each part merges or is one record that fails
+   * on its own twice: that record is returned as a dead letter. Before a failure is blamed on a
+   * record the store must answer a query, so a store that is down fails the whole batch (to be
+   * retried from the journal) instead of filling the dead letters. Parts that merge are not
+   * positioned: if the process dies meanwhile the batch is merged again, and ids make that a
+   * no-op for the parts already in.
+   */
+  private async isolate(records: readonly Positioned[], failure: unknown, onReject: () => void): Promise<NewDeadLetter[]> {
+    if (storeFault(failure)) throw failure;
+    const letters: NewDeadLetter[] = [];
+    const storeAnswers = async (): Promise<void> => {
+      await this.deps.store.query(`SELECT 1 AS x`);
+    };
+    const merge = (part: readonly Positioned[]): Promise<unknown> => this.deps.importer(part.map((r) => r.raw), { onReject });
+    const split = async (part: readonly Positioned[], error: unknown): Promise<void> => {
+      await storeAnswers();
+      if (part.length === 1) {
+        // Once more on its own: a lock or a dropped connection is not the record's fault.
+        try {
+          await merge(part);
+          return;
+        } catch (again) {
+          if (storeFault(again)) throw again;
+          await storeAnswers();
+          const r = part[0]!;
+          const reason = again instanceof Error ? again.message : String(again ?? error);
+          letters.push({ journal: this.deps.journal.id, position: r.position, kind: r.raw.kind, line: r.raw.line, fields: r.raw.fields, reason });
+          return;
+        }
+      }
+      const mid = part.length >> 1;
+      for (const half of [part.slice(0, mid), part.slice(mid)]) {
+        try {
+          await merge(half);
+        } catch (e) {
+          if (storeFault(e)) throw e;
+          await split(half, e);
+        }
+      }
+    };
+    this.deps.logger.warn(`collector: a merge of ${records.length} records failed (${failure instanceof Error ? failure.message : String(failure)}); merging it in parts to find the records the store refuses`);
+    await split(records, failure);
+    return letters;
   }
 
   private settleWaiters(upTo: number, error: unknown): void {

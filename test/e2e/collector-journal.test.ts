@@ -28,6 +28,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
   let db = '';
   let collector = '';
   let agentKey = '';
+  let adminKey = '';
   /** Where this server's journal is: beside the DuckDB file by default; named with --journal on PostgreSQL. */
   let journal = '';
   let journalArgs: string[] = [];
@@ -41,6 +42,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
     };
     collector = `Basic ${Buffer.from(`${make('collector')}:`).toString('base64')}`;
     agentKey = make('agent');
+    adminKey = make('admin');
     if (target.dialect === 'duckdb') {
       journal = `${db}.journal`;
     } else {
@@ -55,7 +57,8 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
   test('a Segment batch is answered once it is in the journal, and is in the customer context within a second', async () => {
     const s = await serve(db, journalArgs);
     try {
-      const health = (await (await fetch(`${s.url}/healthz`)).json()) as { collector: { acknowledge: string } };
+      // The collector's details are an admin's (without a key /healthz says only whether it is well).
+      const health = (await (await fetch(`${s.url}/healthz`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { collector: { acknowledge: string } };
       assert.equal(health.collector.acknowledge, 'journal');
       const started = performance.now();
       const r = await post(s.url, {
@@ -105,6 +108,9 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
     const key = cli(['--db', otherDb, 'keys', 'create', '--role', 'collector', '--json']);
     assert.equal(key.code, 0, key.stderr);
     const auth = `Basic ${Buffer.from(`${(JSON.parse(key.stdout) as { key: string }).key}:`).toString('base64')}`;
+    const adminOfOther = cli(['--db', otherDb, 'keys', 'create', '--role', 'admin', '--json']);
+    assert.equal(adminOfOther.code, 0, adminOfOther.stderr);
+    const otherAdmin = (JSON.parse(adminOfOther.stdout) as { key: string }).key;
     const s = await serve(otherDb, ['--journal', own]);
     try {
       const healthy = await fetch(`${s.url}/healthz`);
@@ -121,7 +127,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
       assert.equal(body.error.code, 'unavailable');
       assert.match(body.error.message, /cannot take events until the server is restarted: its journal could not be written/);
       assert.doesNotMatch(body.error.message, /ENOENT|\//, 'no path or OS error in the answer');
-      const health = await fetch(`${s.url}/healthz`);
+      const health = await fetch(`${s.url}/healthz`, { headers: { authorization: `Bearer ${otherAdmin}` } });
       assert.equal(health.status, 503);
       const doc = (await health.json()) as { status: string; collector: { journal: string } };
       assert.equal(doc.status, 'failing');

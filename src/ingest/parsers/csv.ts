@@ -4,6 +4,7 @@
  * a record, or a single quoted field, may be split across any number of chunks.
  */
 import { AppError } from '../../core/errors.ts';
+import { MAX_LINE_CHARS } from '../limits.ts';
 import { clip, setField } from './fields.ts';
 import type { OpenText, ParsedText, SourceItem } from './types.ts';
 
@@ -220,6 +221,12 @@ export class CsvTokenizer {
   }
 }
 
+function recordChars(cells: readonly string[]): number {
+  let n = cells.length;
+  for (let i = 0; i < cells.length; i++) n += cells[i]!.length;
+  return n;
+}
+
 function checkDelimiter(delimiter: string): void {
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new AppError('usage', `CSV delimiter ${JSON.stringify(delimiter)} cannot be used: give one character other than a quote or a line break`);
@@ -324,6 +331,8 @@ export async function* csvBatches(chunks: AsyncIterable<string>, delimiter: stri
         const cells = record.cells;
         if (record.error !== undefined) {
           batch.push({ ok: false, line: record.line, reason: record.error, raw: rawRecord(cells, delimiter) });
+        } else if (recordChars(cells) > MAX_LINE_CHARS) {
+          batch.push({ ok: false, line: record.line, reason: `the record is longer than ${MAX_LINE_CHARS / 1024 / 1024} MiB (DATA.md: 1 MB a line)`, raw: clip(cells.join(delimiter)) });
         } else if (cells.length !== header.length) {
           batch.push({
             ok: false,

@@ -91,7 +91,7 @@ test('a line longer than the limit is a bad item and the lines after it are stil
   const items = await collect(jsonlItems(chunked(chunks())));
   assert.deepEqual(
     items.map((item) => (item.ok ? `${item.row.line} ok` : `${item.line} ${item.reason}`)),
-    ['1 ok', '2 line is longer than 64 MiB', '3 ok'],
+    ['1 ok', '2 line is longer than 1 MiB', '3 ok'],
   );
 });
 

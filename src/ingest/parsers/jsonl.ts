@@ -3,6 +3,7 @@
  * that is one JSON array is accepted too, but only while it is small enough to parse whole.
  */
 import { AppError } from '../../core/errors.ts';
+import { MAX_LINE_CHARS } from '../limits.ts';
 import { clip } from './fields.ts';
 import type { OpenText, ParsedText, SourceItem } from './types.ts';
 
@@ -11,8 +12,8 @@ export const MAX_JSON_ARRAY_CHARS = 64 * 1024 * 1024;
 
 const MAX_MESSAGE_CHARS = 200;
 
-/** A longer line is rejected unread: holding it to parse it could exhaust memory. */
-export const MAX_LINE_CHARS = 64 * 1024 * 1024;
+/** A longer line is rejected unread (DATA.md: 1 MB a line), and never held whole to parse it. */
+export { MAX_LINE_CHARS };
 
 function describe(value: unknown): string {
   if (value === null) return 'found null';

@@ -181,9 +181,26 @@ test('a UTF-8 byte order mark is removed from the first column name', async () =
   assert.deepEqual(fields(items), [{ id: '1', name: 'Zoë' }]);
 });
 
-test('a Latin-1 file is detected and decoded, and semicolons are detected as the delimiter', async () => {
+test('a file is never guessed to be Latin-1: its bad bytes are marked, its good lines stay UTF-8', async () => {
+  const path = file('mixed.csv', Buffer.concat([Buffer.from('id,text\n1,café ✓ fine\n2,caf'), Buffer.from([0xe9]), Buffer.from(' bad\n3,ok\n')]));
+  for (const chunkBytes of [1, 2, 5, 64 * 1024]) {
+    const { source, items } = await read(path, undefined, { chunkBytes });
+    assert.equal(source.encoding, 'utf8');
+    // The bad byte becomes a lone surrogate, which validation rejects as that record's (ingest/limits.ts).
+    assert.deepEqual(fields(items), [
+      { id: '1', text: 'café ✓ fine' },
+      { id: '2', text: 'caf\udce9 bad' },
+      { id: '3', text: 'ok' },
+    ], `chunkBytes ${chunkBytes}`);
+  }
+  // A character cut off by the end of the file is a bad byte too.
+  const cut = file('cut.csv', Buffer.concat([Buffer.from('id,text\n1,ok\n2,x'), Buffer.from([0xe2, 0x9c])]));
+  assert.deepEqual(fields((await read(cut)).items), [{ id: '1', text: 'ok' }, { id: '2', text: 'x\udce2\udc9c' }]);
+});
+
+test('a Latin-1 file is read as Latin-1 when --encoding names it, and semicolons are detected as the delimiter', async () => {
   const path = file('latin1.csv', Buffer.from('naam;stad\r\nJosé;Tilburg\r\nRenée;Zürich\r\n', 'latin1'));
-  const { source, items } = await read(path);
+  const { source, items } = await read(path, { encoding: 'latin1' });
   assert.equal(source.encoding, 'latin1');
   assert.equal(source.delimiter, ';');
   assert.deepEqual(fields(items), [
@@ -293,7 +310,7 @@ realDataTest('receipt.csv', async (path) => {
 });
 
 realDataTest('bpi2016_complaints.csv', async (path) => {
-  const source = await openSource(path);
+  const source = await openSource(path, { encoding: 'latin1' });
   assert.equal(source.delimiter, ';');
   assert.equal(source.encoding, 'latin1');
   let rows = 0;

@@ -10,8 +10,10 @@ import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { AppError } from '../../core/errors.ts';
+import { NOT_UTF8_MARK } from '../limits.ts';
 import { openCsv } from './csv.ts';
 import { openJsonl } from './jsonl.ts';
+import { decodeUtf8 } from './utf8.ts';
 import { openXes } from './xes.ts';
 import type { Format, OpenOptions, OpenText, ParsedText, Source, SourceItem } from './types.ts';
 
@@ -134,16 +136,6 @@ function hasUtf8Bom(bytes: Buffer): boolean {
   return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }
 
-function detectEncoding(head: Head): 'utf8' | 'latin1' {
-  try {
-    // `stream` tolerates a character cut in half at the end of the sample.
-    new TextDecoder('utf-8', { fatal: true }).decode(head.bytes, { stream: !head.complete });
-    return 'utf8';
-  } catch {
-    return 'latin1';
-  }
-}
-
 /** An XES file says its encoding in the XML declaration; believe it when it names Latin-1. */
 function declaredLatin1(head: Buffer): boolean {
   const start = head.subarray(0, 200).toString('latin1');
@@ -182,11 +174,25 @@ function checkIsText(path: string, head: Buffer): void {
   }
 }
 
+/**
+ * Where an incomplete UTF-8 sequence at the end of `buf` starts (its first bytes, the rest in the
+ * next chunk), or `buf.length` when it ends on a whole character.
+ */
+function completeUpTo(buf: Buffer): number {
+  for (let i = buf.length - 1; i >= Math.max(0, buf.length - 3); i--) {
+    const b = buf[i]!;
+    if ((b & 0xc0) === 0x80) continue;
+    if (b < 0xc0) return buf.length;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    return buf.length - i < need ? i : buf.length;
+  }
+  return buf.length;
+}
+
 async function* decode(bytes: AsyncIterable<Buffer>, encoding: 'utf8' | 'latin1', skip: number): AsyncGenerator<string> {
   let toSkip = skip;
-  const decoder = encoding === 'utf8' ? new TextDecoder('utf-8', { ignoreBOM: true }) : undefined;
-  // True while the decoder holds no partial character, i.e. the last chunk it saw ended in ASCII.
-  let settled = true;
+  // The first bytes of a character whose last bytes are in the next chunk.
+  let carry: Buffer | null = null;
   for await (let chunk of bytes) {
     if (toSkip > 0) {
       const n = Math.min(toSkip, chunk.length);
@@ -194,21 +200,30 @@ async function* decode(bytes: AsyncIterable<Buffer>, encoding: 'utf8' | 'latin1'
       toSkip -= n;
     }
     if (chunk.length === 0) continue;
-    let text: string;
-    if (decoder === undefined || (settled && isAscii(chunk))) {
-      // Buffer's 'latin1' is true ISO-8859-1 (TextDecoder's would be windows-1252), and for
-      // pure ASCII it is the same as UTF-8 at a fraction of the cost of the UTF-8 decoder.
-      text = chunk.toString('latin1');
-    } else {
-      text = decoder.decode(chunk, { stream: true });
-      settled = chunk[chunk.length - 1]! < 0x80;
+    if (encoding === 'latin1') {
+      // Buffer's 'latin1' is true ISO-8859-1 (TextDecoder's would be windows-1252).
+      yield chunk.toString('latin1');
+      continue;
     }
-    if (text.length > 0) yield text;
+    const buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
+    carry = null;
+    // Pure ASCII reads the same as UTF-8 at a fraction of the cost of the UTF-8 decoder.
+    if (isAscii(buf)) {
+      yield buf.toString('latin1');
+      continue;
+    }
+    const cut = completeUpTo(buf);
+    if (cut < buf.length) carry = Buffer.from(buf.subarray(cut));
+    if (cut === 0) continue;
+    const body = buf.subarray(0, cut);
+    yield decodeUtf8(body);
   }
-  if (decoder !== undefined) {
-    const rest = decoder.decode();
-    if (rest.length > 0) yield rest;
-  }
+  // A character cut off by the end of the file.
+  if (carry !== null) yield decodeUtf8(carry);
+}
+
+async function* markForXml(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  for await (const chunk of chunks) yield chunk.replace(/[\uD800-\uDFFF]/gu, NOT_UTF8_MARK);
 }
 
 /** Items in arrays of up to `size`, for parsers that yield them one at a time. */
@@ -245,8 +260,9 @@ export async function checkInputFile(path: string): Promise<Stats> {
 /**
  * Opens `path` for import. Detection, unless `options` say otherwise: gzip by its magic bytes;
  * format by extension (after `.gz`), else by the first non-blank character (`{` or `[` JSON,
- * `<` XES, anything else CSV); encoding UTF-8 unless the first 64 KiB are not valid UTF-8, then
- * Latin-1. A UTF-8 byte order mark is removed.
+ * `<` XES, anything else CSV); encoding UTF-8 unless `options.encoding` (or an XES declaration)
+ * names Latin-1: bytes that are not UTF-8 reach the parser as lone surrogates, so the record
+ * holding them is rejected and the rest of the file is read. A UTF-8 byte order mark is removed.
  *
  * @throws AppError('input') when the file is missing, not a regular file, empty, corrupt gzip,
  *   not text, of no known format, or its header is unusable (e.g. a duplicate CSV column).
@@ -274,7 +290,9 @@ export async function openSource(path: string, options: OpenOptions = {}, tuning
   checkIsText(path, head.bytes);
   const bom = hasUtf8Bom(head.bytes) ? 3 : 0;
   const format = options.format ?? formatFromName(path) ?? sniffFormat(path, head.bytes.subarray(bom).toString('latin1'));
-  const encoding = options.encoding ?? (format === 'xes' && declaredLatin1(head.bytes.subarray(bom)) ? 'latin1' : detectEncoding(head));
+  // UTF-8 unless the caller (or an XES file's own XML declaration) names Latin-1: a guess from
+  // a few bad bytes would re-read every good line of the file wrongly (DATA.md, Encoding).
+  const encoding = options.encoding ?? (format === 'xes' && declaredLatin1(head.bytes.subarray(bom)) ? 'latin1' : 'utf8');
   const open: OpenText = () => decode(reader.bytes(), encoding, bom);
 
   let parsed: ParsedText;
@@ -288,7 +306,9 @@ export async function openSource(path: string, options: OpenOptions = {}, tuning
       parsed = await openJsonl(open, { name: path });
       break;
     case 'xes':
-      parsed = await openXes(open, { name: path });
+      // XML forbids the lone surrogates bad bytes become: in their place a mark the XML parser
+      // takes, so the event holding it is rejected as that event rather than the file failing.
+      parsed = await openXes(() => markForXml(open()), { name: path });
       break;
   }
   return {

@@ -27,6 +27,11 @@ export interface Analysis {
   readonly run: (ctx: { store: Store; now: number }, q: Query) => Promise<unknown>;
 }
 
+/**
+ * Every number a query takes has a range, so no value can reach the SQL an analysis writes out
+ * of range (`window-days=1e308` once did): ten years of days is more than any look-back needs.
+ */
+const MAX_DAYS = 3650;
 const text = (description: string): object => ({ type: 'string', minLength: 1, description });
 const top = (fallback: number | undefined): Record<string, object> => ({
   top: { type: 'integer', minimum: 1, maximum: 100_000, ...(fallback !== undefined ? { default: fallback } : {}), description: 'list the N first' },
@@ -143,8 +148,8 @@ export const ANALYSES: readonly Analysis[] = [
     {
       metric: { type: 'string', enum: [...DRIVER_METRICS], default: 'nps' },
       ...top(15),
-      'window-days': { type: 'integer', minimum: 1, default: DEFAULT_WINDOW_DAYS },
-      'min-exposed': { type: 'integer', minimum: 1, default: DEFAULT_MIN_EXPOSED },
+      'window-days': { type: 'integer', minimum: 1, maximum: MAX_DAYS, default: DEFAULT_WINDOW_DAYS },
+      'min-exposed': { type: 'integer', minimum: 1, maximum: 1_000_000_000, default: DEFAULT_MIN_EXPOSED },
       from: text('ISO date'),
       to: text('ISO date'),
     },
@@ -158,7 +163,7 @@ export const ANALYSES: readonly Analysis[] = [
         to: bound('--to', q.to, true),
       }),
   ),
-  analysis('risk', 'Customers most at risk of cancelling, with reasons', { ...top(25), 'as-of': text('ISO date or time'), 'horizon-days': { type: 'integer', minimum: 1, default: DEFAULT_HORIZON_DAYS } }, ({ store }, q) =>
+  analysis('risk', 'Customers most at risk of cancelling, with reasons', { ...top(25), 'as-of': text('ISO date or time'), 'horizon-days': { type: 'integer', minimum: 1, maximum: MAX_DAYS, default: DEFAULT_HORIZON_DAYS } }, ({ store }, q) =>
     riskReport(store, { top: Number(q.top ?? 25), horizonDays: Number(q['horizon-days'] ?? DEFAULT_HORIZON_DAYS), asOf: bound('--as-of', q['as-of'], false) }),
   ),
   analysis('surveys', 'Survey definitions', {}, ({ store }) => listSurveys(store)),

@@ -11,6 +11,7 @@ import { AppError } from '../../core/errors.ts';
 import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { detectKind } from '../../ingest/fields.ts';
+import { contentProblem } from '../../ingest/limits.ts';
 import { preflight } from '../cors.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
 import { mapSegmentMessage, MAX_EVENT_BYTES, SEGMENT_TYPES, withEnvelope } from '../segment.ts';
@@ -83,6 +84,15 @@ async function collect(deps: CollectorDeps, reply: FastifyReply, messages: reado
   const records: QueuedRecord[] = [];
   const ids: (string | null)[] = [];
   messages.forEach((m, index) => {
+    // Before anything serialises or maps it: a message nested thousands of levels deep would
+    // overflow the stack, and mapping would turn a `__proto__` key into a prototype unseen.
+    const problem = m !== null && typeof m === 'object' && !Array.isArray(m) ? contentProblem(m as Record<string, unknown>) : 'a message must be a JSON object';
+    if (problem !== null) {
+      const given = (m as { messageId?: unknown }).messageId;
+      const messageId = typeof given === 'string' ? given : null;
+      ids.push(messageId);
+      return errors.push({ index, messageId, reason: problem });
+    }
     const size = byteSize(m);
     const mapped = mapSegmentMessage(m, expected, receivedAt);
     ids.push(mapped.messageId);
@@ -218,6 +228,11 @@ export function registerCollector(app: FastifyInstance, deps: CollectorDeps): vo
       for (const item of items) {
         if ('reason' in item) {
           errors.push({ line: item.line, reason: item.reason });
+          continue;
+        }
+        const problem = contentProblem(item.fields);
+        if (problem !== null) {
+          errors.push({ line: item.line, reason: problem });
           continue;
         }
         const size = byteSize(item.fields);

@@ -141,6 +141,17 @@ export const MIGRATIONS: readonly Migration[] = [
     },
   },
   {
+    version: 8,
+    name: 'collector: dead letters, the records a merge could not take, set aside so the rest merges',
+    statements() {
+      // `fields` is the record as JSON text (escaped, so any record can be kept); `journal` and
+      // `position` say which journal line it came from.
+      return [
+        `CREATE TABLE dead_letters (letter_id TEXT PRIMARY KEY, journal TEXT NOT NULL, position BIGINT NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL, fields TEXT NOT NULL, reason TEXT NOT NULL, set_aside_at BIGINT NOT NULL)`,
+      ];
+    },
+  },
+  {
     version: 9,
     name: 'identity: phone numbers in E.164, and the customers that joins',
     statements: () => [],
