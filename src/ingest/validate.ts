@@ -312,7 +312,7 @@ export function createValidator<K extends Kind>(kind: K, options: ValidateOption
         // A customer's message with no identifier is anonymous; an employee's or a bot's takes
         // its customer from its conversation, so without one it would belong to nothing.
         if (speaker !== 'customer' && conversation_id === null && !hasAnyId(ids)) {
-          throw new Invalid(`a ${speaker} message with no identifier needs a conversation_id`);
+          throw new Invalid(`${speaker === 'agent' ? 'an' : 'a'} ${speaker} message with no identifier needs a conversation_id`);
         }
         return {
           ids,
