@@ -15,6 +15,7 @@ import { positiveInt, printJson, table } from './output.ts';
 
 interface CommentFlags {
   source: string;
+  view: string;
   topic?: string;
   sentiment?: string;
   scope?: string;
@@ -28,6 +29,11 @@ interface CommentFlags {
 function sourceFrom(source: string): TextSource {
   if (!(TEXT_SOURCES as readonly string[]).includes(source)) throw new AppError('usage', `--source ${source}: use ${TEXT_SOURCES.join(', ')}`);
   return source as TextSource;
+}
+
+function viewFrom(view: string): TopicView {
+  if (!(TOPIC_VIEWS as readonly string[]).includes(view)) throw new AppError('usage', `--view ${view}: use ${TOPIC_VIEWS.join(' or ')}`);
+  return view as TopicView;
 }
 
 function taxonomyFrom(file: string | undefined): Taxonomy | undefined {
@@ -44,6 +50,7 @@ export function registerFeedback(program: Command, ctx: CommandContext): void {
     .description('what customers wrote (survey comments, messages) with sentiment and topics, most negative first')
     .option('--source <source>', 'feedback (survey comments), messages (customers\' messages) or all', 'feedback')
     .option('--topic <id>', 'a topic id of `feedback topics` (or of --taxonomy)')
+    .option('--view <view>', 'discovered topics: those of `feedback topics --view` negative (default) or all', 'negative')
     .option('--sentiment <label>', 'positive, negative or neutral')
     .option('--scope <scope>', 'relationship or transaction')
     .option('--metric <metric>', 'nps, csat or ces')
@@ -53,12 +60,14 @@ export function registerFeedback(program: Command, ctx: CommandContext): void {
     .option('--taxonomy <file>', 'a topic taxonomy JSON file instead of the store\'s or discovered topics')
     .action(async (flags: CommentFlags) => {
       const source = sourceFrom(flags.source);
+      const view = viewFrom(flags.view);
       if (flags.sentiment !== undefined && !['positive', 'negative', 'neutral'].includes(flags.sentiment)) {
         throw new AppError('usage', `--sentiment ${flags.sentiment}: use positive, negative or neutral`);
       }
       const rows = await withStore(ctx, (store) =>
         listComments(store, {
           source,
+          view,
           topic: flags.topic,
           sentiment: flags.sentiment as SentimentLabel | undefined,
           scope: flags.scope,
@@ -87,9 +96,8 @@ export function registerFeedback(program: Command, ctx: CommandContext): void {
     .option('--taxonomy <file>', 'a topic taxonomy JSON file instead of the store\'s or discovered topics')
     .action(async (flags: { source: string; view: string; taxonomy?: string }) => {
       const source = sourceFrom(flags.source);
-      if (!(TOPIC_VIEWS as readonly string[]).includes(flags.view)) throw new AppError('usage', `--view ${flags.view}: use ${TOPIC_VIEWS.join(' or ')}`);
       const taxonomy = taxonomyFrom(flags.taxonomy);
-      const rows = await withStore(ctx, (store) => topicSummary(store, { source, view: flags.view as TopicView, ...(taxonomy === undefined ? {} : { taxonomy }) }));
+      const rows = await withStore(ctx, (store) => topicSummary(store, { source, view: viewFrom(flags.view), ...(taxonomy === undefined ? {} : { taxonomy }) }));
       if (ctx.global().json) return printJson(ctx.io, rows);
       if (rows.length === 0) return ctx.io.out('No texts to find topics in yet.');
       ctx.io.out(

@@ -129,6 +129,8 @@ export interface CommentFilter {
   readonly limit?: number | undefined;
   /** A taxonomy instead of the store's (or of discovered topics). */
   readonly taxonomy?: Taxonomy | undefined;
+  /** Discovered topics: those of this view of `feedback topics` (default negative). */
+  readonly view?: TopicView | undefined;
 }
 
 export interface CommentDoc {
@@ -239,7 +241,7 @@ export async function listComments(db: Queryable, filter: CommentFilter = {}): P
     const rows = await db.query(`${sql} ${order} LIMIT ${limit}`, params);
     return rows.map((r) => toDoc(r, storedTopics(r)));
   }
-  const topics = await discovered(db, source, 'negative');
+  const topics = await discovered(db, source, filter.view ?? 'negative');
   const params: SqlParam[] = [];
   // A topic filter is read from the terms, so every match is read and the first `limit` kept.
   const rows = await db.query(`SELECT * FROM (${textsSql(source, filter, tid, params)}) c ${order}${filter.topic === undefined ? ` LIMIT ${limit}` : ''}`, params);
@@ -274,7 +276,7 @@ export interface TopicSummary {
   origin: 'taxonomy' | 'discovered';
 }
 
-export interface TopicFilter extends Omit<CommentFilter, 'topic' | 'limit' | 'sentiment'> {
+export interface TopicFilter extends Omit<CommentFilter, 'topic' | 'limit' | 'sentiment' | 'view'> {
   /** Default `negative`: topics found in negative texts, most negative first; `all`: in every text, largest first. */
   readonly view?: TopicView | undefined;
 }
@@ -296,7 +298,7 @@ export async function topicSummary(db: Queryable, filter: TopicFilter = {}): Pro
   const params: SqlParam[] = [];
   const rows = await db.query(`SELECT * FROM (${textsSql(source, filter, taxonomyId(taxonomy ?? NO_TAXONOMY), params)}) c ORDER BY sentiment, ts DESC, id COLLATE "C"`, params);
   const defs: { topic: string; label: string; keywords: readonly string[] }[] =
-    taxonomy !== null ? taxonomy.topics.map((t) => ({ topic: t.id, label: t.label, keywords: t.keywords })) : await discovered(db, source, view, filter);
+    taxonomy !== null ? taxonomy.topics.map((t) => ({ topic: t.id, label: t.label, keywords: t.keywords })) : await discovered(db, source, view);
   const byTopic = new Map(defs.map((d) => [d.topic, { ...d, keywords: [...d.keywords], comments: 0, negative: 0, positive: 0, sum: 0, examples: [] as TopicExample[] }]));
   for (const r of rows) {
     const ids = taxonomy !== null ? storedTopics(r) : topicsOfTerms(String(r.terms ?? ''), defs as DiscoveredTopic[]);
@@ -334,13 +336,14 @@ function example(r: Row): TopicExample {
 
 /**
  * The topics discovered in a source's texts (negative ones for the negative view, unless there
- * are too few), cached in the settings table under a fingerprint of those texts: a second ask
+ * are too few). Always in all of them, whatever the filters: a topic id means one thing in
+ * every answer about the source, and filters only change what is counted. Cached in the settings table under a fingerprint of those texts: a second ask
  * on unchanged data reads them back instead of discovering again.
  */
-async function discovered(db: Queryable, source: TextSource, view: TopicView, filter: Omit<CommentFilter, 'topic' | 'limit'> = {}): Promise<DiscoveredTopic[]> {
+async function discovered(db: Queryable, source: TextSource, view: TopicView): Promise<DiscoveredTopic[]> {
   const params: SqlParam[] = [];
   const pool = await db.query(
-    `SELECT id, label, terms FROM (${textsSql(source, { ...filter, sentiment: undefined }, taxonomyId(NO_TAXONOMY), params)}) c ORDER BY id COLLATE "C", source`,
+    `SELECT id, label, terms FROM (${textsSql(source, {}, taxonomyId(NO_TAXONOMY), params)}) c ORDER BY id COLLATE "C", source`,
     params,
   );
   let texts = view === 'negative' ? pool.filter((r) => r.label === 'negative') : pool;
@@ -348,7 +351,7 @@ async function discovered(db: Queryable, source: TextSource, view: TopicView, fi
   const hash = createHash('sha1');
   for (const r of texts) hash.update(`${String(r.id)}\u0000${String(r.terms ?? '')}\u0001`);
   const fingerprint = hash.digest('hex').slice(0, 16);
-  const key = `discovered_topics:${source}:${view}:${filter.scope ?? ''}:${filter.metric ?? ''}:${filter.from ?? ''}:${filter.to ?? ''}`;
+  const key = `discovered_topics:${source}:${view}`;
   const [cached] = await db.query(`SELECT value FROM settings WHERE key = $1`, [key]);
   if (cached !== undefined) {
     const c = JSON.parse(String(cached.value)) as { fingerprint: string; topics: DiscoveredTopic[] };

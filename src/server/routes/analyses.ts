@@ -95,6 +95,7 @@ export const ANALYSES: readonly Analysis[] = [
     'Comment verbatims with sentiment and topics, most negative first',
     {
       source: { type: 'string', enum: [...TEXT_SOURCES], default: 'feedback' },
+      view: { type: 'string', enum: [...TOPIC_VIEWS], default: 'negative' },
       topic: text('a topic id'),
       sentiment: { type: 'string', enum: ['positive', 'negative', 'neutral'] },
       scope: { type: 'string', enum: ['relationship', 'transaction'] },
@@ -106,6 +107,7 @@ export const ANALYSES: readonly Analysis[] = [
     ({ store }, q) =>
       listComments(store, {
         source: s(q.source) as TextSource | undefined,
+        view: s(q.view) as TopicView | undefined,
         topic: s(q.topic),
         sentiment: s(q.sentiment) as SentimentLabel | undefined,
         scope: s(q.scope),
