@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from '../src/cli/main.ts';
-import { DEMO_DEFAULTS } from '../src/cli/demo.ts';
+import { DEMO_DEFAULTS, DEMO_TAXONOMY_FILE } from '../src/cli/demo.ts';
 import { DEFAULT_DB, loadConfig } from '../src/config/index.ts';
 import { createKey, startServer } from '../src/server/index.ts';
 import { openStore } from '../src/store/open.ts';
@@ -72,6 +72,9 @@ async function main(): Promise<number> {
   const inputs = ['profiles.csv', 'interactions.csv', 'feedback.jsonl', 'holdings.csv', 'promises.csv', 'consents.csv'].map((f) => path.join(demoDir, f));
   console.log(`\n2/3  Importing it into ${db}...`);
   code = await run(['--db', db, 'import', ...inputs]);
+  if (code !== 0) return code;
+  // The demo's comments are a telecom's: its taxonomy names their topics (docs/feedback.md).
+  code = await run(['--db', db, 'feedback', 'taxonomy', path.join(demoDir, DEMO_TAXONOMY_FILE)]);
   if (code !== 0) return code;
 
   const store = await openStore(db);

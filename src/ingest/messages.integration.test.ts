@@ -4,6 +4,8 @@ import { createTestFeedback, createTestInteraction, readJsonl, tempDir, writeCsv
 import { describeOn, storeTargets } from '../../test/support/store-targets.ts';
 import { listCases } from '../feedback/cases.ts';
 import { computeMetrics } from '../feedback/metrics.ts';
+import { saveSurvey } from '../feedback/surveys.ts';
+import { createTestSurvey } from '../feedback/test-fixture.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { exportMessages } from './export.ts';
@@ -88,6 +90,23 @@ for (const target of storeTargets()) {
       assert.deepEqual(cases.flatMap((c) => c.response_ids), ['k1'], 'only the identified detractor opens a case');
       const [tuples] = await store.query(`SELECT count(*) AS n FROM id_tuples WHERE customer_id IS NULL AND account_id IS NULL AND phone IS NULL AND email IS NULL AND device_id IS NULL AND cookie_id IS NULL`);
       assert.equal(Number(tuples!.n), 0, 'no identity is made of nothing');
+    });
+
+    test("a survey defined as opening no cases is counted but opens none (a product-review feed)", async () => {
+      await saveSurvey(store, createTestSurvey({ id: 'product_reviews', opens_cases: false }), Date.now());
+      const s = await importFiles(store, [
+        writeJsonl(dir, 'reviews.jsonl', [
+          createTestFeedback({ response_id: 'rv1', survey_id: 'product_reviews', customer_id: 'C20', score: 0, comment: 'Fell apart in a week' }),
+          createTestFeedback({ response_id: 'rv2', survey_id: 'rel_nps_q', customer_id: 'C21', score: 0, comment: 'Never again' }),
+        ]),
+      ]);
+      assert.equal(s.imported.feedback, 2);
+      assert.equal(s.cases_opened, 1);
+      const cases = await listCases(store, { now: Date.now() });
+      assert.ok(cases.some((c) => c.response_ids.includes('rv2')));
+      assert.ok(!cases.some((c) => c.response_ids.includes('rv1')), 'the review opened no case');
+      const metrics = await computeMetrics(store);
+      assert.equal(metrics.nps.relationship?.n, 5, 'the review still counts');
     });
   });
 }
