@@ -37,6 +37,9 @@ export interface DiscoverOptions {
 /** A phrase must be in at least this many texts, and this share of them, to be a key phrase. */
 const MIN_TEXTS = 3;
 const MIN_SHARE = 0.004;
+/** A phrase in more than this share of the texts is what they all say, not a topic among them; below FEW_TEXTS texts it still is one. */
+const MAX_SHARE = 0.6;
+const FEW_TEXTS = 50;
 
 export function discoverTopics(input: DiscoverInput, options: DiscoverOptions = {}): DiscoveredTopic[] {
   const maxTopics = options.maxTopics ?? 12;
@@ -59,7 +62,7 @@ export function discoverTopics(input: DiscoverInput, options: DiscoverOptions = 
   // as it names a thing more precisely ("true size" over "true").
   const weight = (p: string, d: number): number => d * Math.log((n + 1) / d) * (p.includes(' ') ? 1.5 : 1);
   let candidates = [...df]
-    .filter(([, d]) => d >= minDf && d <= 0.6 * n)
+    .filter(([, d]) => d >= minDf && (d <= MAX_SHARE * n || n < FEW_TEXTS))
     .map(([p, d]) => ({ p, d, w: weight(p, d) }))
     .sort((a, b) => b.w - a.w || (a.p < b.p ? -1 : 1))
     .slice(0, k);
