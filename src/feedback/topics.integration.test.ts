@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTestFeedback, tempDir, writeCsv } from '../../test/support/fixtures.ts';
-import { describeOn, storeTargets } from '../../test/support/store-targets.ts';
+import { describeOn, StoreAnswers, storeTargets } from '../../test/support/store-targets.ts';
 import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
@@ -20,6 +20,8 @@ const COMPLAINTS = [
   'Awful stale bread, I threw it away.',
 ];
 const PRAISE = ['The birthday cake was delicious and beautiful.', 'Wonderful cake, the chocolate cake was perfect.', 'Lovely cake, the kids adored the cake.', 'Amazing cake and friendly staff.'];
+
+const answers = new StoreAnswers();
 
 for (const target of storeTargets()) {
   describeOn(target, 'topics discovered from survey comments and messages', () => {
@@ -44,7 +46,7 @@ for (const target of storeTargets()) {
     after(() => store.close());
 
     test('with no taxonomy, topics come from the words of the texts, with keywords, counts and examples', async () => {
-      const topics = await topicSummary(store, { view: 'all' });
+      const topics = answers.keep(target, 'topics --view all', await topicSummary(store, { view: 'all' }));
       const labels = topics.map((t) => t.label.toLowerCase()).join(' | ');
       for (const word of ['delivery', 'bread', 'cake']) assert.match(labels, new RegExp(word), `a topic about ${word}: ${labels}`);
       assert.ok(!/billing|website|store staff/.test(labels), `no telecom topic: ${labels}`);
@@ -55,7 +57,7 @@ for (const target of storeTargets()) {
     });
 
     test('the default view lists the topics of negative texts first, and the same data gives the same topics', async () => {
-      const first = await topicSummary(store);
+      const first = answers.keep(target, 'topics', await topicSummary(store));
       const again = await topicSummary(store);
       assert.deepEqual(again, first);
       assert.ok(first[0]!.negative > 0, 'the first topic holds negative texts');
@@ -68,7 +70,7 @@ for (const target of storeTargets()) {
       assert.equal(messages.length, COMPLAINTS.length + PRAISE.length, "customers' messages only, anonymous ones included");
       assert.ok(messages.every((m) => m.source === 'message' && m.message_id === m.id && m.response_id === null));
       assert.ok(messages.some((m) => m.customer_key === null), 'anonymous messages are read too');
-      const all = await listComments(store, { source: 'all', limit: 1000 });
+      const all = answers.keep(target, 'comments --source all', await listComments(store, { source: 'all', limit: 1000 }));
       assert.deepEqual(
         [all.filter((c) => c.source === 'feedback').length, all.filter((c) => c.source === 'message').length],
         [(COMPLAINTS.length + PRAISE.length) * 2, COMPLAINTS.length + PRAISE.length],
@@ -80,6 +82,10 @@ for (const target of storeTargets()) {
       assert.equal(byTopic.length, 12);
       assert.ok(byTopic.every((c) => c.topics.includes(bread.topic)));
     });
+
+    if (target.dialect !== 'duckdb') {
+      test('discovered topics and comments are the same documents as on DuckDB', () => answers.assertSameAsDuckDb(target));
+    }
 
     test('a stored taxonomy overrides discovery, and clearing it discovers again', async () => {
       await saveTaxonomy(store, DEFAULT_TAXONOMY);
