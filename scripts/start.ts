@@ -71,10 +71,11 @@ async function main(): Promise<number> {
   if (code !== 0) return code;
   const inputs = ['profiles.csv', 'interactions.csv', 'feedback.jsonl', 'holdings.csv', 'promises.csv', 'consents.csv'].map((f) => path.join(demoDir, f));
   console.log(`\n2/3  Importing it into ${db}...`);
-  code = await run(['--db', db, 'import', ...inputs]);
-  if (code !== 0) return code;
   // The demo's comments are a telecom's: its taxonomy names their topics (docs/feedback.md).
+  // Stored first, so the import reads the comments under it once.
   code = await run(['--db', db, 'feedback', 'taxonomy', path.join(demoDir, DEMO_TAXONOMY_FILE)]);
+  if (code !== 0) return code;
+  code = await run(['--db', db, 'import', ...inputs]);
   if (code !== 0) return code;
 
   const store = await openStore(db);
