@@ -81,6 +81,14 @@ async function analyseOnce(db: Queryable, taxonomy: Taxonomy, tid: string, spec:
   let analyse: ((text: string) => ReturnType<Awaited<ReturnType<typeof createAnalyser>>>) | null = null;
   let termsOf: ((text: string) => string) | null = null;
   let done = 0;
+  // Counting first: when every text has its analysis (the usual case, once an import has read
+  // them), two counts answer sooner than the anti-join below.
+  const [counts] = await db.query(
+    `SELECT (SELECT count(*) FROM ${spec.table} t WHERE ${spec.where}) AS texts,
+       (SELECT count(*) FROM ${spec.analysis} a WHERE a.taxonomy = $1 AND a.terms IS NOT NULL) AS analysed`,
+    [tid],
+  );
+  if (Number(counts?.analysed) >= Number(counts?.texts)) return 0;
   for (;;) {
     // Batches bound memory; each batch drops out of the NOT EXISTS once written. Analyses made
     // before terms were kept (migration 10) are redone once.
@@ -295,11 +303,18 @@ export async function topicSummary(db: Queryable, filter: TopicFilter = {}): Pro
   const view = filter.view ?? 'negative';
   const taxonomy = await taxonomyInForce(db, filter.taxonomy);
   await analyseComments(db, taxonomy);
+  const tid = taxonomyId(taxonomy ?? NO_TAXONOMY);
   const params: SqlParam[] = [];
-  const rows = await db.query(`SELECT * FROM (${textsSql(source, filter, taxonomyId(taxonomy ?? NO_TAXONOMY), params)}) c ORDER BY sentiment, ts DESC, id COLLATE "C"`, params);
+  // Without the texts: only the examples' are read, afterwards (a 10,000-text store spent most
+  // of this answer turning texts into JavaScript strings).
+  const rows = await db.query(
+    `SELECT source, id, sentiment, label, topics, terms FROM (${textsSql(source, filter, tid, params)}) c ORDER BY sentiment, ts DESC, id COLLATE "C"`,
+    params,
+  );
+  const unfiltered = filter.from === undefined && filter.to === undefined && filter.scope === undefined && filter.metric === undefined;
   const defs: { topic: string; label: string; keywords: readonly string[] }[] =
-    taxonomy !== null ? taxonomy.topics.map((t) => ({ topic: t.id, label: t.label, keywords: t.keywords })) : await discovered(db, source, view);
-  const byTopic = new Map(defs.map((d) => [d.topic, { ...d, keywords: [...d.keywords], comments: 0, negative: 0, positive: 0, sum: 0, examples: [] as TopicExample[] }]));
+    taxonomy !== null ? taxonomy.topics.map((t) => ({ topic: t.id, label: t.label, keywords: t.keywords })) : await discovered(db, source, view, unfiltered ? rows : undefined);
+  const byTopic = new Map(defs.map((d) => [d.topic, { ...d, keywords: [...d.keywords], comments: 0, negative: 0, positive: 0, sum: 0, examples: [] as Row[] }]));
   for (const r of rows) {
     const ids = taxonomy !== null ? storedTopics(r) : topicsOfTerms(String(r.terms ?? ''), defs as DiscoveredTopic[]);
     for (const id of ids) {
@@ -310,10 +325,11 @@ export async function topicSummary(db: Queryable, filter: TopicFilter = {}): Pro
       if (r.label === 'positive') t.positive++;
       t.sum += Number(r.sentiment);
       // Rows come most negative first: the negative view shows those, the other the most positive.
-      if (view === 'negative' && t.examples.length < EXAMPLES) t.examples.push(example(r));
-      if (view === 'all') t.examples = [...t.examples, example(r)].slice(-EXAMPLES);
+      if (view === 'negative' && t.examples.length < EXAMPLES) t.examples.push(r);
+      if (view === 'all') t.examples = [...t.examples, r].slice(-EXAMPLES);
     }
   }
+  const texts = await textsOf(db, source, tid, [...byTopic.values()].flatMap((t) => t.examples));
   return [...byTopic.values()]
     .map((t) => ({
       topic: t.topic,
@@ -323,14 +339,26 @@ export async function topicSummary(db: Queryable, filter: TopicFilter = {}): Pro
       negative: t.negative,
       positive: t.positive,
       mean_sentiment: t.comments === 0 ? null : Math.round((t.sum / t.comments) * 1000) / 1000,
-      examples: view === 'all' ? t.examples.reverse() : t.examples,
+      examples: (view === 'all' ? [...t.examples].reverse() : t.examples).map((r) => example(r, texts)),
       origin: taxonomy !== null ? ('taxonomy' as const) : ('discovered' as const),
     }))
     .sort((a, b) => (view === 'negative' ? b.negative - a.negative : 0) || b.comments - a.comments || (a.topic < b.topic ? -1 : 1));
 }
 
-function example(r: Row): TopicExample {
-  const text = String(r.text);
+/** The texts of these rows, by `source:id`. */
+async function textsOf(db: Queryable, source: TextSource, tid: string, rows: readonly Row[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const ids = [...new Set(rows.map((r) => String(r.id)))];
+  if (ids.length === 0) return out;
+  const params: SqlParam[] = [];
+  const sql = textsSql(source, {}, tid, params);
+  const list = ids.map((id) => (params.push(id), `$${params.length}`)).join(', ');
+  for (const r of await db.query(`SELECT source, id, text FROM (${sql}) c WHERE id IN (${list})`, params)) out.set(`${String(r.source)}:${String(r.id)}`, String(r.text));
+  return out;
+}
+
+function example(r: Row, texts: ReadonlyMap<string, string>): TopicExample {
+  const text = texts.get(`${String(r.source)}:${String(r.id)}`) ?? '';
   return { id: String(r.id), source: r.source === 'feedback' ? 'feedback' : 'message', text: text.length > 300 ? `${text.slice(0, 299)}…` : text, sentiment: Number(r.sentiment) };
 }
 
@@ -340,12 +368,16 @@ function example(r: Row): TopicExample {
  * every answer about the source, and filters only change what is counted. Cached in the settings table under a fingerprint of those texts: a second ask
  * on unchanged data reads them back instead of discovering again.
  */
-async function discovered(db: Queryable, source: TextSource, view: TopicView): Promise<DiscoveredTopic[]> {
-  const params: SqlParam[] = [];
-  const pool = await db.query(
-    `SELECT id, label, terms FROM (${textsSql(source, {}, taxonomyId(NO_TAXONOMY), params)}) c ORDER BY id COLLATE "C", source`,
-    params,
-  );
+async function discovered(db: Queryable, source: TextSource, view: TopicView, read?: readonly Row[]): Promise<DiscoveredTopic[]> {
+  let pool: Row[];
+  if (read !== undefined) pool = [...read];
+  else {
+    const params: SqlParam[] = [];
+    pool = await db.query(`SELECT source, id, label, terms FROM (${textsSql(source, {}, taxonomyId(NO_TAXONOMY), params)}) c`, params);
+  }
+  // In one order, sorted here: the topics found do not depend on it, but the fingerprint does.
+  const order = (r: Row): string => `${String(r.id)}\u0000${String(r.source)}`;
+  pool.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   let texts = view === 'negative' ? pool.filter((r) => r.label === 'negative') : pool;
   if (texts.length < MIN_NEGATIVE_POOL) texts = pool;
   const hash = createHash('sha1');
