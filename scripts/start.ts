@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { run } from '../src/cli/main.ts';
-import { DEMO_DEFAULTS } from '../src/cli/demo.ts';
+import { DEMO_DEFAULTS, DEMO_TAXONOMY_FILE } from '../src/cli/demo.ts';
 import { DEFAULT_DB, loadConfig } from '../src/config/index.ts';
 import { setDefaultPhoneRegion } from '../src/identity/normalize.ts';
 import { createKey, startServer } from '../src/server/index.ts';
@@ -88,6 +88,10 @@ async function main(): Promise<number> {
   if (code !== 0) return code;
   const inputs = ['profiles.csv', 'interactions.csv', 'feedback.jsonl', 'holdings.csv', 'promises.csv', 'consents.csv'].map((f) => path.join(demoDir, f));
   console.log(`\n2/3  Importing it into ${db}...`);
+  // The demo's comments are a telecom's: its taxonomy names their topics (docs/feedback.md).
+  // Stored first, so the import reads the comments under it once.
+  code = await run(['--db', db, 'feedback', 'taxonomy', path.join(demoDir, DEMO_TAXONOMY_FILE)]);
+  if (code !== 0) return code;
   code = await run(['--db', db, 'import', ...inputs]);
   if (code !== 0) return code;
 

@@ -1,8 +1,14 @@
 /** `throughline demo`: write a generated dataset in the data contract and say what it planted. */
 import type { Command } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
 import { AppError } from '../core/errors.ts';
+import { DEFAULT_TAXONOMY } from '../feedback/taxonomy.ts';
 import type { CommandContext } from './context.ts';
 import { fmtInt, progressBar, positiveInt, printJson } from './output.ts';
+
+/** The demo's comment taxonomy, written beside its data. */
+export const DEMO_TAXONOMY_FILE = 'taxonomy.json';
 
 export const DEMO_DEFAULTS = { customers: 2000, days: 90, seed: 7, out: './throughline-demo' } as const;
 
@@ -37,7 +43,11 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
         { customers: flags.customers, days: flags.days, seed: flags.seed, end: demoEnd(flags.end) },
         (done: number) => bar?.update(done),
       ).finally(() => bar?.stop());
-      if (json) return printJson(ctx.io, result);
+      // The demo's telecom topics, as a taxonomy file: a store takes it with `feedback taxonomy`
+      // (npm start does); without it, topics are discovered from the comments.
+      const taxonomy = path.join(result.dir, DEMO_TAXONOMY_FILE);
+      fs.writeFileSync(taxonomy, `${JSON.stringify(DEFAULT_TAXONOMY, null, 2)}\n`);
+      if (json) return printJson(ctx.io, { ...result, taxonomy });
       ctx.io.out(
         [
           `Wrote ${Object.values(result.files)
@@ -51,6 +61,8 @@ export function registerDemo(program: Command, ctx: CommandContext): void {
             .map((f) => f.path)
             .join(' ')}`,
           `(truth.json and truth_identity.csv beside them are the answers, not input data.)`,
+          `Then, for the demo's telecom comment topics rather than topics discovered from the comments:`,
+          `  throughline feedback taxonomy ${taxonomy}`,
         ].join('\n'),
       );
     });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
 import type { Kind } from '../core/records.ts';
 import { isKind, parseConstants, parseMapping } from '../ingest/fields.ts';
+import { analyseComments, taxonomyInForce } from '../feedback/comments.ts';
 import { importFiles } from '../ingest/import.ts';
 import { checkInputFile } from '../ingest/parsers/open.ts';
 import type { ImportProgress, ImportSummary } from '../ingest/import.ts';
@@ -27,9 +28,9 @@ interface ImportFlags {
 export function registerImport(program: Command, ctx: CommandContext, setExit: (code: number) => void): void {
   program
     .command('import')
-    .description('import interaction logs, feedback, profiles, holdings, promises and consents (CSV, JSON Lines, XES; gzip or not)')
+    .description('import interaction logs, feedback, profiles, holdings, promises, consents and messages (CSV, JSON Lines, XES; gzip or not)')
     .argument('<files...>', 'input files')
-    .option('--kind <kind>', 'what the files hold: profiles, interactions, feedback, holdings, promises, consents (default: detected from the columns)')
+    .option('--kind <kind>', 'what the files hold: profiles, interactions, feedback, holdings, promises, consents, messages (default: detected from the columns)')
     .option('--format <format>', 'csv, jsonl or xes (default: from the extension and content)')
     .option('--map <pairs>', 'contract field = input column, comma-separated, e.g. ts=time:timestamp,activity=concept:name')
     .option('--set <pairs>', 'constant values for fields the file lacks, e.g. channel=call')
@@ -41,7 +42,7 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
     .action(async (files: string[], flags: ImportFlags) => {
       const g = ctx.global();
       if (flags.kind !== undefined && !isKind(flags.kind)) {
-        throw new AppError('usage', `--kind ${flags.kind} is not a kind`, { hint: 'use profiles, interactions, feedback, holdings, promises or consents' });
+        throw new AppError('usage', `--kind ${flags.kind} is not a kind`, { hint: 'use profiles, interactions, feedback, holdings, promises, consents or messages' });
       }
       if (flags.format !== undefined && !['csv', 'jsonl', 'xes'].includes(flags.format)) {
         throw new AppError('usage', `--format ${flags.format} is not a format`, { hint: 'use csv, jsonl or xes' });
@@ -52,8 +53,8 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
       // Inputs first: a mistyped file name is the error to report, not an unreachable database.
       for (const f of files) await checkInputFile(f);
       const progress = createProgress(ctx.io, Boolean(g.json), Boolean(g.verbose));
-      const summary = await withStore(ctx, (store) =>
-        importFiles(store, files, {
+      const summary = await withStore(ctx, async (store) => {
+        const s = await importFiles(store, files, {
           ...(flags.kind !== undefined ? { kind: flags.kind as Kind } : {}),
           ...(flags.format !== undefined ? { format: flags.format as Format } : {}),
           map: parseMapping(flags.map),
@@ -66,9 +67,15 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
           createCases: flags.cases !== false,
           logger: stderrLogger(ctx.io, Boolean(g.verbose)),
           onProgress: progress.update,
-        }).finally(progress.stop),
-        { create: true },
-      );
+        }).finally(progress.stop);
+        // Texts are read by the NLP model now, once, rather than on the first question about them
+        // (milliseconds a text: a 10,000-comment store would make that question wait a minute).
+        if (s.imported.feedback + s.imported.messages > 0) {
+          if (!g.json) ctx.io.err('Reading the new comments and messages for sentiment and topics...');
+          await analyseComments(store, await taxonomyInForce(store));
+        }
+        return s;
+      }, { create: true });
       if (g.json) printJson(ctx.io, summary);
       else ctx.io.out(describeImport(summary).join('\n'));
       if (summary.rejected > 0) {

@@ -2,7 +2,7 @@
  * The record kinds of the data contract (spec/DATA.md) as the rest of the product sees them:
  * validated, identifiers normalised, timestamps as UTC epoch milliseconds.
  */
-export const KINDS = ['profiles', 'interactions', 'feedback', 'holdings', 'promises', 'consents'] as const;
+export const KINDS = ['profiles', 'interactions', 'feedback', 'holdings', 'promises', 'consents', 'messages'] as const;
 export type Kind = (typeof KINDS)[number];
 
 export const IDENTIFIER_TYPES = ['customer_id', 'account_id', 'phone', 'email', 'device_id', 'cookie_id'] as const;
@@ -100,6 +100,22 @@ export interface Consent extends Base {
   readonly quiet_end: string | null;
 }
 
+export const SPEAKERS = ['customer', 'agent', 'bot', 'system'] as const;
+export type Speaker = (typeof SPEAKERS)[number];
+
+/** What someone wrote or said (a chat turn, a transcript line, an email, a post, a review). */
+export interface Message extends Base {
+  readonly message_id: string;
+  readonly ts: number;
+  readonly speaker: Speaker;
+  readonly text: string;
+  readonly conversation_id: string | null;
+  readonly channel: string | null;
+  readonly agent_id: string | null;
+  readonly event_id: string | null;
+  readonly in_reply_to: string | null;
+}
+
 export interface RecordOfKind {
   profiles: Profile;
   interactions: Interaction;
@@ -107,4 +123,5 @@ export interface RecordOfKind {
   holdings: Holding;
   promises: Promise_;
   consents: Consent;
+  messages: Message;
 }

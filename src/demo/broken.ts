@@ -76,7 +76,7 @@ function feedbackRows(): { value: Record<string, unknown> | string; bad?: string
     { value: { response_id: 'BRK-R06', ...base, survey_id: 'post_call_csat', metric: 'csat', scope: 'transaction', score: 0 }, bad: 'score out of range (csat is 1–5)' },
     { value: { ...base, score: 7 }, bad: 'missing response_id' },
     { value: { response_id: 'BRK-R08', ...base, survey_id: 'digital_ces', metric: 'ces', scope: 'transaction', score: 7 } },
-    { value: { response_id: 'BRK-R09', ts: '2026-05-02T09:00:00Z', survey_id: 'rel_nps_q', metric: 'nps', scope: 'relationship', score: 3 }, bad: 'no identifier' },
+    { value: { response_id: 'BRK-R09', ts: '2026-05-02T09:00:00Z', survey_id: 'rel_nps_q', metric: 'nps', scope: 'relationship', score: 3 } }, // anonymous: valid (DATA.md v2)
     { value: { response_id: 'BRK-R10', ...base, ts: 'soon', score: 8 }, bad: 'unparseable ts' },
     { value: { response_id: 'BRK-R11', ...base, score: 0, email: 'Someone@Example.org' } },
   ];

@@ -108,7 +108,7 @@ function feedbackProblem(r: Record<string, unknown>): string | null {
   if (range === undefined) return 'unknown metric';
   if (r.scope !== 'relationship' && r.scope !== 'transaction') return 'unknown scope';
   if (typeof r.score !== 'number' || r.score < range[0] || r.score > range[1]) return 'score out of range';
-  if (!hasIdentifier(r)) return 'no identifier';
+  // An answer with no identifier is anonymous, not broken (DATA.md v2).
   return null;
 }
 

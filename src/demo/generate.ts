@@ -7,7 +7,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../core/errors.ts';
 import { FAILED_OUTCOMES, KINDS } from '../core/records.ts';
-import type { Kind } from '../core/records.ts';
+import type { Kind as RecordKind } from '../core/records.ts';
+
+/** The kinds the demo writes: not every kind of the contract (it has no messages). */
+type Kind = Exclude<RecordKind, 'messages'>;
+const DEMO_KINDS = KINDS.filter((k): k is Kind => k !== 'messages');
 import {
   BLOCKED_CALLER_ID,
   callerId,
@@ -646,7 +650,7 @@ export async function writeDemo(dir: string, options: DemoOptions, onProgress?: 
   };
   const all = Object.values(sinks);
   try {
-    for (const kind of KINDS) if (kind !== 'feedback') sinks[kind].write(csvRow(HEADERS[kind]));
+    for (const kind of DEMO_KINDS) if (kind !== 'feedback') sinks[kind].write(csvRow(HEADERS[kind]));
     sinks.identity.write('kind,record_id,person_id,linkable\n');
     const writer = new DemoWriter(sinks, options, period);
     const total = options.customers;
@@ -662,7 +666,7 @@ export async function writeDemo(dir: string, options: DemoOptions, onProgress?: 
     const truthPath = join(dir, 'truth.json');
     await writeFile(truthPath, `${JSON.stringify(planted, null, 2)}\n`);
     const files: Record<string, DemoFile> = {};
-    for (const kind of KINDS) files[kind] = { path: sinks[kind].path, records: sinks[kind].records };
+    for (const kind of DEMO_KINDS) files[kind] = { path: sinks[kind].path, records: sinks[kind].records };
     return { dir, files, planted, truthFiles: { planted: truthPath, identity: sinks.identity.path } };
   } catch (e) {
     await Promise.allSettled(all.map((sink) => sink.close()));

@@ -35,7 +35,7 @@ export interface Planted {
   readonly version: 1;
   readonly options: { readonly customers: number; readonly days: number; readonly seed: number; readonly start: string; readonly end: string };
   /** Data rows per file (interactions include the re-exported duplicates). */
-  readonly counts: Readonly<Record<Kind, number>> & { readonly interactions_unique: number; readonly truth_identity: number };
+  readonly counts: Readonly<Record<Exclude<Kind, 'messages'>, number>> & { readonly interactions_unique: number; readonly truth_identity: number };
   readonly persons: number;
   /** Interaction rows exported twice: the second copy sits later in the file, byte-identical. */
   readonly duplicate_event_ids: readonly string[];
@@ -60,7 +60,7 @@ export interface Planted {
     /** Calls from a phone the person uses nowhere else (a work phone): unlinkable unless an agent saw it. */
     readonly other_phone_records: number;
     /** Records per file marked linkable 0 in truth_identity.csv. */
-    readonly unlinkable_records: Readonly<Record<Kind, number>>;
+    readonly unlinkable_records: Readonly<Record<Exclude<Kind, 'messages'>, number>>;
   };
   readonly journeys: {
     readonly total: number;

@@ -94,17 +94,26 @@ export function caseIdFor(customerKey: string, firstResponse: string): string {
  * adds answers of customers who already have an open case to that case. Safe to run twice: an
  * answer already on a case is left alone.
  */
+/** The ids of surveys whose definition says `opens_cases: false`. */
+async function surveysOpeningNoCases(db: Queryable): Promise<string[]> {
+  const rows = await db.query(`SELECT survey_id, definition FROM surveys ORDER BY survey_id`);
+  return rows.filter((r) => (JSON.parse(String(r.definition)) as { opens_cases?: boolean }).opens_cases === false).map((r) => String(r.survey_id));
+}
+
 export async function openCasesForAnswers(db: Queryable, sel: AnswerSelection, options: OpenCasesOptions): Promise<OpenCasesResult> {
   const rules = { ...DEFAULT_CASE_RULES, ...options.rules };
   const params: SqlParam[] = [];
   const selection = selectionSql(sel, params);
+  // Surveys defined as opening no case (a product-review feed); a survey's own open_case action still does.
+  const quiet = options.force === true ? [] : await surveysOpeningNoCases(db);
+  const quietSql = quiet.length === 0 ? '' : `AND f.survey_id NOT IN (${quiet.map((id) => (params.push(id), `$${params.length}`)).join(', ')})`;
   const rows = await db.query(
     `SELECT f.response_id, f.ts, f.metric, f.scope, f.score, f.comment, f.survey_id, f.customer_key, f.event_id,
        coalesce(f.agent_id, i.agent_id) AS agent_id, i.channel, i.attrs AS event_attrs, s.team, s.store
      FROM feedback f
        LEFT JOIN interactions i ON i.event_id = f.event_id
        LEFT JOIN staff s ON s.staff_id = coalesce(f.agent_id, i.agent_id)
-     WHERE ${selection} AND f.score IS NOT NULL AND f.customer_key IS NOT NULL
+     WHERE ${selection} AND f.score IS NOT NULL AND f.customer_key IS NOT NULL ${quietSql}
        ${options.force === true ? '' : `AND ${caseTriggerSql('f')}`}
        AND NOT EXISTS (SELECT 1 FROM case_responses cr WHERE cr.response_id = f.response_id)
      ORDER BY f.customer_key, f.ts, f.seq`,

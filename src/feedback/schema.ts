@@ -2,6 +2,7 @@
  * The tables of the feedback loop (migration 3 in store/migrations): portable DDL, with
  * PostgreSQL indexes only where DuckDB would pay for them on bulk loads without needing them.
  */
+import { recordTableDdl } from '../store/schema.ts';
 import type { Dialect } from '../store/store.ts';
 
 export function feedbackLoopStatements(dialect: Dialect): string[] {
@@ -39,6 +40,32 @@ export function feedbackLoopStatements(dialect: Dialect): string[] {
       `CREATE INDEX case_responses_response ON case_responses (response_id)`,
       `CREATE INDEX case_events_case ON case_events (case_id, seq)`,
       `CREATE INDEX praise_team ON praise (team, ts)`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Migration 10: the `messages` kind (DATA.md v2) and the analysis of customer messages, kept
+ * apart from survey comments' so that each keeps its own id as key. `terms` holds the lemmas a
+ * text's topics are discovered from (src/feedback/discover.ts), so discovery never re-reads text.
+ */
+export function messagesStatements(dialect: Dialect): string[] {
+  const out = [
+    recordTableDdl('messages'),
+    `CREATE TABLE message_analysis (message_id TEXT PRIMARY KEY, sentiment DOUBLE PRECISION NOT NULL, label TEXT NOT NULL,
+       topics TEXT NOT NULL, taxonomy TEXT NOT NULL, terms TEXT)`,
+    `ALTER TABLE comment_analysis ADD COLUMN terms TEXT`,
+  ];
+  if (dialect === 'postgres') {
+    out.push(
+      `CREATE UNIQUE INDEX messages_message_id ON messages (message_id)`,
+      `CREATE INDEX messages_customer ON messages (customer_key)`,
+      `CREATE INDEX messages_tuple ON messages (tuple_id)`,
+      `CREATE INDEX messages_seq ON messages (seq)`,
+      // Conversations (a later issue) are read by thread, and by the interaction they transcribe.
+      `CREATE INDEX messages_conversation ON messages (conversation_id, ts)`,
+      `CREATE INDEX messages_event ON messages (event_id)`,
     );
   }
   return out;

@@ -69,6 +69,11 @@ export interface SurveyDefinition {
   staff: StaffEntry[];
   link_expiry_hours: number;
   closing_message: string;
+  /**
+   * Whether its answers open closed-loop cases (default true). False for a feed that is not a
+   * detractor inbox, such as product reviews: its answers count everywhere but open no case.
+   */
+  opens_cases: boolean;
 }
 
 export const PLACEHOLDERS = [
@@ -109,7 +114,7 @@ export class SurveyDefinitionError extends AppError {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-const TOP_KEYS = ['id', 'name', 'type', 'company', 'questions', 'contact_rules', 'staff', 'link_expiry_hours', 'closing_message'];
+const TOP_KEYS = ['id', 'name', 'type', 'company', 'questions', 'contact_rules', 'staff', 'link_expiry_hours', 'closing_message', 'opens_cases'];
 const QUESTION_KEYS = ['id', 'kind', 'text', 'choices', 'branches', 'next'];
 const BRANCH_KEYS = ['when', 'message', 'actions', 'next'];
 
@@ -139,6 +144,9 @@ export function validateSurvey(input: unknown, source = ''): SurveyDefinition {
     } else expiry = input.link_expiry_hours;
   }
 
+  if (input.opens_cases !== undefined && typeof input.opens_cases !== 'boolean') bad('$.opens_cases', 'must be true or false');
+  const opensCases = input.opens_cases !== false;
+
   const questions: Question[] = [];
   if (!Array.isArray(input.questions) || input.questions.length === 0) bad('$.questions', 'must be a non-empty array of questions');
   else input.questions.forEach((q, i) => questions.push(validateQuestion(q, `$.questions[${i}]`, bad)));
@@ -166,7 +174,7 @@ export function validateSurvey(input: unknown, source = ''): SurveyDefinition {
   const rules = validateRules(input.contact_rules, bad);
   const staff = validateStaff(input.staff, bad);
   if (problems.length > 0) throw new SurveyDefinitionError(problems, source);
-  return { id: id!, name, type: type!, company, questions, contact_rules: rules, staff, link_expiry_hours: expiry, closing_message: closing };
+  return { id: id!, name, type: type!, company, questions, contact_rules: rules, staff, link_expiry_hours: expiry, closing_message: closing, opens_cases: opensCases };
 }
 
 /** Reads JSON text and validates it; a JSON syntax error is reported like any other problem. */

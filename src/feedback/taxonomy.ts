@@ -22,6 +22,11 @@ export interface Taxonomy {
   readonly topics: readonly TopicRule[];
 }
 
+/**
+ * The demo's taxonomy: a telecom's comment topics. No longer applied to every store (clothing
+ * reviews came out as "Website and app, Store staff, Billing"): the demo writes it as its
+ * taxonomy.json, npm start stores it, and any other store discovers its topics (discover.ts).
+ */
 export const DEFAULT_TAXONOMY: Taxonomy = {
   topics: [
     {

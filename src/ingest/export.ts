@@ -8,6 +8,7 @@ import type { Writable } from 'node:stream';
 import { AppError } from '../core/errors.ts';
 import { IDENTIFIER_TYPES } from '../core/records.ts';
 import { toIso } from '../core/time.ts';
+import { messageCustomerSql } from '../feedback/messages.ts';
 import type { Row, Store } from '../store/store.ts';
 import { exportXes } from './export-xes.ts';
 
@@ -78,6 +79,43 @@ export async function exportEvents(store: Store, format: ExportFormat, out: Writ
       } else {
         const rec = toRecord(r);
         chunk += [...COLUMNS.map((c) => csvCell(rec[c])), csvCell(r.attrs)].join(',') + '\n';
+      }
+      n++;
+    }
+    await write(chunk);
+  }
+  return n;
+}
+
+const MESSAGE_COLUMNS = ['message_id', 'ts', 'speaker', 'text', 'conversation_id', 'channel', 'agent_id', 'event_id', 'in_reply_to', ...IDENTIFIER_TYPES, 'customer_key'] as const;
+
+/**
+ * Every stored message in the contract's shape, oldest first, plus `customer_key`: for an
+ * employee's or bot's turn, the customer of its conversation (conversationCustomerSql).
+ */
+export async function exportMessages(store: Store, format: ExportFormat, out: Writable): Promise<number> {
+  if (format !== 'jsonl' && format !== 'csv') {
+    throw new AppError('usage', `unknown export format ${String(format)}`, { hint: 'use --format jsonl or --format csv' });
+  }
+  const write = async (text: string): Promise<void> => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  if (format === 'csv') await write([...MESSAGE_COLUMNS, 'attrs'].join(',') + '\n');
+  let n = 0;
+  const sql = `SELECT m.*, ${messageCustomerSql('m')} AS conversation_customer FROM messages m ORDER BY m.ts, m.seq`;
+  for await (const batch of store.stream(sql)) {
+    let chunk = '';
+    for (const r of batch) {
+      const rec: Record<string, unknown> = {};
+      for (const c of MESSAGE_COLUMNS) {
+        const v = c === 'ts' ? toIso(r.ts as number) : c === 'customer_key' ? r.conversation_customer : r[c];
+        if (v !== null && v !== undefined) rec[c] = v;
+      }
+      if (format === 'jsonl') {
+        if (typeof r.attrs === 'string') for (const [k, v] of Object.entries(JSON.parse(r.attrs) as Record<string, unknown>)) if (!Object.hasOwn(rec, k)) rec[k] = v;
+        chunk += JSON.stringify(rec) + '\n';
+      } else {
+        chunk += [...MESSAGE_COLUMNS.map((c) => csvCell(rec[c])), csvCell(r.attrs)].join(',') + '\n';
       }
       n++;
     }

@@ -13,6 +13,7 @@ export const CONTRACT_FIELDS: Readonly<Record<Kind, readonly string[]>> = {
   holdings: ['product', 'since', 'until'],
   promises: ['promise_id', 'ts', 'due', 'kind', 'agent_id', 'event_id', 'description', 'kept_at'],
   consents: ['channel', 'status', 'ts', 'timezone', 'quiet_start', 'quiet_end'],
+  messages: ['message_id', 'ts', 'speaker', 'text', 'conversation_id', 'channel', 'agent_id', 'event_id', 'in_reply_to'],
 };
 
 export function isKind(s: string): s is Kind {
@@ -25,6 +26,7 @@ export function isKind(s: string): s is Kind {
  */
 export function detectKind(columns: readonly string[]): Kind | null {
   const has = (c: string): boolean => columns.includes(c);
+  if (has('message_id') || (has('speaker') && has('text'))) return 'messages';
   if (has('response_id') || (has('metric') && has('score'))) return 'feedback';
   if (has('promise_id') || (has('due') && has('kind'))) return 'promises';
   if (has('event_id') || (has('activity') && has('ts'))) return 'interactions';

@@ -399,7 +399,10 @@ async function mergeInTransaction(
     phase('skip stored ids');
     // 2. New identifier tuples.
     const [maxTuple] = await tx.query(`SELECT coalesce(max(tuple_id), 0) AS n FROM id_tuples`);
-    const unionNew = present.map((k) => `SELECT tuple_key, seq, ${IDENTIFIER_TYPES.join(', ')} FROM new_${k}`).join(' UNION ALL ');
+    // Anonymous records (feedback and messages with no identifier) make no tuple: they link to no customer.
+    const unionNew = present
+      .map((k) => `SELECT tuple_key, seq, ${IDENTIFIER_TYPES.join(', ')} FROM new_${k}${ANONYMOUS_KINDS.has(k) ? ` WHERE NOT (${NO_IDENTIFIER_SQL})` : ''}`)
+      .join(' UNION ALL ');
     if (present.length > 0) {
       await tx.exec(`INSERT INTO id_tuples (tuple_id, tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, customer_key)
         SELECT ${Number(maxTuple!.n)} + row_number() OVER (ORDER BY first_seq, tuple_key), tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, NULL
@@ -450,8 +453,11 @@ async function mergeInTransaction(
       }
       if (!present.includes(kind)) continue;
       const cols = stagedColumnNames(kind).filter((c) => c !== 'tuple_key');
-      const keyed = `SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tuple_id, ${key} AS customer_key
-        FROM new_${kind} r JOIN id_tuples t ON t.tuple_key = r.tuple_key`;
+      const keyed = ANONYMOUS_KINDS.has(kind)
+        ? `SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tuple_id, CASE WHEN t.tuple_id IS NULL THEN NULL ELSE ${key} END AS customer_key
+          FROM new_${kind} r LEFT JOIN id_tuples t ON t.tuple_key = r.tuple_key`
+        : `SELECT ${cols.map((c) => `r.${c}`).join(', ')}, t.tuple_id, ${key} AS customer_key
+          FROM new_${kind} r JOIN id_tuples t ON t.tuple_key = r.tuple_key`;
       // New interactions wait in `incoming`: the journey rebuild inserts them with their step
       // columns set, rather than inserting and then updating them (src/journey/build.ts). As a
       // view, only their keys are written here (`incoming_keys`), joined to `new_<kind>`.
@@ -525,6 +531,10 @@ async function mergeInTransaction(
     return { imported, skipped, cases_opened: casesOpened, ...(changes ? { changes } : {}) };
   }
 }
+
+/** Kinds whose records may carry no identifier at all (DATA.md): stored with no tuple and no customer. */
+const ANONYMOUS_KINDS: ReadonlySet<Kind> = new Set(['feedback', 'messages']);
+const NO_IDENTIFIER_SQL = IDENTIFIER_TYPES.map((t) => `${t} IS NULL`).join(' AND ');
 
 /**
  * The customer key of a record: its tuple's key, or — when its identifiers link nothing (a

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { AppError } from '../core/errors.ts';
-import { IDENTIFIER_TYPES, METRICS } from '../core/records.ts';
+import { IDENTIFIER_TYPES, METRICS, SPEAKERS } from '../core/records.ts';
 import type { Attributes, Identifiers, Kind, Metric, RecordOfKind, Scope } from '../core/records.ts';
 import { ok, reject } from '../core/result.ts';
 import type { StepResult } from '../core/result.ts';
@@ -76,6 +76,8 @@ function oneOf<T extends string>(f: Record<string, unknown>, name: string, allow
 }
 
 const DIRECTIONS = ['inbound', 'outbound'] as const;
+/** The most a message's text may hold (DATA.md, messages). */
+const MAX_TEXT_BYTES = 32 * 1024;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 function identifiers(f: Record<string, unknown>): Identifiers {
@@ -226,7 +228,8 @@ export function createValidator<K extends Kind>(kind: K, options: ValidateOption
         return record;
       }
       case 'feedback': {
-        if (!hasAnyId(ids)) throw new Invalid('no identifier (customer_id, account_id, phone, email, device_id or cookie_id)');
+        // No identifier: an anonymous answer (a web intercept, a kiosk, a review site), kept
+        // for metrics and text analysis, linked to no customer (DATA.md).
         const ts = time(f, 'ts', zone, true);
         const metric = oneOf(f, 'metric', Object.keys(METRICS) as Metric[], true)!;
         const scope = oneOf(f, 'scope', ['relationship', 'transaction'] as Scope[], true)!;
@@ -302,6 +305,31 @@ export function createValidator<K extends Kind>(kind: K, options: ValidateOption
           quiet_end,
         };
       }
+      case 'messages': {
+        const speaker = oneOf(f, 'speaker', SPEAKERS, true)!;
+        const text = required(f, 'text');
+        if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) throw new Invalid(`text is longer than ${MAX_TEXT_BYTES / 1024} KB`);
+        const conversation_id = str(f.conversation_id);
+        // A customer's message with no identifier is anonymous; an employee's or a bot's takes
+        // its customer from its conversation, so without one it would belong to nothing.
+        if (speaker !== 'customer' && conversation_id === null && !hasAnyId(ids)) {
+          throw new Invalid(`${speaker === 'agent' ? 'an' : 'a'} ${speaker} message with no identifier needs a conversation_id`);
+        }
+        return {
+          ids,
+          attrs,
+          line,
+          message_id: required(f, 'message_id'),
+          ts: time(f, 'ts', zone, true),
+          speaker,
+          text,
+          conversation_id,
+          channel: str(f.channel)?.toLowerCase() ?? null,
+          agent_id: str(f.agent_id),
+          event_id: str(f.event_id),
+          in_reply_to: str(f.in_reply_to),
+        };
+      }
     }
     throw new Invalid(`unknown kind ${String(kind)}`);
   };
@@ -333,5 +361,7 @@ export function recordId(kind: Kind, r: RecordOfKind[Kind]): string {
       return (r as RecordOfKind['promises']).promise_id;
     case 'consents':
       return (r as RecordOfKind['consents']).consent_id;
+    case 'messages':
+      return (r as RecordOfKind['messages']).message_id;
   }
 }

@@ -150,6 +150,23 @@ describe('the HTTP API', () => {
     assert.deepEqual(r.json<{ errors: { line: number }[] }>().errors.map((e) => e.line), [2]);
   });
 
+  test('the data-contract endpoint takes messages, anonymous ones included, told from their fields', async () => {
+    const r = await s.call('collector', {
+      method: 'POST',
+      url: '/api/v1/events',
+      payload: [
+        { message_id: 'msg-api-1', ts: '2026-06-01T09:00:00Z', speaker: 'customer', text: 'The app logged me out again', conversation_id: 'chat-9', customer_id: 'C90' },
+        { message_id: 'msg-api-2', ts: '2026-06-01T09:01:00Z', speaker: 'agent', text: 'Let me check that for you', conversation_id: 'chat-9', agent_id: 'A1' },
+        { message_id: 'msg-api-3', ts: '2026-06-01T09:02:00Z', speaker: 'customer', text: 'Five stars, quick delivery' },
+        { message_id: 'msg-api-4', ts: '2026-06-01T09:03:00Z', speaker: 'agent', text: 'Hi' },
+      ],
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    assert.deepEqual(r.json<{ errors: { line: number; reason: string }[] }>().errors, [{ line: 4, reason: 'an agent message with no identifier needs a conversation_id' }]);
+    const rows = await s.store.query(`SELECT message_id, customer_key IS NULL AS anonymous FROM messages WHERE message_id LIKE 'msg-api-%' ORDER BY message_id`);
+    assert.deepEqual(rows.map((m) => [m.message_id, m.anonymous]), [['msg-api-1', false], ['msg-api-2', true], ['msg-api-3', true]]);
+  });
+
   test("bodies over Segment's limits are 413 with a message saying the limit", async () => {
     const big = 'x'.repeat(40 * 1024);
     const one = await s.call('collector', { method: 'POST', url: '/v1/track', payload: { type: 'track', userId: 'u', event: 'e', properties: { big } } });

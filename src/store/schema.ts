@@ -31,6 +31,7 @@ export const ID_COLUMN: Readonly<Record<Kind, string>> = {
   holdings: 'holding_id',
   promises: 'promise_id',
   consents: 'consent_id',
+  messages: 'message_id',
 };
 
 /** The contract fields of each kind, in contract order, after the id. */
@@ -86,6 +87,19 @@ export const FIELDS: { readonly [K in Kind]: Columns<K> } = {
     text('timezone', (r) => r.timezone),
     text('quiet_start', (r) => r.quiet_start),
     text('quiet_end', (r) => r.quiet_end),
+  ],
+  // No customer of its own on agent and bot turns: a conversation's customer is that of its
+  // customer turns (docs/feedback.md, "Messages"), so conversations group by conversation_id.
+  messages: [
+    text('message_id', (r) => r.message_id),
+    bigint('ts', (r) => r.ts),
+    text('speaker', (r) => r.speaker),
+    text('text', (r) => r.text),
+    text('conversation_id', (r) => r.conversation_id),
+    text('channel', (r) => r.channel),
+    text('agent_id', (r) => r.agent_id),
+    text('event_id', (r) => r.event_id),
+    text('in_reply_to', (r) => r.in_reply_to),
   ],
 };
 

@@ -4,7 +4,8 @@
  * endpoint is one line that calls the same domain function the command calls.
  */
 import type { FastifyInstance } from 'fastify';
-import { caseRollup, computeMetrics, getSurvey, listComments, listHiddenAtRisk, listPraise, listSurveys, METRICS_BY, topicSummary } from '../../feedback/index.ts';
+import { caseRollup, computeMetrics, getSurvey, listComments, listHiddenAtRisk, listPraise, listSurveys, METRICS_BY, TEXT_SOURCES, TOPIC_VIEWS, topicSummary } from '../../feedback/index.ts';
+import type { TextSource, TopicView } from '../../feedback/index.ts';
 import type { MetricsBy } from '../../feedback/index.ts';
 import type { SentimentLabel } from '../../feedback/sentiment.ts';
 import { brokenSteps, journeyMap, journeysDocument, journeyVariants, JOURNEY_OUTCOMES, MAP_BY, parseJourneyFilter } from '../../journey/index.ts';
@@ -117,6 +118,8 @@ export const ANALYSES: readonly Analysis[] = [
     'feedback/comments',
     'Comment verbatims with sentiment and topics, most negative first',
     {
+      source: { type: 'string', enum: [...TEXT_SOURCES], default: 'feedback' },
+      view: { type: 'string', enum: [...TOPIC_VIEWS], default: 'negative' },
       topic: text('a topic id'),
       sentiment: { type: 'string', enum: ['positive', 'negative', 'neutral'] },
       scope: { type: 'string', enum: ['relationship', 'transaction'] },
@@ -127,6 +130,8 @@ export const ANALYSES: readonly Analysis[] = [
     },
     ({ store }, q) =>
       listComments(store, {
+        source: s(q.source) as TextSource | undefined,
+        view: s(q.view) as TopicView | undefined,
         topic: s(q.topic),
         sentiment: s(q.sentiment) as SentimentLabel | undefined,
         scope: s(q.scope),
@@ -136,7 +141,12 @@ export const ANALYSES: readonly Analysis[] = [
         limit: Number(q.limit ?? 50),
       }),
   ),
-  analysis('feedback/topics', 'Comments per topic', {}, ({ store }) => topicSummary(store, {})),
+  analysis(
+    'feedback/topics',
+    'Topics of what customers wrote (discovered from the texts unless a taxonomy is stored); by default those of negative texts, most negative first',
+    { source: { type: 'string', enum: [...TEXT_SOURCES], default: 'feedback' }, view: { type: 'string', enum: [...TOPIC_VIEWS], default: 'negative' } },
+    ({ store }, q) => topicSummary(store, { source: s(q.source) as TextSource | undefined, view: s(q.view) as TopicView | undefined }),
+  ),
   analysis('feedback/praise', 'Praise customers gave named employees, by team', { team: text('only this team') }, ({ store }, q) => listPraise(store, { team: s(q.team) })),
   analysis('agents', "Each employee's CSAT adjusted for the friction they inherited", { by: { type: 'string', enum: ['agent', 'team'] }, from: text('ISO date'), to: text('ISO date') }, async ({ store }, q) => {
     const a = await agentsAnalysis(store, { from: bound('--from', q.from, false), to: bound('--to', q.to, true) });

@@ -3,8 +3,9 @@
  * built for a dialect; `applyMigrations` runs the ones a database has not seen, each in its own
  * transaction, and records them in `schema_migrations`. Never edit a released migration: add one.
  */
-import { IDENTIFIER_TYPES, KINDS } from '../../core/records.ts';
-import { feedbackLoopStatements } from '../../feedback/schema.ts';
+import { IDENTIFIER_TYPES } from '../../core/records.ts';
+import type { Kind } from '../../core/records.ts';
+import { feedbackLoopStatements, messagesStatements } from '../../feedback/schema.ts';
 import { insightStatements } from '../../insight/schema.ts';
 import { rederiveAllJourneysStatements } from '../../journey/build.ts';
 import { recordTableDdl, SUPPORT_TABLES } from '../schema.ts';
@@ -19,12 +20,15 @@ export interface Migration {
   run?(tx: Queryable, sql: SqlDialect): Promise<void>;
 }
 
+const V1_KINDS: readonly Kind[] = ['profiles', 'interactions', 'feedback', 'holdings', 'promises', 'consents'];
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'records, identity tuples, journeys',
     statements(dialect) {
-      const out = [...KINDS.map(recordTableDdl), ...SUPPORT_TABLES];
+      // The kinds of version 1, named: kinds added later come with their own migration.
+      const out = [...V1_KINDS.map(recordTableDdl), ...SUPPORT_TABLES];
       if (dialect === 'postgres') {
         // DuckDB scans columns fast enough without indexes (and ART indexes cost memory on bulk
         // loads); PostgreSQL needs them for the id checks, lookups and per-customer rebuilds.
@@ -156,6 +160,11 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'identity: phone numbers in E.164, and the customers that joins',
     statements: () => [],
     run: (tx, sql) => renormalizePhones(tx, sql),
+  },
+  {
+    version: 10,
+    name: 'messages, their text analysis, and the terms that topics are discovered from',
+    statements: (dialect) => messagesStatements(dialect),
   },
   {
     version: 12,

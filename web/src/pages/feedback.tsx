@@ -124,22 +124,20 @@ function Verbatims({ comments }: { comments: CommentDoc[] }): ReactNode {
   return (
     <ul className="verbatims" data-testid="verbatims">
       {comments.map((c) => (
-        <li key={c.response_id} className={`verbatim ${c.label}`}>
-          <blockquote>{c.comment}</blockquote>
+        <li key={`${c.source}:${c.id}`} className={`verbatim ${c.label}`}>
+          <blockquote>{c.text}</blockquote>
           <div className="verbatim-meta">
             <Pill tone={c.label === 'negative' ? 'bad' : c.label === 'positive' ? 'good' : undefined}>
               {c.label} {fixed(c.sentiment, 2)}
             </Pill>
-            <span>
-              {c.scope} {c.metric.toUpperCase()} {c.score}
-            </span>
+            <span>{c.metric === null ? `message${c.channel === null ? '' : ` · ${c.channel}`}` : `${c.scope ?? ''} ${c.metric.toUpperCase()} ${c.score ?? ''}`}</span>
             {c.topics.map((t) => (
               <Pill key={t} tone="info">
                 {t.replace(/_/g, ' ')}
               </Pill>
             ))}
             <span className="muted-text">
-              {date(c.ts)} · {c.survey_id}
+              {date(c.ts)} · {c.survey_id ?? c.conversation_id ?? c.id}
             </span>
           </div>
         </li>
