@@ -31,6 +31,9 @@ export const ID_COLUMN: Readonly<Record<Kind, string>> = {
   holdings: 'holding_id',
   promises: 'promise_id',
   consents: 'consent_id',
+  // The directory predates the kind (migration 3 named its key staff_id; readers still do).
+  staff: 'staff_id',
+  employee_feedback: 'response_id',
 };
 
 /** The contract fields of each kind, in contract order, after the id. */
@@ -86,6 +89,26 @@ export const FIELDS: { readonly [K in Kind]: Columns<K> } = {
     text('timezone', (r) => r.timezone),
     text('quiet_start', (r) => r.quiet_start),
     text('quiet_end', (r) => r.quiet_end),
+  ],
+  staff: [
+    text('staff_id', (r) => r.employee_id),
+    text('name', (r) => r.name),
+    text('team', (r) => r.team),
+    text('site', (r) => r.site),
+    text('manager_id', (r) => r.manager_id),
+    text('role', (r) => r.role),
+    bigint('since', (r) => r.since),
+    bigint('until', (r) => r.until),
+  ],
+  employee_feedback: [
+    text('response_id', (r) => r.response_id),
+    bigint('ts', (r) => r.ts),
+    text('survey_id', (r) => r.survey_id),
+    text('metric', (r) => r.metric),
+    double('score', (r) => r.score),
+    text('team', (r) => r.team),
+    text('employee_id', (r) => r.employee_id),
+    text('comment', (r) => r.comment),
   ],
 };
 

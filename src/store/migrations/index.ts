@@ -3,7 +3,7 @@
  * built for a dialect; `applyMigrations` runs the ones a database has not seen, each in its own
  * transaction, and records them in `schema_migrations`. Never edit a released migration: add one.
  */
-import { IDENTIFIER_TYPES, KINDS } from '../../core/records.ts';
+import { IDENTIFIER_TYPES } from '../../core/records.ts';
 import { feedbackLoopStatements } from '../../feedback/schema.ts';
 import { insightStatements } from '../../insight/schema.ts';
 import { rederiveAllJourneysStatements } from '../../journey/build.ts';
@@ -21,7 +21,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'records, identity tuples, journeys',
     statements(dialect) {
-      const out = [...KINDS.map(recordTableDdl), ...SUPPORT_TABLES];
+      // The kinds of version 1: later kinds get their tables from their own migrations.
+      const out = [...(['profiles', 'interactions', 'feedback', 'holdings', 'promises', 'consents'] as const).map(recordTableDdl), ...SUPPORT_TABLES];
       if (dialect === 'postgres') {
         // DuckDB scans columns fast enough without indexes (and ART indexes cost memory on bulk
         // loads); PostgreSQL needs them for the id checks, lookups and per-customer rebuilds.
@@ -134,6 +135,28 @@ export const MIGRATIONS: readonly Migration[] = [
         // scan (tens of milliseconds on a store of a million events); an index there would cost
         // every bulk load, as migration 1 notes.
         ...(dialect === 'postgres' ? [`CREATE INDEX id_tuples_component ON id_tuples (component_id)`] : []),
+      ];
+    },
+  },
+  {
+    version: 11,
+    name: 'staff directory and employee feedback as imported kinds',
+    statements(dialect) {
+      return [
+        // The directory of migration 3 (filled from survey staff lists) becomes the `staff` kind's
+        // table; its rows carry over with no seq, which marks them as not imported.
+        `ALTER TABLE staff RENAME TO staff_v3`,
+        recordTableDdl('staff'),
+        `INSERT INTO staff (staff_id, name, team, site) SELECT staff_id, name, team, store FROM staff_v3`,
+        `DROP TABLE staff_v3`,
+        recordTableDdl('employee_feedback'),
+        ...(dialect === 'postgres'
+          ? [
+              `CREATE UNIQUE INDEX staff_staff_id ON staff (staff_id)`,
+              `CREATE UNIQUE INDEX employee_feedback_response_id ON employee_feedback (response_id)`,
+              `CREATE INDEX employee_feedback_team ON employee_feedback (team)`,
+            ]
+          : []),
       ];
     },
   },
