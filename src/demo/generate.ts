@@ -499,11 +499,6 @@ class DemoWriter {
     this.pendingDuplicates.length = 0;
   }
 
-  /** Each employee's CSAT answers so far, for picking the team the demo makes disengaged. */
-  agentCsat(): ReadonlyMap<string, { csatN: number; csatSum: number }> {
-    return this.tally.agentStats;
-  }
-
   planted(staffing: Staffing, extra: Pick<Planted, 'teams' | 'outbound_timing'>): Planted {
     const t = this.tally;
     const o = this.options;
@@ -679,7 +674,7 @@ export async function writeDemo(dir: string, options: DemoOptions, onProgress?: 
     writer.flushDuplicates();
     for (const row of staffRows(period.staffing, period)) sinks.staff.write(row);
     sinks.staff.records = period.staffing.agents.length + new Set(period.staffing.agents.map((a) => a.team)).size;
-    const disengaged = pickDisengagedTeam(period.staffing, writer.agentCsat());
+    const disengaged = pickDisengagedTeam(period.staffing);
     const pulse = employeeFeedbackRows(period.staffing, period, disengaged);
     for (const row of pulse.rows) sinks.employee_feedback.write(row);
     sinks.employee_feedback.records = pulse.rows.length;

@@ -187,7 +187,7 @@ export function describePlanted(planted: Planted): string[] {
   const tm = planted.teams;
   lines.push(
     `Teams: a staff directory (staff.csv) names every employee's team; in the employee pulse survey the ${tm.disengaged_team} team is disengaged ` +
-      `and its customers are the least satisfied; ${tm.below_floor.join(', ') || 'no team'} had fewer than 5 answers, so its eNPS stays hidden.`,
+      `and its customers feel it (its rude visits bring the lowest adjusted CSAT and customer NPS); teams with fewer than 5 answers would stay hidden (${tm.below_floor.join(', ') || 'none here'}).`,
   );
   const sms = planted.outbound_timing;
   lines.push(

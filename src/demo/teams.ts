@@ -20,8 +20,6 @@ export const EMPLOYEE_FEEDBACK_HEADER = ['response_id', 'ts', 'survey_id', 'metr
 export const TIMED_SMS_ACTIVITY = 'marketing/plan_review';
 /** Local hours of the badly timed batch: just before the engagement guard's default quiet hours (21:00). */
 export const BAD_SMS_HOURS = [20, 21] as const;
-/** The team that answers the employee survey too rarely to be shown (fewer than 5 answers). */
-export const SMALL_SAMPLE_TEAM = 'retention';
 
 export interface TimedSmsTruth {
   readonly activity: string;
@@ -171,8 +169,8 @@ export function staffRows(staffing: Staffing, period: Period): string[] {
 }
 
 /**
- * The employee pulse survey near the end of the period: every employee of a team answers eNPS and
- * engagement, except in SMALL_SAMPLE_TEAM where only four do. `disengaged` answers low.
+ * The employee pulse survey near the end of the period: every employee answers eNPS and
+ * engagement; `disengaged` answers low. Every team has at least 5 people, so every team is shown.
  */
 export function employeeFeedbackRows(staffing: Staffing, period: Period, disengaged: string): { rows: string[]; answers: Record<string, number> } {
   const rng = new Rng(period.seed, 'employee-pulse');
@@ -183,7 +181,7 @@ export function employeeFeedbackRows(staffing: Staffing, period: Period, disenga
   const byTeam = new Map<string, string[]>();
   for (const a of staffing.agents) byTeam.set(a.team, [...(byTeam.get(a.team) ?? []), a.agent_id]);
   for (const [team, ids] of byTeam) {
-    const respondents = team === SMALL_SAMPLE_TEAM ? ids.slice(0, 4) : ids;
+    const respondents = ids;
     answers[team] = respondents.length;
     for (const id of respondents) {
       const low = team === disengaged;
@@ -197,23 +195,11 @@ export function employeeFeedbackRows(staffing: Staffing, period: Period, disenga
   return { rows, answers };
 }
 
-/** The disengaged team: of the teams with enough answers to show, the one whose customers' CSAT is lowest. */
-export function pickDisengagedTeam(staffing: Staffing, csatByAgent: ReadonlyMap<string, { csatN: number; csatSum: number }>): string {
-  const sums = new Map<string, [number, number]>();
-  for (const a of staffing.agents) {
-    if (a.team === SMALL_SAMPLE_TEAM) continue;
-    const s = csatByAgent.get(a.agent_id);
-    const cur = sums.get(a.team) ?? [0, 0];
-    sums.set(a.team, [cur[0] + (s?.csatSum ?? 0), cur[1] + (s?.csatN ?? 0)]);
-  }
-  let best = '';
-  let lowest = Infinity;
-  for (const [team, [sum, n]] of [...sums].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const mean = n === 0 ? Infinity : sum / n;
-    if (mean < lowest) {
-      lowest = mean;
-      best = team;
-    }
-  }
-  return best;
+/**
+ * The disengaged team: the one where the rude store employees work, so that its customers feel it
+ * through what the simulation already does to their visits (low CSAT, detractors), and nothing
+ * else in the world changes.
+ */
+export function pickDisengagedTeam(staffing: Staffing): string {
+  return staffing.agents.find((a) => a.rude)?.team ?? staffing.agents[0]?.team ?? '';
 }
