@@ -8,9 +8,10 @@
 import { AppError } from '../core/errors.ts';
 import type { Queryable, SqlParam } from '../store/store.ts';
 import { agentsAnalysis } from './agents.ts';
-import type { AgentsOptions } from './agents.ts';
+import type { AgentScore, AgentsOptions, TeamScore } from './agents.ts';
 import { round } from './contacts.ts';
 import { Z95 } from './stats.ts';
+export { INDIVIDUAL_LIMITS } from './limits.ts';
 
 /** Fewer respondents than this and a team's employee results are not shown (DATA.md). */
 export const MIN_EMPLOYEE_RESPONDENTS = 5;
@@ -221,4 +222,24 @@ export async function teamsAnalysis(db: Queryable, options: AgentsOptions = {}):
 /** The `teams` document of docs/cli.md (and `/api/v1/teams`). */
 export async function teamsReport(db: Queryable, options: AgentsOptions = {}): Promise<TeamRow[]> {
   return (await teamsAnalysis(db, options)).teams;
+}
+
+export const AGENT_SORTS = ['team', 'rank'] as const;
+export type AgentSort = (typeof AGENT_SORTS)[number];
+
+/** An employee's score with their name from the staff directory. */
+export type NamedAgentScore = AgentScore & { name: string | null };
+
+/**
+ * The agents document with names from the directory, in team order (teams by adjusted CSAT, people
+ * by name within a team) unless `sort` is `rank` (the individual ranking).
+ */
+export async function namedAgents(db: Queryable, agents: readonly AgentScore[], teams: readonly TeamScore[], sort: AgentSort = 'team'): Promise<NamedAgentScore[]> {
+  const names = new Map<string, string>();
+  for (const r of await db.query(`SELECT staff_id, name FROM staff WHERE name IS NOT NULL`)) names.set(String(r.staff_id), String(r.name));
+  const out = agents.map((a) => ({ ...a, name: names.get(a.agent_id) ?? null }));
+  if (sort === 'rank') return out.sort((a, b) => a.rank_adjusted - b.rank_adjusted || (a.agent_id < b.agent_id ? -1 : 1));
+  const teamRank = new Map(teams.map((t) => [t.team, t.rank_adjusted]));
+  const label = (a: NamedAgentScore): string => a.name ?? a.agent_id;
+  return out.sort((a, b) => (teamRank.get(a.team) ?? 1e9) - (teamRank.get(b.team) ?? 1e9) || (a.team < b.team ? -1 : a.team > b.team ? 1 : 0) || (label(a) < label(b) ? -1 : label(a) > label(b) ? 1 : 0));
 }

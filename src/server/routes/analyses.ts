@@ -12,7 +12,8 @@ import type { MapBy } from '../../journey/index.ts';
 import { parseBound } from '../../journey/filters.ts';
 import { agentsAnalysis, currentCases, DEFAULT_HORIZON_DAYS, DEFAULT_MIN_EXPOSED, DEFAULT_WINDOW_DAYS, DRIVER_METRICS, driversReport, promisesReport, riskReport } from '../../insight/index.ts';
 import type { DriverMetric } from '../../insight/index.ts';
-import { teamsAnalysis } from '../../insight/index.ts';
+import { AGENT_SORTS, namedAgents, teamsAnalysis } from '../../insight/index.ts';
+import type { AgentSort } from '../../insight/index.ts';
 import { DEFAULT_FOLLOW_DAYS, outboundReport } from '../../engage/index.ts';
 import type { Store } from '../../store/store.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
@@ -116,10 +117,15 @@ export const ANALYSES: readonly Analysis[] = [
   ),
   analysis('feedback/topics', 'Comments per topic', {}, ({ store }) => topicSummary(store, {})),
   analysis('feedback/praise', 'Praise customers gave named employees, by team', { team: text('only this team') }, ({ store }, q) => listPraise(store, { team: s(q.team) })),
-  analysis('agents', "Each employee's CSAT adjusted for the friction they inherited", { by: { type: 'string', enum: ['agent', 'team'] }, from: text('ISO date'), to: text('ISO date') }, async ({ store }, q) => {
-    const a = await agentsAnalysis(store, { from: bound('--from', q.from, false), to: bound('--to', q.to, true) });
-    return q.by === 'team' ? a.teams : a.agents;
-  }),
+  analysis(
+    'agents',
+    "Each employee's CSAT adjusted for the friction they inherited, with names from the staff directory; grouped by team unless sort=rank",
+    { by: { type: 'string', enum: ['agent', 'team'] }, sort: oneOf(AGENT_SORTS, 'team', 'team: grouped by team; rank: the individual ranking'), from: text('ISO date'), to: text('ISO date') },
+    async ({ store }, q) => {
+      const a = await agentsAnalysis(store, { from: bound('--from', q.from, false), to: bound('--to', q.to, true) });
+      return q.by === 'team' ? a.teams : namedAgents(store, a.agents, a.teams, (q.sort ?? 'team') as AgentSort);
+    },
+  ),
   analysis(
     'drivers',
     'What makes customers detractors',
