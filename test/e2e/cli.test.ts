@@ -112,8 +112,8 @@ for (const target of storeTargets()) describeOn(target, 'throughline on the comm
 
   test('a staff directory and employee answers import by their columns; teams --json and agents list by team', async () => {
     const teamDb = await target.freshLocation('cli-teams');
-    const calls: Record<string, unknown>[] = [];
-    const answers: Record<string, unknown>[] = [];
+    const calls: ReturnType<typeof createTestInteraction>[] = [];
+    const answers: ReturnType<typeof createTestFeedback>[] = [];
     const agents = ['A1', 'A2', 'B1', 'B2'];
     agents.forEach((agent, k) => {
       for (let i = 0; i < 6; i++) {
@@ -131,7 +131,7 @@ for (const target of storeTargets()) describeOn(target, 'throughline on the comm
     const pulse = writeCsv(
       dir,
       'employee_feedback.csv',
-      [...Array.from({ length: 5 }, (_, i) => ['alpha', 9]), ...Array.from({ length: 4 }, () => ['beta', 3])].map(([team, score], i) => ({
+      [...Array.from({ length: 5 }, () => ['alpha', 9] as const), ...Array.from({ length: 4 }, () => ['beta', 3] as const)].map(([team, score], i) => ({
         response_id: `ef-${i}`, ts: '2026-06-10T09:00:00Z', survey_id: 'pulse', metric: 'enps', score, team,
       })),
     );
