@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { describeOn, StoreAnswers, storeTargets } from '../../test/support/store-targets.ts';
+import { saveSurvey } from '../feedback/surveys.ts';
+import { createTestSurvey } from '../feedback/test-fixture.ts';
 import { writeCsv } from '../journey/testing.ts';
 import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
@@ -156,6 +158,18 @@ for (const target of storeTargets()) describeOn(target, 'teams and the staff dir
     const [email] = await store.query(`SELECT attrs, email FROM staff WHERE staff_id = 'AG-N1'`);
     assert.equal(email!.email, null, "an employee's email is no customer identifier");
     assert.match(String(email!.attrs), /nora@example.com/);
+  });
+
+  test("a survey's staff list fills in people the directory lacks and never overrides it", async () => {
+    await saveSurvey(store, createTestSurvey({ id: 'rel_sms', staff: [
+      { id: 'AG-N1', name: 'Someone Else', team: 'elsewhere' },
+      { id: 'ST-9', name: 'Store Person', team: 'stores', store: 'Downtown' },
+    ] }), Date.now());
+    const rows = await store.query(`SELECT staff_id, name, team, site FROM staff WHERE staff_id IN ('AG-N1', 'ST-9') ORDER BY staff_id`);
+    assert.deepEqual(
+      rows.map((r) => [r.staff_id, r.name, r.team, r.site]),
+      [['AG-N1', 'Nora North', 'north', 'Tulsa'], ['ST-9', 'Store Person', 'stores', 'Downtown']],
+    );
   });
 
   if (target.dialect !== 'duckdb') {
