@@ -86,7 +86,7 @@ async function main(): Promise<number> {
   console.log('1/3  Writing the demo dataset...');
   let code = await run(['demo', '--out', demoDir]);
   if (code !== 0) return code;
-  const inputs = ['profiles.csv', 'interactions.csv', 'feedback.jsonl', 'holdings.csv', 'promises.csv', 'consents.csv'].map((f) => path.join(demoDir, f));
+  const inputs = ['profiles.csv', 'interactions.csv', 'feedback.jsonl', 'holdings.csv', 'promises.csv', 'consents.csv', 'staff.csv', 'employee_feedback.csv'].map((f) => path.join(demoDir, f));
   console.log(`\n2/3  Importing it into ${db}...`);
   // The demo's comments are a telecom's: its taxonomy names their topics (docs/feedback.md).
   // Stored first, so the import reads the comments under it once.

@@ -28,6 +28,8 @@ import { registerAgents } from './agents.ts';
 import { registerDrivers } from './drivers.ts';
 import { registerRisk } from './risk.ts';
 import { registerPromises } from './promises.ts';
+import { registerTeams } from './teams.ts';
+import { registerOutbound } from './outbound.ts';
 import { fitTablesTo, processIo } from './output.ts';
 import type { Io } from './output.ts';
 
@@ -77,6 +79,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
     registerDrivers(program, ctx);
     registerRisk(program, ctx);
     registerPromises(program, ctx);
+    registerTeams(program, ctx);
+    registerOutbound(program, ctx);
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (e) {

@@ -2,8 +2,15 @@
  * The record kinds of the data contract (spec/DATA.md) as the rest of the product sees them:
  * validated, identifiers normalised, timestamps as UTC epoch milliseconds.
  */
-export const KINDS = ['profiles', 'interactions', 'feedback', 'holdings', 'promises', 'consents', 'messages'] as const;
+export const KINDS = ['profiles', 'interactions', 'feedback', 'holdings', 'promises', 'consents', 'messages', 'staff', 'employee_feedback'] as const;
 export type Kind = (typeof KINDS)[number];
+/**
+ * Kinds about the company's employees, not its customers: they carry no customer identifiers,
+ * take no part in identity stitching and have no customer key (docs/teams.md).
+ */
+export const EMPLOYEE_KINDS: ReadonlySet<Kind> = new Set(['staff', 'employee_feedback']);
+/** The kinds whose records name a customer. */
+export const CUSTOMER_KINDS: readonly Kind[] = KINDS.filter((k) => !EMPLOYEE_KINDS.has(k));
 
 export const IDENTIFIER_TYPES = ['customer_id', 'account_id', 'phone', 'email', 'device_id', 'cookie_id'] as const;
 export type IdentifierType = (typeof IDENTIFIER_TYPES)[number];
@@ -116,6 +123,33 @@ export interface Message extends Base {
   readonly in_reply_to: string | null;
 }
 
+/** One row of the staff directory: `employee_id` is the `agent_id` of the other kinds. */
+export interface Staff extends Base {
+  readonly employee_id: string;
+  readonly name: string | null;
+  readonly team: string | null;
+  readonly site: string | null;
+  readonly manager_id: string | null;
+  readonly role: string | null;
+  readonly since: number | null;
+  readonly until: number | null;
+}
+
+export const EMPLOYEE_METRICS = { enps: [0, 10], engagement: [1, 5] } as const;
+export type EmployeeMetric = keyof typeof EMPLOYEE_METRICS;
+
+/** One employee survey answer; `employee_id` is confidential and never shown. */
+export interface EmployeeFeedback extends Base {
+  readonly response_id: string;
+  readonly ts: number;
+  readonly survey_id: string;
+  readonly metric: EmployeeMetric;
+  readonly score: number;
+  readonly team: string;
+  readonly employee_id: string | null;
+  readonly comment: string | null;
+}
+
 export interface RecordOfKind {
   profiles: Profile;
   interactions: Interaction;
@@ -124,4 +158,6 @@ export interface RecordOfKind {
   promises: Promise_;
   consents: Consent;
   messages: Message;
+  staff: Staff;
+  employee_feedback: EmployeeFeedback;
 }

@@ -228,7 +228,7 @@ describe('writeDemo', () => {
 
   test('the result, truth.json and the files agree on record counts', async () => {
     const { result, planted } = data;
-    assert.deepEqual(Object.keys(result.files).sort(), ['consents', 'feedback', 'holdings', 'interactions', 'profiles', 'promises']);
+    assert.deepEqual(Object.keys(result.files).sort(), ['consents', 'employee_feedback', 'feedback', 'holdings', 'interactions', 'profiles', 'promises', 'staff']);
     assert.equal(result.files.interactions?.records, data.interactions.length);
     assert.equal(result.files.feedback?.records, data.feedback.length);
     for (const kind of ['profiles', 'holdings', 'promises', 'consents'] as const) {
@@ -309,6 +309,7 @@ describe('writeDemo', () => {
       'post_chat_csat:csat:transaction',
       'post_store_csat:csat:transaction',
       'rel_nps_q:nps:relationship',
+      'sms_pulse_csat:csat:transaction',
     ]);
     const npsCustomers = new Set(data.feedback.filter((f) => f.metric === 'nps').map((f) => data.personOf.get(`feedback:${String(f.response_id)}`)));
     const share = npsCustomers.size / SMALL.customers;
@@ -613,6 +614,38 @@ describe('writeDemo', () => {
     assert.ok(data.planted.hidden_at_risk_planted.every((p) => data.planted.hidden_at_risk.includes(p)));
   });
 
+  test('the staff directory names every agent with a team, and the disengaged team answers the pulse survey worst', async () => {
+    const staff = await readTable(data.result.files.staff?.path ?? '');
+    assert.deepEqual(staff.header, ['employee_id', 'name', 'team', 'site', 'manager_id', 'role', 'since']);
+    const teamOf = new Map(staff.rows.map((r) => [r.employee_id, r.team]));
+    for (const a of data.planted.agents) assert.equal(teamOf.get(a.agent_id), a.team, a.agent_id);
+    assert.equal(data.planted.counts.staff, staff.rows.length);
+    const pulse = await readTable(data.result.files.employee_feedback?.path ?? '');
+    assert.equal(data.planted.counts.employee_feedback, pulse.rows.length);
+    const enps = new Map<string, number[]>();
+    for (const r of pulse.rows.filter((x) => x.metric === 'enps')) enps.set(r.team ?? '', [...(enps.get(r.team ?? '') ?? []), Number(r.score)]);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const disengaged = data.planted.teams.disengaged_team;
+    assert.ok(data.planted.rude_staff.every((id) => teamOf.get(id) === disengaged), 'the team of the rude employees');
+    for (const [team, scores] of enps) {
+      assert.ok(scores.length >= 5, `${team} has enough answers to be shown`);
+      if (team !== disengaged) assert.ok(mean(scores) > mean(enps.get(disengaged)!) + 2, team);
+    }
+  });
+
+  test('the plan-review SMS sent at the bad hour gets lower CSAT and more opt-outs than in the daytime', () => {
+    const sms = data.planted.outbound_timing;
+    const sent = data.interactions.filter((r) => r.activity === sms.activity && r.channel === 'sms' && r.direction === 'outbound');
+    assert.equal(new Set(sent.map((r) => r.event_id)).size, sms.sent_bad_hour + sms.sent_daytime);
+    assert.ok(sms.sent_bad_hour > 20, `${sms.sent_bad_hour} sent at the bad hour`);
+    assert.ok(sms.csat_bad_hour.mean < sms.csat_daytime.mean - 1, JSON.stringify(sms));
+    assert.ok(sms.opt_outs_bad_hour > sms.opt_outs_daytime);
+    const ids = new Set(sent.map((r) => r.event_id));
+    const pulse = data.feedback.filter((f) => f.survey_id === 'sms_pulse_csat');
+    assert.equal(pulse.length, sms.csat_bad_hour.responses + sms.csat_daytime.responses);
+    assert.ok(pulse.every((f) => ids.has(f.event_id as string)), 'each pulse answer is about one of the SMS');
+  });
+
   test('describePlanted names what was planted', () => {
     const lines = describePlanted(data.planted);
     const text = lines.join('\n');
@@ -620,6 +653,8 @@ describe('writeDemo', () => {
     for (const b of data.planted.broken_steps) assert.ok(text.includes(b.activity));
     assert.ok(text.includes('ST-04') && text.includes('ST-07'));
     for (const id of data.planted.escalation_agents) assert.ok(text.includes(id));
+    assert.ok(text.includes(`the ${data.planted.teams.disengaged_team} team is disengaged`));
+    assert.ok(text.includes('marketing/plan_review SMS'));
   });
 });
 

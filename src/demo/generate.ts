@@ -32,6 +32,7 @@ import type { Ev, Fb, Period, Story } from './simulate.ts';
 import { clockMinutes, DAY, formatLocal, formatUtc, localTimeOfDay, MINUTE } from './time.ts';
 import { BROKEN_STEPS, createStaffing, DECOY_STEPS, PROMISE_BREAK_RATES, PROMISE_KINDS, round3 } from './world.ts';
 import type { Staffing } from './world.ts';
+import { EMPLOYEE_FEEDBACK_HEADER, employeeFeedbackRows, pickDisengagedTeam, plantTimedSms, STAFF_HEADER, staffRows, TimedSmsTally } from './teams.ts';
 
 export interface DemoOptions {
   customers: number;
@@ -64,6 +65,8 @@ const HEADERS: Readonly<Record<Exclude<Kind, 'feedback'>, readonly string[]>> = 
   holdings: ['customer_id', 'account_id', 'product', 'since', 'until'],
   promises: ['promise_id', 'ts', 'due', 'kind', 'agent_id', 'event_id', 'description', 'kept_at', 'customer_id', 'account_id'],
   consents: ['customer_id', 'channel', 'status', 'ts', 'timezone', 'quiet_start', 'quiet_end'],
+  staff: STAFF_HEADER,
+  employee_feedback: EMPLOYEE_FEEDBACK_HEADER,
 };
 export const FILE_NAMES: Readonly<Record<Kind, string>> = {
   profiles: 'profiles.csv',
@@ -72,6 +75,8 @@ export const FILE_NAMES: Readonly<Record<Kind, string>> = {
   holdings: 'holdings.csv',
   promises: 'promises.csv',
   consents: 'consents.csv',
+  staff: 'staff.csv',
+  employee_feedback: 'employee_feedback.csv',
 };
 export const DEMO_HEADERS = HEADERS;
 
@@ -154,7 +159,7 @@ class Tally {
   readonly journeys = new Map<string, [number, number]>();
   readonly agentStats = new Map<string, { contacts: number; escalations: number; csatN: number; csatSum: number }>();
   readonly promiseStats = new Map<string, { made: number; kept: number; broken: number; open: number }>();
-  readonly unlinkable: Record<Kind, number> = { profiles: 0, interactions: 0, feedback: 0, holdings: 0, promises: 0, consents: 0 };
+  readonly unlinkable: Record<Kind, number> = { profiles: 0, interactions: 0, feedback: 0, holdings: 0, promises: 0, consents: 0, staff: 0, employee_feedback: 0 };
   uniqueInteractions = 0;
   identityRows = 0;
   blockedRecords = 0;
@@ -191,6 +196,8 @@ interface Sinks {
   holdings: Sink;
   promises: Sink;
   consents: Sink;
+  staff: Sink;
+  employee_feedback: Sink;
   identity: Sink;
 }
 
@@ -496,7 +503,7 @@ class DemoWriter {
     this.pendingDuplicates.length = 0;
   }
 
-  planted(staffing: Staffing): Planted {
+  planted(staffing: Staffing, extra: Pick<Planted, 'teams' | 'outbound_timing'>): Planted {
     const t = this.tally;
     const o = this.options;
     const observed = (channel: string, activity: string): { observed_failure_rate: number; events: number } => {
@@ -546,6 +553,8 @@ class DemoWriter {
         holdings: this.sinks.holdings.records,
         promises: this.sinks.promises.records,
         consents: this.sinks.consents.records,
+        staff: this.sinks.staff.records,
+        employee_feedback: this.sinks.employee_feedback.records,
         interactions_unique: t.uniqueInteractions,
         truth_identity: t.identityRows,
       },
@@ -616,6 +625,7 @@ class DemoWriter {
         offers_to_denied_consent: t.offersDenied,
         offers_in_quiet_hours: t.offersQuiet,
       },
+      ...extra,
     };
   }
 }
@@ -646,6 +656,8 @@ export async function writeDemo(dir: string, options: DemoOptions, onProgress?: 
     holdings: new Sink(join(dir, FILE_NAMES.holdings)),
     promises: new Sink(join(dir, FILE_NAMES.promises)),
     consents: new Sink(join(dir, FILE_NAMES.consents)),
+    staff: new Sink(join(dir, FILE_NAMES.staff)),
+    employee_feedback: new Sink(join(dir, FILE_NAMES.employee_feedback)),
     identity: new Sink(join(dir, 'truth_identity.csv')),
   };
   const all = Object.values(sinks);
@@ -653,16 +665,28 @@ export async function writeDemo(dir: string, options: DemoOptions, onProgress?: 
     for (const kind of DEMO_KINDS) if (kind !== 'feedback') sinks[kind].write(csvRow(HEADERS[kind]));
     sinks.identity.write('kind,record_id,person_id,linkable\n');
     const writer = new DemoWriter(sinks, options, period);
+    const timed = new TimedSmsTally();
     const total = options.customers;
     const every = Math.max(1, Math.floor(total / 200));
     for (let i = 1; i <= total; i++) {
-      writer.writePerson(simulate(createPerson(options.seed, i, total), period));
+      const story = simulate(createPerson(options.seed, i, total), period);
+      plantTimedSms(story, period, timed);
+      writer.writePerson(story);
       for (const sink of all) await sink.relieve();
       if (onProgress !== undefined && (i % every === 0 || i === total)) onProgress(i, total);
     }
     writer.flushDuplicates();
+    for (const row of staffRows(period.staffing, period)) sinks.staff.write(row);
+    sinks.staff.records = period.staffing.agents.length + new Set(period.staffing.agents.map((a) => a.team)).size;
+    const disengaged = pickDisengagedTeam(period.staffing);
+    const pulse = employeeFeedbackRows(period.staffing, period, disengaged);
+    for (const row of pulse.rows) sinks.employee_feedback.write(row);
+    sinks.employee_feedback.records = pulse.rows.length;
     await Promise.all(all.map((sink) => sink.close()));
-    const planted = writer.planted(period.staffing);
+    const planted = writer.planted(period.staffing, {
+      teams: { disengaged_team: disengaged, enps_answers: pulse.answers, below_floor: Object.keys(pulse.answers).filter((t) => (pulse.answers[t] ?? 0) < 5).sort() },
+      outbound_timing: timed.truth(),
+    });
     const truthPath = join(dir, 'truth.json');
     await writeFile(truthPath, `${JSON.stringify(planted, null, 2)}\n`);
     const files: Record<string, DemoFile> = {};

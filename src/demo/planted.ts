@@ -3,6 +3,7 @@
  * people can check that each analysis finds it, and the lines the CLI prints about it.
  */
 import type { Kind } from '../core/records.ts';
+import type { TeamsTruth, TimedSmsTruth } from './teams.ts';
 
 export interface PlantedStepTruth {
   readonly channel: string;
@@ -113,6 +114,10 @@ export interface Planted {
     readonly offers_to_denied_consent: number;
     readonly offers_in_quiet_hours: number;
   };
+  /** The staff directory's teams and the employee pulse survey (docs/teams.md). */
+  readonly teams: TeamsTruth;
+  /** The plan-review SMS, part of which went out at a bad local hour. */
+  readonly outbound_timing: TimedSmsTruth;
 }
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
@@ -178,6 +183,17 @@ export function describePlanted(planted: Planted): string[] {
   lines.push(
     `Outbound: ${num(out.offers)} offers, ${num(planted.offers_for_held_products)} of them for products the customer already has, ` +
       `${num(out.offers_to_denied_consent)} on channels without consent, ${num(out.offers_in_quiet_hours)} in quiet hours.`,
+  );
+  const tm = planted.teams;
+  lines.push(
+    `Teams: a staff directory (staff.csv) names every employee's team; in the employee pulse survey the ${tm.disengaged_team} team is disengaged ` +
+      `and its customers feel it (its rude visits bring the lowest adjusted CSAT and customer NPS); teams with fewer than 5 answers would stay hidden (${tm.below_floor.join(', ') || 'none here'}).`,
+  );
+  const sms = planted.outbound_timing;
+  lines.push(
+    `Outbound timing: the ${sms.activity} SMS went to ${num(sms.sent_bad_hour)} customers at ${sms.bad_hours[0]}:00–${sms.bad_hours[1]}:00 their local time ` +
+      `(just before the guard's default quiet hours) and to ${num(sms.sent_daytime)} in the daytime: CSAT ${sms.csat_bad_hour.mean.toFixed(1)} against ` +
+      `${sms.csat_daytime.mean.toFixed(1)}, ${num(sms.opt_outs_bad_hour)} against ${num(sms.opt_outs_daytime)} SMS opt-outs.`,
   );
   return lines;
 }

@@ -13,3 +13,5 @@ export { ACTION_KINDS, DEFAULT_POLICIES, parsePolicies, validatePolicies } from 
 export type { ActionKind, FrequencyCap, Policies } from './policies.ts';
 export { RISK_WEIGHTS, simpleRisk } from './risk.ts';
 export type { Risk } from './risk.ts';
+export { DEFAULT_FOLLOW_DAYS, OUTBOUND_BY, outboundReport } from './outbound.ts';
+export type { OutboundBy, OutboundDoc, OutboundFinding, OutboundGroup, OutboundOptions } from './outbound.ts';

@@ -109,7 +109,7 @@ export async function openCasesForAnswers(db: Queryable, sel: AnswerSelection, o
   const quietSql = quiet.length === 0 ? '' : `AND f.survey_id NOT IN (${quiet.map((id) => (params.push(id), `$${params.length}`)).join(', ')})`;
   const rows = await db.query(
     `SELECT f.response_id, f.ts, f.metric, f.scope, f.score, f.comment, f.survey_id, f.customer_key, f.event_id,
-       coalesce(f.agent_id, i.agent_id) AS agent_id, i.channel, i.attrs AS event_attrs, s.team, s.store
+       coalesce(f.agent_id, i.agent_id) AS agent_id, i.channel, i.attrs AS event_attrs, s.team, CASE WHEN s.seq IS NULL THEN s.site END AS store
      FROM feedback f
        LEFT JOIN interactions i ON i.event_id = f.event_id
        LEFT JOIN staff s ON s.staff_id = coalesce(f.agent_id, i.agent_id)

@@ -89,7 +89,7 @@ function keySql(by: MetricsBy, sql: SqlDialect): string {
 function extraWhere(by: MetricsBy | undefined): string[] {
   if (by === 'agent') return [`f.scope = 'transaction'`, `coalesce(f.agent_id, i.agent_id) IS NOT NULL`];
   if (by === 'store_staff') {
-    return [`f.scope = 'transaction'`, `coalesce(f.agent_id, i.agent_id) IS NOT NULL`, `(i.channel = 'store' OR s.store IS NOT NULL)`];
+    return [`f.scope = 'transaction'`, `coalesce(f.agent_id, i.agent_id) IS NOT NULL`, `(i.channel = 'store' OR (s.seq IS NULL AND s.site IS NOT NULL))`];
   }
   return [];
 }

@@ -23,7 +23,7 @@ interface Candidate {
 
 /** The employee a comment names, if exactly one fits (the agent the answer is about wins a tie). */
 export async function findNamedStaff(db: Queryable, text: string, listed: readonly StaffEntry[], aboutAgent: string | null): Promise<NamedStaff | null> {
-  const directory = await db.query(`SELECT staff_id, name, team, store FROM staff`);
+  const directory = await db.query(`SELECT staff_id, name, team, CASE WHEN seq IS NULL THEN site END AS store FROM staff`);
   const candidates = new Map<string, Candidate>();
   for (const s of listed) candidates.set(s.id, { id: s.id, name: s.name, team: s.team, store: s.store });
   for (const r of directory) {

@@ -29,9 +29,12 @@ export async function saveSurvey(db: Queryable, input: unknown, now: number): Pr
     old === undefined ? now : Number(old.created_at),
     now,
   ]);
+  // An imported directory (rows with a seq) outranks a survey's staff list, which fills the gaps.
   for (const s of survey.staff) {
+    const [imported] = await db.query(`SELECT 1 AS x FROM staff WHERE staff_id = $1 AND seq IS NOT NULL`, [s.id]);
+    if (imported !== undefined) continue;
     await db.exec(`DELETE FROM staff WHERE staff_id = $1`, [s.id]);
-    await db.exec(`INSERT INTO staff (staff_id, name, team, store, updated_at) VALUES ($1, $2, $3, $4, $5)`, [s.id, s.name, s.team, s.store, now]);
+    await db.exec(`INSERT INTO staff (staff_id, name, team, site) VALUES ($1, $2, $3, $4)`, [s.id, s.name, s.team, s.store]);
   }
   return { survey, replaced: old !== undefined };
 }

@@ -3,7 +3,7 @@
  * summary that `customers show` and the API return.
  */
 import { AppError } from '../core/errors.ts';
-import { IDENTIFIER_TYPES, KINDS } from '../core/records.ts';
+import { CUSTOMER_KINDS, IDENTIFIER_TYPES } from '../core/records.ts';
 import type { Identifier, Kind } from '../core/records.ts';
 import type { Queryable } from '../store/store.ts';
 import { isPlaceholder, parseIdentifier } from './normalize.ts';
@@ -76,8 +76,8 @@ export async function customerSummary(db: Queryable, key: string): Promise<Custo
       ') u ORDER BY o, value COLLATE "C"',
     [key],
   );
-  const counts = await db.query(KINDS.map((k) => `SELECT '${k}' AS kind, count(*) AS n FROM ${k} WHERE customer_key = $1`).join(' UNION ALL '), [key]);
-  const records = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<Kind, number>;
+  const counts = await db.query(CUSTOMER_KINDS.map((k) => `SELECT '${k}' AS kind, count(*) AS n FROM ${k} WHERE customer_key = $1`).join(' UNION ALL '), [key]);
+  const records = Object.fromEntries(CUSTOMER_KINDS.map((k) => [k, 0])) as Record<Kind, number>;
   for (const r of counts) records[r.kind as Kind] = Number(r.n);
   const [span] = await db.query(
     `SELECT min(ts) AS first, max(ts) AS last FROM (SELECT ts FROM interactions WHERE customer_key = $1 UNION ALL SELECT ts FROM feedback WHERE customer_key = $1) a`,

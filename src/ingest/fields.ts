@@ -14,6 +14,8 @@ export const CONTRACT_FIELDS: Readonly<Record<Kind, readonly string[]>> = {
   promises: ['promise_id', 'ts', 'due', 'kind', 'agent_id', 'event_id', 'description', 'kept_at'],
   consents: ['channel', 'status', 'ts', 'timezone', 'quiet_start', 'quiet_end'],
   messages: ['message_id', 'ts', 'speaker', 'text', 'conversation_id', 'channel', 'agent_id', 'event_id', 'in_reply_to'],
+  staff: ['employee_id', 'name', 'team', 'site', 'manager_id', 'role', 'since', 'until'],
+  employee_feedback: ['response_id', 'ts', 'survey_id', 'metric', 'score', 'team', 'employee_id', 'comment'],
 };
 
 export function isKind(s: string): s is Kind {
@@ -27,6 +29,9 @@ export function isKind(s: string): s is Kind {
 export function detectKind(columns: readonly string[]): Kind | null {
   const has = (c: string): boolean => columns.includes(c);
   if (has('message_id') || (has('speaker') && has('text'))) return 'messages';
+  // Employee answers carry a team and no scope; a directory carries employee ids and no events.
+  if (has('team') && has('metric') && has('score') && !has('scope')) return 'employee_feedback';
+  if (has('employee_id') && !has('event_id') && !has('response_id') && !has('metric')) return 'staff';
   if (has('response_id') || (has('metric') && has('score'))) return 'feedback';
   if (has('promise_id') || (has('due') && has('kind'))) return 'promises';
   if (has('event_id') || (has('activity') && has('ts'))) return 'interactions';

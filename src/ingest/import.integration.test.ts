@@ -52,7 +52,7 @@ describe('importing every kind of the data contract', () => {
     const gz = path.join(dir, 'more.jsonl.gz');
     fs.writeFileSync(gz, zlib.gzipSync(JSON.stringify(createTestInteraction({ event_id: 'i3', customer_id: 'C2' })) + '\n'));
     const s = await importFiles(store, [...files, gz]);
-    assert.deepEqual(s.imported, { profiles: 2, interactions: 3, feedback: 1, holdings: 1, promises: 1, consents: 1, messages: 0 });
+    assert.deepEqual(s.imported, { profiles: 2, interactions: 3, feedback: 1, holdings: 1, promises: 1, consents: 1, messages: 0, staff: 0, employee_feedback: 0 });
     assert.equal(s.rejected, 0);
     assert.equal(s.rejects_file, null);
     assert.equal(s.customers, 2);
@@ -101,7 +101,7 @@ describe('re-importing and duplicates', () => {
       assert.equal(first.skipped_duplicates, 1, 'the repeated event_id within the file');
       const keys = await store.query('SELECT event_id, customer_key, journey_id FROM interactions ORDER BY event_id');
       const second = await importFiles(store, [f, p]);
-      assert.deepEqual(second.imported, { profiles: 0, interactions: 0, feedback: 0, holdings: 0, promises: 0, consents: 0, messages: 0 });
+      assert.deepEqual(second.imported, { profiles: 0, interactions: 0, feedback: 0, holdings: 0, promises: 0, consents: 0, messages: 0, staff: 0, employee_feedback: 0 });
       assert.equal(second.skipped_duplicates, 4);
       assert.deepEqual(await store.query('SELECT event_id, customer_key, journey_id FROM interactions ORDER BY event_id'), keys);
       assert.equal(second.journeys, first.journeys);

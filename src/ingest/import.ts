@@ -7,7 +7,7 @@
 import { AppError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { silentLogger } from '../core/logger.ts';
-import { IDENTIFIER_TYPES, KINDS } from '../core/records.ts';
+import { CUSTOMER_KINDS, EMPLOYEE_KINDS, IDENTIFIER_TYPES, KINDS } from '../core/records.ts';
 import type { Identifiers, Kind, RecordOfKind } from '../core/records.ts';
 import { casesAfterImport } from '../feedback/after-import.ts';
 import { restitch } from '../identity/restitch.ts';
@@ -308,7 +308,7 @@ async function mergeStaged(
     // What the store holds now, for the summary: two full scans, after the commit, so that on
     // PostgreSQL no other writer waits for them (1.4 s on a 1M-event store). They may count what
     // another process merged meanwhile, which is what the store holds.
-    const [c] = await store.query(`SELECT count(DISTINCT customer_key) AS n FROM (${KINDS.map((k) => `SELECT customer_key FROM ${k}`).join(' UNION ALL ')}) a`);
+    const [c] = await store.query(`SELECT count(DISTINCT customer_key) AS n FROM (${CUSTOMER_KINDS.map((k) => `SELECT customer_key FROM ${k}`).join(' UNION ALL ')}) a`);
     const [j] = await store.query(`SELECT count(*) AS n FROM journeys`);
     phase('totals');
     return { ...merged, customers: Number(c!.n), journeys: Number(j!.n) };
@@ -375,6 +375,16 @@ async function mergeInTransaction(
       const id = ID_COLUMN[kind];
       const cols = stagedColumnNames(kind);
       const records = `SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM stg_${kind} s`;
+      if (kind === 'staff') {
+        // The directory replaces the rows it names (DATA.md): the last row of each id is kept,
+        // whether or not it is stored already; the stored one goes at insert (step 5).
+        await tx.exec(`DROP TABLE IF EXISTS new_${kind}`);
+        await tx.exec(`CREATE TEMP TABLE new_${kind} AS ${records} WHERE s.seq IN (SELECT max(seq) FROM stg_${kind} GROUP BY ${id})`);
+        const [counts] = await tx.query(`SELECT (SELECT count(*) FROM stg_${kind}) AS staged, (SELECT count(*) FROM new_${kind}) AS kept`);
+        imported[kind] = Number(counts!.kept);
+        skipped += Number(counts!.staged) - imported[kind];
+        continue;
+      }
       const [staged] = await tx.query(`SELECT count(*) AS n FROM stg_${kind}`);
       await tx.exec(`DROP ${relation} IF EXISTS new_${kind}`);
       // Hash aggregates and joins: cheaper than a window that sorts every staged row.
@@ -399,11 +409,13 @@ async function mergeInTransaction(
     phase('skip stored ids');
     // 2. New identifier tuples.
     const [maxTuple] = await tx.query(`SELECT coalesce(max(tuple_id), 0) AS n FROM id_tuples`);
-    // Anonymous records (feedback and messages with no identifier) make no tuple: they link to no customer.
+    // Anonymous records (feedback and messages with no identifier) make no tuple: they link to no
+    // customer; employee records (the directory, employee answers) name no customer at all.
     const unionNew = present
+      .filter((k) => !EMPLOYEE_KINDS.has(k))
       .map((k) => `SELECT tuple_key, seq, ${IDENTIFIER_TYPES.join(', ')} FROM new_${k}${ANONYMOUS_KINDS.has(k) ? ` WHERE NOT (${NO_IDENTIFIER_SQL})` : ''}`)
       .join(' UNION ALL ');
-    if (present.length > 0) {
+    if (unionNew !== '') {
       await tx.exec(`INSERT INTO id_tuples (tuple_id, tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, customer_key)
         SELECT ${Number(maxTuple!.n)} + row_number() OVER (ORDER BY first_seq, tuple_key), tuple_key, ${IDENTIFIER_TYPES.join(', ')}, first_seq, NULL
         FROM (
@@ -443,6 +455,16 @@ async function mergeInTransaction(
       }
     };
     for (const kind of KINDS) {
+      if (EMPLOYEE_KINDS.has(kind)) {
+        // No customer: inserted as they are, with no tuple and no key.
+        if (!present.includes(kind)) continue;
+        const cols = stagedColumnNames(kind).filter((c) => c !== 'tuple_key');
+        if (kind === 'staff') await tx.exec(`DELETE FROM staff WHERE staff_id IN (SELECT staff_id FROM new_staff)`);
+        await tx.exec(`INSERT INTO ${kind} (${cols.join(', ')}) SELECT ${cols.join(', ')} FROM new_${kind}`);
+        await tx.exec(`DROP ${kind === 'staff' ? 'TABLE' : relation} new_${kind}`);
+        if (kind !== 'staff' && relation === 'VIEW') await tx.exec(`DROP TABLE skip_${kind}`);
+        continue;
+      }
       const key = recordKeySql(kind, 't', 'r');
       if (rekeyed > 0) {
         // The records' customers before and after: both customers' facts change.
@@ -504,7 +526,7 @@ async function mergeInTransaction(
 
     let changes: MergeChanges | undefined;
     if (reportChanges) {
-      for (const kind of present) {
+      for (const kind of present.filter((k) => !EMPLOYEE_KINDS.has(k))) {
         for (const r of await tx.query(`SELECT DISTINCT customer_key FROM ${kind} WHERE seq >= ${seqBase} AND seq < ${seqEnd}`)) touched.add(String(r.customer_key));
       }
       const identifiers = new Set<string>();

@@ -5,8 +5,8 @@
  */
 import crypto from 'node:crypto';
 import { AppError } from '../core/errors.ts';
-import { IDENTIFIER_TYPES, METRICS, SPEAKERS } from '../core/records.ts';
-import type { Attributes, Identifiers, Kind, Metric, RecordOfKind, Scope } from '../core/records.ts';
+import { EMPLOYEE_KINDS, EMPLOYEE_METRICS, IDENTIFIER_TYPES, METRICS, SPEAKERS } from '../core/records.ts';
+import type { Attributes, EmployeeMetric, Identifiers, Kind, Metric, RecordOfKind, Scope } from '../core/records.ts';
 import { ok, reject } from '../core/result.ts';
 import type { StepResult } from '../core/result.ts';
 import { isValidZone, parseTimestamp } from '../core/time.ts';
@@ -86,6 +86,8 @@ function identifiers(f: Record<string, unknown>): Identifiers {
   return ids;
 }
 
+const NO_IDS: Identifiers = Object.freeze(Object.fromEntries(IDENTIFIER_TYPES.map((t) => [t, null]))) as unknown as Identifiers;
+
 function hasAnyId(ids: Identifiers): boolean {
   return IDENTIFIER_TYPES.some((t) => ids[t] !== null);
 }
@@ -95,7 +97,8 @@ const NOT_ATTRIBUTES = new Map<Kind, ReadonlySet<string>>();
 
 function attributes(f: Record<string, unknown>, kind: Kind): Attributes {
   let known = NOT_ATTRIBUTES.get(kind);
-  if (known === undefined) NOT_ATTRIBUTES.set(kind, (known = new Set([...CONTRACT_FIELDS[kind], ...IDENTIFIER_TYPES])));
+  // An employee's email or phone in a directory is no customer identifier: it stays an attribute.
+  if (known === undefined) NOT_ATTRIBUTES.set(kind, (known = new Set([...CONTRACT_FIELDS[kind], ...(EMPLOYEE_KINDS.has(kind) ? [] : IDENTIFIER_TYPES)])));
   const attrs: Attributes = {};
   for (const k of Object.keys(f)) {
     if (known.has(k)) continue;
@@ -189,7 +192,7 @@ export function createValidator<K extends Kind>(kind: K, options: ValidateOption
   };
 
   const build = (f: Record<string, unknown>, line: number): RecordOfKind[Kind] => {
-    const ids = identifiers(f);
+    const ids = EMPLOYEE_KINDS.has(kind) ? NO_IDS : identifiers(f);
     const attrs = attributes(f, kind);
     switch (kind) {
       case 'interactions': {
@@ -330,6 +333,42 @@ export function createValidator<K extends Kind>(kind: K, options: ValidateOption
           in_reply_to: str(f.in_reply_to),
         };
       }
+      case 'staff': {
+        return {
+          ids,
+          attrs,
+          line,
+          employee_id: required(f, 'employee_id'),
+          name: str(f.name),
+          team: str(f.team),
+          site: str(f.site),
+          manager_id: str(f.manager_id),
+          role: str(f.role),
+          since: time(f, 'since', zone, false),
+          until: time(f, 'until', zone, false),
+        };
+      }
+      case 'employee_feedback': {
+        const ts = time(f, 'ts', zone, true);
+        const metric = oneOf(f, 'metric', Object.keys(EMPLOYEE_METRICS) as EmployeeMetric[], true)!;
+        const score = num(f, 'score');
+        if (score === null) throw new Invalid('missing score');
+        const [lo, hi] = EMPLOYEE_METRICS[metric];
+        if (score < lo || score > hi) throw new Invalid(`score ${score} is outside ${metric}'s range ${lo}–${hi}`);
+        return {
+          ids,
+          attrs,
+          line,
+          response_id: required(f, 'response_id'),
+          ts,
+          survey_id: required(f, 'survey_id'),
+          metric,
+          score,
+          team: required(f, 'team'),
+          employee_id: str(f.employee_id),
+          comment: str(f.comment),
+        };
+      }
     }
     throw new Invalid(`unknown kind ${String(kind)}`);
   };
@@ -363,5 +402,9 @@ export function recordId(kind: Kind, r: RecordOfKind[Kind]): string {
       return (r as RecordOfKind['consents']).consent_id;
     case 'messages':
       return (r as RecordOfKind['messages']).message_id;
+    case 'staff':
+      return (r as RecordOfKind['staff']).employee_id;
+    case 'employee_feedback':
+      return (r as RecordOfKind['employee_feedback']).response_id;
   }
 }

@@ -16,3 +16,5 @@ export { openPromiseCase, PROMISE_STATES, promiseStateSql, promisesReport, syncP
 export type { BrokenPromise, BrokenPromiseCase, PromiseCaseOpener, PromiseItem, PromisesDoc, PromisesOptions, PromiseStatus, PromiseTally } from './promises.ts';
 export { auc, fitLogistic, fitMixedLinear, spearman } from './stats.ts';
 export { currentCases } from './current-cases.ts';
+export { AGENT_SORTS, correlation, INDIVIDUAL_LIMITS, MIN_EMPLOYEE_RESPONDENTS, namedAgents, TEAMS_CAUTION, teamsAnalysis, teamsReport } from './teams.ts';
+export type { AgentSort, NamedAgentScore, TeamRow, TeamsAnalysis, TeamsAssociation } from './teams.ts';

@@ -25,7 +25,7 @@ function tempDir(): string {
 }
 
 const summary = (): RecordsSummary => ({
-  imported: { profiles: 0, interactions: 0, feedback: 0, holdings: 0, promises: 0, consents: 0, messages: 0 },
+  imported: { profiles: 0, interactions: 0, feedback: 0, holdings: 0, promises: 0, consents: 0, messages: 0, staff: 0, employee_feedback: 0 },
   skipped_duplicates: 0,
   rejected: 0,
   cases_opened: 0,

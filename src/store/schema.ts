@@ -32,6 +32,9 @@ export const ID_COLUMN: Readonly<Record<Kind, string>> = {
   promises: 'promise_id',
   consents: 'consent_id',
   messages: 'message_id',
+  // The directory predates the kind (migration 3 named its key staff_id; readers still do).
+  staff: 'staff_id',
+  employee_feedback: 'response_id',
 };
 
 /** The contract fields of each kind, in contract order, after the id. */
@@ -101,6 +104,26 @@ export const FIELDS: { readonly [K in Kind]: Columns<K> } = {
     text('event_id', (r) => r.event_id),
     text('in_reply_to', (r) => r.in_reply_to),
   ],
+  staff: [
+    text('staff_id', (r) => r.employee_id),
+    text('name', (r) => r.name),
+    text('team', (r) => r.team),
+    text('site', (r) => r.site),
+    text('manager_id', (r) => r.manager_id),
+    text('role', (r) => r.role),
+    bigint('since', (r) => r.since),
+    bigint('until', (r) => r.until),
+  ],
+  employee_feedback: [
+    text('response_id', (r) => r.response_id),
+    bigint('ts', (r) => r.ts),
+    text('survey_id', (r) => r.survey_id),
+    text('metric', (r) => r.metric),
+    double('score', (r) => r.score),
+    text('team', (r) => r.team),
+    text('employee_id', (r) => r.employee_id),
+    text('comment', (r) => r.comment),
+  ],
 };
 
 /** Columns every record table has after its fields: attributes and the normalised identifiers. */
@@ -160,6 +183,13 @@ export const SUPPORT_TABLES: readonly string[] = [
      first_channel TEXT, last_channel TEXT, channels TEXT, channel_switches INTEGER NOT NULL,
      assisted INTEGER NOT NULL, failures INTEGER NOT NULL, last_outcome TEXT, outcome TEXT NOT NULL)`,
 ];
+
+/**
+ * The kinds whose tables version 1 of the schema created. Migrations name them rather than read
+ * KINDS, whose later kinds get their tables from migrations of their own: a migration before
+ * those must not touch (or create) their tables.
+ */
+export const V1_KINDS: readonly Kind[] = ['profiles', 'interactions', 'feedback', 'holdings', 'promises', 'consents'];
 
 export function recordTableDdl(kind: Kind): string {
   return `CREATE TABLE ${kind} (${tableColumns(kind)

@@ -253,6 +253,34 @@ for (const target of storeTargets()) {
       await shot('agents');
     });
 
+    test('people are listed by team by default, with the limits of individual scores beside them', async () => {
+      await open('/agents');
+      await w.page.locator('[data-testid=agents-table] tbody tr').first().waitFor();
+      assert.match(await w.page.locator('[data-testid=individual-limits]').innerText(), /listed by team.*not to rank people for pay/s);
+      const teams = await w.page.locator('[data-testid=agents-table] tbody th .muted-text').allTextContents();
+      const order = teams.map((t) => t.split(' · ').pop());
+      assert.ok(new Set(order).size >= 3);
+      assert.equal(order.filter((t, i) => i > 0 && t !== order[i - 1]).length, new Set(order).size - 1, 'a team never comes back');
+    });
+
+    test('teams set eNPS beside customer outcomes, with the association and the caution', async () => {
+      await open('/teams');
+      await w.page.locator('[data-testid=teams-overview-table] tbody tr').first().waitFor();
+      assert.ok((await w.page.locator('[data-testid=teams-overview-table] tbody tr').count()) >= 3);
+      assert.match(await w.page.locator('[data-testid=teams-association]').innerText(), /eNPS and adjusted CSAT, across \d+ teams/);
+      await w.page.getByText('Not causal.').waitFor();
+      await shot('teams');
+    });
+
+    test("outbound timing shows what follows each local hour's contacts and the guard's defaults", async () => {
+      await open('/outbound');
+      await w.page.locator('[data-testid=outbound-hours] tbody tr').first().waitFor();
+      const hours = await w.page.locator('[data-testid=outbound-hours] tbody th').allTextContents();
+      assert.ok(hours.includes('20'), `the planted evening hour is listed: ${hours.join(' ')}`);
+      await w.page.getByText("The guard's defaults: quiet hours 21:00–08:00").waitFor();
+      await shot('outbound');
+    });
+
     test('feedback shows metrics by a breakdown and verbatims that filter by sentiment', async () => {
       await open('/feedback?by=channel');
       await w.page.locator('[data-testid=metrics-table] tbody tr').first().waitFor();

@@ -109,6 +109,59 @@ for (const target of storeTargets()) describeOn(target, 'throughline on the comm
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { imported: Record<string, number> }).imported.interactions, 1);
   });
+
+  test('a staff directory and employee answers import by their columns; teams --json and agents list by team', async () => {
+    const teamDb = await target.freshLocation('cli-teams');
+    const calls: ReturnType<typeof createTestInteraction>[] = [];
+    const answers: ReturnType<typeof createTestFeedback>[] = [];
+    const agents = ['A1', 'A2', 'B1', 'B2'];
+    agents.forEach((agent, k) => {
+      for (let i = 0; i < 6; i++) {
+        const id = `t-${agent}-${i}`;
+        calls.push(createTestInteraction({ event_id: id, customer_id: `TC-${agent}-${i}`, channel: 'call', activity: 'pay_bill/agent_payment', agent_id: agent, ts: `2026-06-0${i + 1}T10:00:00Z` }));
+        answers.push(createTestFeedback({ response_id: `tr-${agent}-${i}`, metric: 'csat', scope: 'transaction', survey_id: 'post_call', customer_id: `TC-${agent}-${i}`, event_id: id, score: 2 + ((k + i) % 4), ts: `2026-06-0${i + 1}T11:00:00Z` }));
+      }
+    });
+    const staff = writeCsv(dir, 'staff.csv', [
+      { employee_id: 'A1', name: 'Zoe Alpha', team: 'alpha' },
+      { employee_id: 'A2', name: 'Amy Alpha', team: 'alpha' },
+      { employee_id: 'B1', name: 'Bob Beta', team: 'beta' },
+      { employee_id: 'B2', name: 'Ben Beta', team: 'beta' },
+    ]);
+    const pulse = writeCsv(
+      dir,
+      'employee_feedback.csv',
+      [...Array.from({ length: 5 }, () => ['alpha', 9] as const), ...Array.from({ length: 4 }, () => ['beta', 3] as const)].map(([team, score], i) => ({
+        response_id: `ef-${i}`, ts: '2026-06-10T09:00:00Z', survey_id: 'pulse', metric: 'enps', score, team,
+      })),
+    );
+    const r = cli(['--db', teamDb, 'import', '--json', writeCsv(dir, 'team-calls.csv', calls), writeJsonl(dir, 'team-answers.jsonl', answers), staff, pulse]);
+    assert.equal(r.code, 0, r.stderr);
+    const imported = (JSON.parse(r.stdout) as { imported: Record<string, number> }).imported;
+    assert.equal(imported.staff, 4);
+    assert.equal(imported.employee_feedback, 9);
+
+    const t = cli(['--db', teamDb, 'teams', '--json']);
+    assert.equal(t.code, 0, t.stderr);
+    const teams = JSON.parse(t.stdout) as Record<string, unknown>[];
+    assert.ok(Array.isArray(teams));
+    assert.deepEqual(teams.map((x) => x.team).sort(), ['alpha', 'beta']);
+    for (const x of teams) for (const k of ['team', 'agents', 'contacts', 'adjusted_csat', 'ci95', 'praise', 'enps', 'enps_n']) assert.ok(k in x, k);
+    const beta = teams.find((x) => x.team === 'beta')!;
+    assert.equal(beta.enps, null, 'a team with 4 employee answers shows enps null');
+    assert.equal(beta.enps_n, 4);
+    assert.equal(teams.find((x) => x.team === 'alpha')!.enps, 100);
+    assert.ok(teams.every((x) => typeof x.adjusted_csat === 'number' && Array.isArray(x.ci95) && x.contacts === 12 && x.agents === 2), t.stdout);
+
+    const a = cli(['--db', teamDb, 'agents', '--json']);
+    const people = JSON.parse(a.stdout) as { agent_id: string; name: string; team: string }[];
+    const order = people.map((p) => p.team);
+    assert.equal(order.filter((x, i) => i > 0 && x !== order[i - 1]).length, 1, `people are grouped by team: ${order.join(' ')}`);
+    assert.equal(people.find((p) => p.agent_id === 'A1')?.name, 'Zoe Alpha');
+    const table = cli(['--db', teamDb, 'agents', '--sort', 'rank']);
+    assert.match(table.stdout, /Limits: An individual score is a noisy estimate/);
+    assert.equal(cli(['--db', teamDb, 'agents', '--sort', 'salary']).code, 2);
+  });
 });
 
 test('the bin runs when started through a symlink, as npx starts it, and prints the version', () => {

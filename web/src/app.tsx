@@ -26,11 +26,13 @@ const PAGES: readonly PageDef[] = [
   { path: '/', label: 'Overview', roles: ANALYSTS, component: lazy(() => import('./pages/overview.tsx')) },
   { path: '/map', label: 'Journey map', roles: ANALYSTS, component: lazy(() => import('./pages/journey-map.tsx')) },
   { path: '/broken', label: 'Broken steps', roles: ANALYSTS, component: lazy(() => import('./pages/broken.tsx')) },
+  { path: '/teams', label: 'Teams', roles: ANALYSTS, component: lazy(() => import('./pages/teams.tsx')) },
   { path: '/agents', label: 'Agents and teams', roles: ANALYSTS, component: lazy(() => import('./pages/agents.tsx')) },
   { path: '/feedback', label: 'Feedback', roles: ANALYSTS, component: lazy(() => import('./pages/feedback.tsx')) },
   { path: '/cases', label: 'Cases', roles: ['admin', 'analyst', 'agent'], component: lazy(() => import('./pages/cases.tsx')) },
   { path: '/customer', label: 'Customer', roles: AGENTS, component: lazy(() => import('./pages/customer.tsx')) },
   { path: '/engagement', label: 'Engagement', roles: AGENTS, component: lazy(() => import('./pages/engagement.tsx')) },
+  { path: '/outbound', label: 'Outbound timing', roles: ANALYSTS, component: lazy(() => import('./pages/outbound.tsx')) },
   { path: '/surveys', label: 'Surveys', roles: ANALYSTS, component: lazy(() => import('./pages/surveys.tsx')) },
 ];
 

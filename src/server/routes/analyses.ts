@@ -13,6 +13,9 @@ import type { MapBy } from '../../journey/index.ts';
 import { parseBound } from '../../journey/filters.ts';
 import { agentsAnalysis, currentCases, DEFAULT_HORIZON_DAYS, DEFAULT_MIN_EXPOSED, DEFAULT_WINDOW_DAYS, DRIVER_METRICS, driversReport, promisesReport, riskReport } from '../../insight/index.ts';
 import type { DriverMetric } from '../../insight/index.ts';
+import { AGENT_SORTS, namedAgents, teamsAnalysis } from '../../insight/index.ts';
+import type { AgentSort } from '../../insight/index.ts';
+import { DEFAULT_FOLLOW_DAYS, outboundReport } from '../../engage/index.ts';
 import type { Store } from '../../store/store.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
 import type { Role } from '../keys.ts';
@@ -34,6 +37,7 @@ export interface Analysis {
  */
 const MAX_DAYS = 3650;
 const text = (description: string): object => ({ type: 'string', minLength: 1, description });
+const oneOf = (values: readonly string[], fallback: string, description: string): object => ({ type: 'string', enum: [...values], default: fallback, description });
 const top = (fallback: number | undefined): Record<string, object> => ({
   top: { type: 'integer', minimum: 1, maximum: 100_000, ...(fallback !== undefined ? { default: fallback } : {}), description: 'list the N first' },
 });
@@ -148,10 +152,15 @@ export const ANALYSES: readonly Analysis[] = [
     ({ store }, q) => topicSummary(store, { source: s(q.source) as TextSource | undefined, view: s(q.view) as TopicView | undefined }),
   ),
   analysis('feedback/praise', 'Praise customers gave named employees, by team', { team: text('only this team') }, ({ store }, q) => listPraise(store, { team: s(q.team) })),
-  analysis('agents', "Each employee's CSAT adjusted for the friction they inherited", { by: { type: 'string', enum: ['agent', 'team'] }, from: text('ISO date'), to: text('ISO date') }, async ({ store }, q) => {
-    const a = await agentsAnalysis(store, { from: bound('--from', q.from, false), to: bound('--to', q.to, true) });
-    return q.by === 'team' ? a.teams : a.agents;
-  }),
+  analysis(
+    'agents',
+    "Each employee's CSAT adjusted for the friction they inherited, with names from the staff directory; grouped by team unless sort=rank",
+    { by: { type: 'string', enum: ['agent', 'team'] }, sort: oneOf(AGENT_SORTS, 'team', 'team: grouped by team; rank: the individual ranking'), from: text('ISO date'), to: text('ISO date') },
+    async ({ store }, q) => {
+      const a = await agentsAnalysis(store, { from: bound('--from', q.from, false), to: bound('--to', q.to, true) });
+      return q.by === 'team' ? a.teams : namedAgents(store, a.agents, a.teams, (q.sort ?? 'team') as AgentSort);
+    },
+  ),
   analysis(
     'drivers',
     'What makes customers detractors',
@@ -175,6 +184,22 @@ export const ANALYSES: readonly Analysis[] = [
   ),
   analysis('risk', 'Customers most at risk of cancelling, with reasons', { ...top(25), 'as-of': text('ISO date or time'), 'horizon-days': { type: 'integer', minimum: 1, maximum: MAX_DAYS, default: DEFAULT_HORIZON_DAYS } }, ({ store }, q) =>
     riskReport(store, { top: Number(q.top ?? 25), horizonDays: Number(q['horizon-days'] ?? DEFAULT_HORIZON_DAYS), asOf: bound('--as-of', q['as-of'], false) }),
+  ),
+  analysis(
+    'teams',
+    "Each team's contacts, adjusted CSAT, praise and customers' NPS beside its employees' eNPS (shown from 5 answers on)",
+    { association: { type: 'boolean', description: 'the document {teams, association, caution} instead of the list' }, from: text('ISO date'), to: text('ISO date') },
+    async ({ store }, q) => {
+      const a = await teamsAnalysis(store, { from: bound('--from', q.from, false), to: bound('--to', q.to, true) });
+      return q.association === true ? a : a.teams;
+    },
+  ),
+  analysis(
+    'outbound',
+    "What follows outbound contacts by channel, kind, the customer's local hour and frequency; the guard's defaults against it",
+    { 'follow-days': { type: 'integer', minimum: 1, maximum: 90, default: DEFAULT_FOLLOW_DAYS }, from: text('ISO date'), to: text('ISO date') },
+    ({ store }, q) =>
+      outboundReport(store, { followDays: Number(q['follow-days'] ?? DEFAULT_FOLLOW_DAYS), from: bound('--from', q.from, false), to: bound('--to', q.to, true) }),
   ),
   analysis('surveys', 'Survey definitions', {}, ({ store }) => listSurveys(store)),
   analysis('promises', 'Promises made to customers: kept rate, open and broken', { 'as-of': text('ISO date or time') }, ({ store, now }, q) => promisesReport(store, { now: bound('--as-of', q['as-of'], false) ?? now })),

@@ -4,11 +4,10 @@
  * transaction, and records them in `schema_migrations`. Never edit a released migration: add one.
  */
 import { IDENTIFIER_TYPES } from '../../core/records.ts';
-import type { Kind } from '../../core/records.ts';
 import { feedbackLoopStatements, messagesStatements } from '../../feedback/schema.ts';
 import { insightStatements } from '../../insight/schema.ts';
 import { rederiveAllJourneysStatements } from '../../journey/build.ts';
-import { recordTableDdl, SUPPORT_TABLES } from '../schema.ts';
+import { recordTableDdl, SUPPORT_TABLES, V1_KINDS } from '../schema.ts';
 import type { Dialect, Queryable, SqlDialect, Store } from '../store.ts';
 import { renormalizePhones } from './phones.ts';
 
@@ -20,7 +19,6 @@ export interface Migration {
   run?(tx: Queryable, sql: SqlDialect): Promise<void>;
 }
 
-const V1_KINDS: readonly Kind[] = ['profiles', 'interactions', 'feedback', 'holdings', 'promises', 'consents'];
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -165,6 +163,28 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'messages, their text analysis, and the terms that topics are discovered from',
     statements: (dialect) => messagesStatements(dialect),
+  },
+  {
+    version: 11,
+    name: 'staff directory and employee feedback as imported kinds',
+    statements(dialect) {
+      return [
+        // The directory of migration 3 (filled from survey staff lists) becomes the `staff` kind's
+        // table; its rows carry over with no seq, which marks them as not imported.
+        `ALTER TABLE staff RENAME TO staff_v3`,
+        recordTableDdl('staff'),
+        `INSERT INTO staff (staff_id, name, team, site) SELECT staff_id, name, team, store FROM staff_v3`,
+        `DROP TABLE staff_v3`,
+        recordTableDdl('employee_feedback'),
+        ...(dialect === 'postgres'
+          ? [
+              `CREATE UNIQUE INDEX staff_staff_id ON staff (staff_id)`,
+              `CREATE UNIQUE INDEX employee_feedback_response_id ON employee_feedback (response_id)`,
+              `CREATE INDEX employee_feedback_team ON employee_feedback (team)`,
+            ]
+          : []),
+      ];
+    },
   },
   {
     version: 12,

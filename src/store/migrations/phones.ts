@@ -5,11 +5,12 @@
  * become one tuple, and the graph is stitched again at once: a customer whose records were split
  * by the spelling is one customer as soon as the store is opened, not at its next merge.
  */
-import { IDENTIFIER_TYPES, KINDS } from '../../core/records.ts';
+import { IDENTIFIER_TYPES } from '../../core/records.ts';
 import { normalizeIdentifier } from '../../identity/normalize.ts';
 import { restitch } from '../../identity/restitch.ts';
 import { recordKeySql } from '../../ingest/import.ts';
 import { DEFAULT_JOURNEY_WINDOW_MS, rebuildJourneys, WHOLE_HISTORY } from '../../journey/build.ts';
+import { V1_KINDS } from '../schema.ts';
 import type { Queryable, SqlDialect } from '../store.ts';
 
 /** The tuple key an import computes (src/ingest/import.ts `tupleKey`), in SQL. */
@@ -18,7 +19,7 @@ const TUPLE_KEY_SQL = IDENTIFIER_TYPES.map((t) => `coalesce(${t}, '') || chr(31)
 export async function renormalizePhones(tx: Queryable, sql: SqlDialect): Promise<void> {
   // 1. Every stored spelling, read again in the default region.
   const values = new Set<string>();
-  const sources = ['id_tuples', ...KINDS].map((t) => `SELECT DISTINCT phone FROM ${t} WHERE phone IS NOT NULL`);
+  const sources = ['id_tuples', ...V1_KINDS].map((t) => `SELECT DISTINCT phone FROM ${t} WHERE phone IS NOT NULL`);
   for await (const batch of tx.stream(`SELECT DISTINCT phone FROM (${sources.join(' UNION ALL ')}) p`)) {
     for (const r of batch) values.add(String(r.phone));
   }
@@ -39,7 +40,7 @@ export async function renormalizePhones(tx: Queryable, sql: SqlDialect): Promise
 async function foldSpellings(tx: Queryable, changes: readonly [string, string][]): Promise<void> {
   await tx.exec(`CREATE TEMP TABLE phone_map (old TEXT, new TEXT)`);
   for (let i = 0; i < changes.length; i += 10_000) await tx.bulkInsert('phone_map', ['old', 'new'], changes.slice(i, i + 10_000));
-  for (const table of ['id_tuples', ...KINDS]) {
+  for (const table of ['id_tuples', ...V1_KINDS]) {
     await tx.exec(`UPDATE ${table} SET phone = m.new FROM phone_map m WHERE ${table}.phone = m.old`);
   }
   await tx.exec(`DROP TABLE phone_map`);
@@ -49,7 +50,7 @@ async function foldSpellings(tx: Queryable, changes: readonly [string, string][]
   await tx.exec(`CREATE TEMP TABLE retuple AS SELECT tuple_id, new_key, first_seq,
       min(tuple_id) OVER (PARTITION BY new_key) AS keep, min(first_seq) OVER (PARTITION BY new_key) AS keep_seq
     FROM (SELECT tuple_id, first_seq, ${TUPLE_KEY_SQL} AS new_key FROM id_tuples) t`);
-  for (const kind of KINDS) {
+  for (const kind of V1_KINDS) {
     await tx.exec(`UPDATE ${kind} SET tuple_id = r.keep FROM retuple r WHERE ${kind}.tuple_id = r.tuple_id AND r.keep <> r.tuple_id`);
   }
   await tx.exec(`DELETE FROM id_tuples WHERE tuple_id IN (SELECT tuple_id FROM retuple WHERE keep <> tuple_id)`);
@@ -70,7 +71,7 @@ async function stitchAgain(tx: Queryable, sql: SqlDialect): Promise<void> {
   const stale = `FROM interactions r JOIN id_tuples t ON r.tuple_id = t.tuple_id WHERE r.customer_key IS DISTINCT FROM ${recordKeySql('interactions', 't', 'r')}`;
   await tx.exec(`INSERT INTO affected SELECT DISTINCT r.customer_key, ${WHOLE_HISTORY} ${stale}`);
   await tx.exec(`INSERT INTO affected SELECT DISTINCT ${recordKeySql('interactions', 't', 'r')}, ${WHOLE_HISTORY} ${stale}`);
-  for (const kind of KINDS) {
+  for (const kind of V1_KINDS) {
     const key = recordKeySql(kind, 't', kind);
     await tx.exec(`UPDATE ${kind} SET customer_key = ${key} FROM id_tuples t WHERE ${kind}.tuple_id = t.tuple_id AND ${kind}.customer_key IS DISTINCT FROM ${key}`);
   }

@@ -1,18 +1,22 @@
 /**
  * Agents and teams: raw CSAT beside CSAT adjusted for the friction each employee inherited
- * (docs/attribution.md), with 95% intervals, teams first. A leader sees who is being blamed for
- * failures upstream of them: those whose adjusted rank is well above their raw rank.
+ * (docs/attribution.md), with 95% intervals, teams first. People are listed by team unless the
+ * reader asks for the individual ranking, which carries its limits beside it (docs/teams.md).
+ * A leader sees who is being blamed for failures upstream of them.
  */
 import { useState } from 'react';
 import type { ReactNode } from 'react';
 import type { AgentScore, AgentsAnalysis, TeamScore } from '../../../src/insight/agents.ts';
+import { INDIVIDUAL_LIMITS } from '../../../src/insight/limits.ts';
 import { useApi } from '../data.ts';
 import { fixed, int, pct } from '../format.ts';
 import { setQuery, useLocation } from '../router.tsx';
 import { Empty, Field, IntervalBar, Loading, Page, Pill, Show } from '../ui.tsx';
 
 /** `GET /api/v1/agents` lists people (the CLI document); a server may also answer the whole analysis. */
-function normalise(doc: AgentsAnalysis | AgentScore[]): AgentsAnalysis {
+type Named = AgentScore & { name?: string | null };
+
+function normalise(doc: AgentsAnalysis | Named[]): AgentsAnalysis & { agents: Named[] } {
   return Array.isArray(doc) ? { agents: doc, teams: [], model: null } : doc;
 }
 
@@ -119,7 +123,7 @@ function Teams({ teams, onPick }: { teams: TeamScore[]; onPick: (t: string) => v
   );
 }
 
-function Agents({ agents }: { agents: AgentScore[] }): ReactNode {
+function Agents({ agents }: { agents: Named[] }): ReactNode {
   const s = scale(agents);
   return (
     <div className="table-wrap">
@@ -130,7 +134,7 @@ function Agents({ agents }: { agents: AgentScore[] }): ReactNode {
           {agents.map((a) => (
             <tr key={a.agent_id}>
               <th scope="row">
-                {a.agent_id} <span className="muted-text">{a.team}</span>
+                {a.name ?? a.agent_id} <span className="muted-text">{a.name ? `${a.agent_id} · ` : ''}{a.team}</span>
               </th>
               <td className="num">{int(a.responses)}</td>
               <ScoreCells r={a} s={s} name={a.agent_id} />
@@ -143,11 +147,12 @@ function Agents({ agents }: { agents: AgentScore[] }): ReactNode {
 }
 
 export default function AgentsPage(): ReactNode {
-  const result = useApi<AgentsAnalysis | AgentScore[]>('agents');
+  const result = useApi<AgentsAnalysis | Named[]>('agents');
   const teamResult = useApi<TeamScore[]>('agents', { by: 'team' });
   const { query } = useLocation();
   const team = query.get('team') ?? '';
-  const [sort, setSort] = useState<'adjusted' | 'raw' | 'friction'>('adjusted');
+  // By team unless the reader asks for a ranking of people: team is the unit of recognition.
+  const [sort, setSort] = useState<'team' | 'adjusted' | 'raw' | 'friction'>('team');
 
   return (
     <Page
@@ -159,8 +164,13 @@ export default function AgentsPage(): ReactNode {
           const d = normalise(doc);
           const agents = d.agents
             .filter((a) => team === '' || a.team === team)
-            .sort((a, b) => (sort === 'raw' ? a.rank_raw - b.rank_raw : sort === 'friction' ? b.inherited_friction - a.inherited_friction : a.rank_adjusted - b.rank_adjusted));
+            .sort((a, b) => (sort === 'raw' ? a.rank_raw - b.rank_raw : sort === 'friction' ? b.inherited_friction - a.inherited_friction : sort === 'adjusted' ? a.rank_adjusted - b.rank_adjusted : 0));
           const teams = [...(teamResult.status === 'ok' ? teamResult.data : d.teams)].sort((a, b) => a.rank_adjusted - b.rank_adjusted);
+          if (sort === 'team') {
+            // The server lists people by team already; a server that does not is put in team order here.
+            const order = new Map(teams.map((t, i) => [t.team, i]));
+            agents.sort((a, b) => (order.get(a.team) ?? 1e9) - (order.get(b.team) ?? 1e9));
+          }
           return (
             <>
               <section className="card" aria-labelledby="teams-title">
@@ -188,12 +198,17 @@ export default function AgentsPage(): ReactNode {
                   </Field>
                   <Field label="Order by">
                     <select value={sort} onChange={(e) => setSort(e.target.value as typeof sort)}>
-                      <option value="adjusted">Adjusted CSAT</option>
+                      <option value="team">Team</option>
+                      <option value="adjusted">Adjusted CSAT (a ranking of people)</option>
                       <option value="raw">Raw CSAT</option>
                       <option value="friction">Inherited friction</option>
                     </select>
                   </Field>
                 </form>
+                <p className="note" data-testid="individual-limits">
+                  {sort === 'team' ? 'People are listed by team, teams in order of adjusted CSAT. ' : ''}
+                  <strong>Limits:</strong> {INDIVIDUAL_LIMITS}
+                </p>
                 <Agents agents={agents} />
               </section>
               {d.model !== null && (
