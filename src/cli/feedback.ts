@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { AppError } from '../core/errors.ts';
 import { listComments, topicSummary } from '../feedback/comments.ts';
 import { listPraise } from '../feedback/praise.ts';
+import { trainSentimentModel } from '../feedback/sentiment-scorer.ts';
 import type { SentimentLabel } from '../feedback/sentiment.ts';
 import { parseTaxonomy } from '../feedback/taxonomy.ts';
 import type { Taxonomy } from '../feedback/taxonomy.ts';
@@ -61,7 +62,12 @@ export function registerFeedback(program: Command, ctx: CommandContext): void {
       );
       if (ctx.global().json) return printJson(ctx.io, rows);
       if (rows.length === 0) return ctx.io.out('No comments match.');
-      ctx.io.out(table(['answer', 'score', 'sentiment', 'topics', 'comment'], rows.map((r) => [r.response_id, `${r.metric} ${r.score}`, r.sentiment, r.topics.join(', '), r.comment.replace(/\s+/g, ' ')])));
+      ctx.io.out(
+        table(
+          ['answer', 'score', 'sentiment', 'scorer', 'topics', 'comment'],
+          rows.map((r) => [r.response_id, `${r.metric} ${r.score}`, r.sentiment, r.scorer, r.topics.join(', '), r.comment.replace(/\s+/g, ' ')]),
+        ),
+      );
     });
 
   feedback
@@ -73,6 +79,15 @@ export function registerFeedback(program: Command, ctx: CommandContext): void {
       const rows = await withStore(ctx, (store) => topicSummary(store, taxonomy === undefined ? {} : { taxonomy }));
       if (ctx.global().json) return printJson(ctx.io, rows);
       ctx.io.out(table(['topic', 'comments', 'negative', 'positive', 'mean sentiment'], rows.map((r) => [r.label, r.comments, r.negative, r.positive, r.mean_sentiment])));
+    });
+
+  feedback
+    .command('train')
+    .description('learn sentiment from the scored survey comments (a new model version), or say why there is too little')
+    .action(async () => {
+      const result = await withStore(ctx, (store) => trainSentimentModel(store));
+      if (ctx.global().json) return printJson(ctx.io, result);
+      ctx.io.out(result.trained ? `Trained ${result.scorer} on ${result.examples} scored comments; comments are read with it from now on.` : `Not trained: ${result.reason}.`);
     });
 
   feedback

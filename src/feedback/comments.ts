@@ -6,11 +6,13 @@
 import type { Queryable, SqlParam } from '../store/store.ts';
 import { createAnalyser } from './sentiment.ts';
 import type { SentimentLabel } from './sentiment.ts';
+import { currentModel } from './sentiment-scorer.ts';
+import type { StoredModel } from './sentiment-scorer.ts';
 import { DEFAULT_TAXONOMY, taxonomyId } from './taxonomy.ts';
 import type { Taxonomy } from './taxonomy.ts';
 
 const BATCH = 5000;
-/** Rows per upsert statement: 5 parameters each, well under PostgreSQL's 65,535. */
+/** Rows per upsert statement: 6 parameters each, well under PostgreSQL's 65,535. */
 const UPSERT_ROWS = 1000;
 
 /** Analyses the comments that have no analysis under this taxonomy yet; returns how many. */
@@ -21,7 +23,7 @@ const UPSERT_ROWS = 1000;
  */
 export function analyseComments(db: Queryable, taxonomy: Taxonomy = DEFAULT_TAXONOMY): Promise<number> {
   const tid = taxonomyId(taxonomy);
-  const key = `${tid}`;
+  const key = tid;
   const running = inFlight.get(db)?.get(key);
   if (running !== undefined) return running;
   let byDb = inFlight.get(db);
@@ -35,21 +37,24 @@ const inFlight = new WeakMap<Queryable, Map<string, Promise<number>>>();
 
 async function analyseOnce(db: Queryable, taxonomy: Taxonomy, tid: string): Promise<number> {
   let analyse: ((text: string) => ReturnType<Awaited<ReturnType<typeof createAnalyser>>>) | null = null;
+  // A new model version (trained here when the scored comments have grown) re-reads every comment.
+  const model: StoredModel | null = await currentModel(db);
+  const scorer = model === null ? 'rules' : `model:v${model.version}`;
   let done = 0;
   for (;;) {
     // Batches bound memory; each batch drops out of the NOT EXISTS once written.
     const rows = await db.query(
       `SELECT f.response_id, f.comment FROM feedback f
        WHERE f.comment IS NOT NULL AND trim(f.comment) <> ''
-         AND NOT EXISTS (SELECT 1 FROM comment_analysis a WHERE a.response_id = f.response_id AND a.taxonomy = $1)
+         AND NOT EXISTS (SELECT 1 FROM comment_analysis a WHERE a.response_id = f.response_id AND a.taxonomy = $1 AND a.scorer = $2)
        ORDER BY f.response_id COLLATE "C" LIMIT ${BATCH}`,
-      [tid],
+      [tid, scorer],
     );
     if (rows.length === 0) return done;
-    analyse ??= await createAnalyser(taxonomy);
+    analyse ??= await createAnalyser(taxonomy, model);
     const out: SqlParam[][] = rows.map((r) => {
       const a = analyse!(String(r.comment));
-      return [String(r.response_id), a.sentiment, a.label, a.topics.join(','), tid];
+      return [String(r.response_id), a.sentiment, a.label, a.topics.join(','), tid, a.scorer];
     });
     // An upsert replaces an analysis made under another taxonomy. It needs no scratch table
     // (a temporary table lives in one session, and a pooled store hands each statement any
@@ -58,9 +63,10 @@ async function analyseOnce(db: Queryable, taxonomy: Taxonomy, tid: string): Prom
     for (let i = 0; i < out.length; i += UPSERT_ROWS) {
       const chunk = out.slice(i, i + UPSERT_ROWS);
       await db.exec(
-        `INSERT INTO comment_analysis (response_id, sentiment, label, topics, taxonomy)
-         VALUES ${chunk.map((_, r) => `(${[1, 2, 3, 4, 5].map((c) => `$${r * 5 + c}`).join(', ')})`).join(', ')}
-         ON CONFLICT (response_id) DO UPDATE SET sentiment = excluded.sentiment, label = excluded.label, topics = excluded.topics, taxonomy = excluded.taxonomy`,
+        `INSERT INTO comment_analysis (response_id, sentiment, label, topics, taxonomy, scorer)
+         VALUES ${chunk.map((_, r) => `(${[1, 2, 3, 4, 5, 6].map((c) => `$${r * 6 + c}`).join(', ')})`).join(', ')}
+         ON CONFLICT (response_id) DO UPDATE SET sentiment = excluded.sentiment, label = excluded.label, topics = excluded.topics,
+           taxonomy = excluded.taxonomy, scorer = excluded.scorer`,
         chunk.flat(),
       );
     }
@@ -90,6 +96,8 @@ export interface CommentDoc {
   comment: string;
   sentiment: number;
   label: SentimentLabel;
+  /** Which scorer gave the label: `rules` or `model:v<version>`. */
+  scorer: string;
   topics: string[];
 }
 
@@ -115,7 +123,7 @@ export async function listComments(db: Queryable, filter: CommentFilter = {}): P
   const params: SqlParam[] = [];
   const where = whereSql(filter, params);
   const rows = await db.query(
-    `SELECT f.response_id, f.ts, f.customer_key, f.survey_id, f.metric, f.scope, f.score, f.comment, a.sentiment, a.label, a.topics
+    `SELECT f.response_id, f.ts, f.customer_key, f.survey_id, f.metric, f.scope, f.score, f.comment, a.sentiment, a.label, a.scorer, a.topics
      FROM feedback f JOIN comment_analysis a ON a.response_id = f.response_id
      WHERE ${where} ORDER BY a.sentiment, f.ts DESC, f.response_id COLLATE "C" LIMIT ${Math.max(1, Math.floor(filter.limit ?? 50))}`,
     params,
@@ -131,6 +139,7 @@ export async function listComments(db: Queryable, filter: CommentFilter = {}): P
     comment: String(r.comment),
     sentiment: Number(r.sentiment),
     label: String(r.label) as SentimentLabel,
+    scorer: String(r.scorer ?? 'rules'),
     topics: String(r.topics) === '' ? [] : String(r.topics).split(','),
   }));
 }

@@ -137,6 +137,18 @@ export const MIGRATIONS: readonly Migration[] = [
       ];
     },
   },
+  {
+    version: 13,
+    name: 'feedback: sentiment models learnt from scored comments, and which scorer read each comment',
+    statements() {
+      return [
+        // One row per trained version; the latest reads texts that carry no score.
+        `CREATE TABLE sentiment_models (version INTEGER PRIMARY KEY, trained_at BIGINT NOT NULL, examples INTEGER NOT NULL, model TEXT NOT NULL)`,
+        // 'rules' or 'model:v<version>'; an analysis made by another scorer is redone.
+        `ALTER TABLE comment_analysis ADD COLUMN scorer TEXT`,
+      ];
+    },
+  },
 ];
 
 /**
