@@ -97,7 +97,7 @@ export function registerFeedback(program: Command, ctx: CommandContext): void {
     .action(async (flags: { team?: string }) => {
       const rows = await withStore(ctx, (store) => listPraise(store, { team: flags.team }));
       if (ctx.global().json) return printJson(ctx.io, rows);
-      if (rows.length === 0) return ctx.io.out('No praise recorded yet.');
-      ctx.io.out(table(['when', 'employee', 'team', 'what they said'], rows.map((r) => [r.ts.slice(0, 16), r.staff_id, r.team, r.text ?? ''])));
+      if (rows.length === 0) return ctx.io.out('No praise yet: no comment reads as agent praise, and no survey answer named an employee.');
+      ctx.io.out(table(['when', 'employee', 'team', 'what they said'], rows.map((r) => [r.ts.slice(0, 16), r.staff_id ?? '(not named)', r.team, r.text ?? ''])));
     });
 }
