@@ -104,54 +104,54 @@ export function trainModel(examples: readonly LabelledText[], options: { epochs?
   const rows = examples.map((e) => ({ ...features(e.text), y: CLASSES.indexOf(e.label), h: fnv(e.text) })).sort((a, b) => a.h - b.h);
   const df = new Map<string, number>();
   for (const r of rows) for (const f of r.names) df.set(f, (df.get(f) ?? 0) + 1);
-  const keep = (f: string): boolean => (df.get(f) ?? 0) >= 2;
+  // Features seen at least twice, numbered; each row keeps its feature numbers.
+  const names: string[] = [];
+  const ids = new Map<string, number>();
+  for (const [f, n] of df) if (n >= 2) ids.set(f, names.push(f) - 1);
+  const encoded = rows.map((r) => {
+    const active = Int32Array.from(r.names.filter((f) => ids.has(f)).map((f) => ids.get(f)!));
+    return { active, scale: 1 / Math.sqrt(active.length + 1), rv: ruleValues(r.rule), y: r.y };
+  });
   const counts = [0, 0, 0];
   for (const r of rows) counts[r.y]!++;
   const present = [0, 1, 2].filter((c) => counts[c]! > 0);
   const classWeight = counts.map((c) => (c === 0 ? 0 : (rows.length / (present.length * c)) ** balance));
-  const w = new Map<string, [number, number, number]>();
+  const w = new Float64Array(names.length * 3);
+  const rw = new Float64Array(RULE_FEATURES.length * 3);
   const bias: [number, number, number] = [0, 0, 0];
   for (const c of [0, 1, 2]) if (counts[c] === 0) bias[c] = -30;
   let step = 0;
+  const z: [number, number, number] = [0, 0, 0];
   for (let epoch = 0; epoch < epochs; epoch++) {
-    for (const r of rows) {
+    for (const r of encoded) {
       const lr = lr0 / (1 + step++ / rows.length);
-      const active = r.names.filter(keep);
       // Binary features, scaled so a long review does not outweigh a short one.
-      const scale = 1 / Math.sqrt(active.length + 1);
-      const rv = ruleValues(r.rule);
-      const z: [number, number, number] = [bias[0], bias[1], bias[2]];
-      for (const f of active) {
-        const v = w.get(f);
-        if (v !== undefined) for (let c = 0; c < 3; c++) z[c]! += v[c]! * scale;
+      for (let c = 0; c < 3; c++) {
+        let sum = bias[c]!;
+        for (let k = 0; k < r.active.length; k++) sum += w[r.active[k]! * 3 + c]! * r.scale;
+        for (let i = 0; i < RULE_FEATURES.length; i++) sum += rw[i * 3 + c]! * r.rv[i]!;
+        z[c] = sum;
       }
-      RULE_FEATURES.forEach((f, i) => {
-        const v = w.get(f);
-        if (v !== undefined) for (let c = 0; c < 3; c++) z[c]! += v[c]! * rv[i]!;
-      });
       const p = softmax(z);
       const cw = classWeight[r.y]!;
       for (const c of present) {
         const g = cw * ((c === r.y ? 1 : 0) - p[c]!);
         bias[c]! += lr * g * 0.1;
-        for (const f of active) {
-          let v = w.get(f);
-          if (v === undefined) w.set(f, (v = [0, 0, 0]));
-          v[c] = v[c]! * (1 - lr * l2) + lr * g * scale;
+        const decay = 1 - lr * l2;
+        for (let k = 0; k < r.active.length; k++) {
+          const at = r.active[k]! * 3 + c;
+          w[at] = w[at]! * decay + lr * g * r.scale;
         }
-        RULE_FEATURES.forEach((f, i) => {
-          let v = w.get(f);
-          if (v === undefined) w.set(f, (v = [0, 0, 0]));
-          v[c] = v[c]! + lr * g * rv[i]!;
-        });
+        for (let i = 0; i < RULE_FEATURES.length; i++) rw[i * 3 + c]! += lr * g * r.rv[i]!;
       }
     }
   }
   const weights: Record<string, [number, number, number]> = {};
-  for (const [f, v] of w) {
-    if (Math.abs(v[0]) + Math.abs(v[1]) + Math.abs(v[2]) < 1e-3) continue;
-    weights[f] = [round(v[0]), round(v[1]), round(v[2])];
-  }
+  const keep = (f: string, v: [number, number, number]): void => {
+    if (Math.abs(v[0]) + Math.abs(v[1]) + Math.abs(v[2]) >= 1e-3) weights[f] = [round(v[0]), round(v[1]), round(v[2])];
+  };
+  names.forEach((f, i) => keep(f, [w[i * 3]!, w[i * 3 + 1]!, w[i * 3 + 2]!]));
+  RULE_FEATURES.forEach((f, i) => keep(f, [rw[i * 3]!, rw[i * 3 + 1]!, rw[i * 3 + 2]!]));
   return { weights, bias: [round(bias[0]), round(bias[1]), round(bias[2])], classes: present.map((c) => CLASSES[c]!), examples: rows.length };
 }
 
