@@ -46,7 +46,7 @@ const CORRECTIONS: Readonly<Record<string, number>> = {
   fix: -0.8, received: 0.6, arrived: 0.6, fixed: 1.0, resolved: 1.2, sorted: 1.0, solved: 1.2, working: 0.6, works: 0.8, worked: 0.8, delivered: 0.6,
   showed: 0.2, answered: 0.6, responded: 0.6, processed: 0.6, refunded: 0.8, credited: 0.8, replied: 0.6, recommend: 1.6, fits: 1.2, fitted: 0.8,
   easy: 1.9, quick: 1.4, quickly: 1.2, fast: 1.2, efficient: 1.8, smooth: 1.4, seamless: 1.8, painless: 1.6, knowledgeable: 1.8, professional: 1.6,
-  comfy: 1.8, flattering: 2.0, cute: 2.0, gorgeous: 3.0, stunning: 3.0, soft: 1.0, unflattering: -2.0, itchy: -1.4, scratchy: -1.4,
+  rock: 1.8, rocks: 2.2, rocked: 2.0, legend: 2.0, legends: 2.0, comfy: 1.8, flattering: 2.0, cute: 2.0, gorgeous: 3.0, stunning: 3.0, soft: 1.0, unflattering: -2.0, itchy: -1.4, scratchy: -1.4,
 };
 
 /** "The problem was fixed": a problem that is solved is good news, not a complaint. */
@@ -154,22 +154,22 @@ interface Token {
 const TOKEN_RE = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*|[.!?;…]+|\p{Extended_Pictographic}\uFE0F?/gu;
 
 /** Splits a text into sentences of lower-case words (apostrophes dropped: "didn't" → "didnt"). */
-function sentences(text: string): { tokens: Token[]; bangs: number }[] {
-  const out: { tokens: Token[]; bangs: number }[] = [];
+function sentences(text: string): { tokens: Token[]; bangs: number; question: boolean }[] {
+  const out: { tokens: Token[]; bangs: number; question: boolean }[] = [];
   let cur: Token[] = [];
   let bangs = 0;
   for (const m of text.matchAll(TOKEN_RE)) {
     const raw = m[0];
     if (/^[.!?;…]+$/.test(raw)) {
       bangs += (raw.match(/!/g) ?? []).length;
-      if (cur.length > 0) out.push({ tokens: cur, bangs });
+      if (cur.length > 0) out.push({ tokens: cur, bangs, question: raw.includes('?') });
       cur = [];
       bangs = 0;
       continue;
     }
     cur.push({ word: raw.toLowerCase().replace(/['’]/g, ''), caps: raw.length > 2 && raw === raw.toUpperCase() && /\p{Lu}/u.test(raw) });
   }
-  if (cur.length > 0) out.push({ tokens: cur, bangs });
+  if (cur.length > 0) out.push({ tokens: cur, bangs, question: false });
   return out;
 }
 
@@ -252,6 +252,8 @@ export function ruleSentiment(text: string): number {
       vals.push(-1.4);
       sentenceHasValence = true;
     }
+    // A question asks for something; its kind words ("can you help", "please") are not praise.
+    if (s.question) for (let k = 0; k < vals.length; k++) if (vals[k]! > 0) vals[k] = vals[k]! * 0.3;
     if (sentenceHasValence) {
       anyValence = true;
       // Exclamation marks amplify the sentence (up to four).
