@@ -57,6 +57,17 @@ describe('rule sentiment reads complaints as a person would', () => {
     }
   });
 
+  test('a sentence that ends in a negation denies what it said', () => {
+    assert.equal(labelOf(score('Was told it would be sorted by now, it is not.')), 'negative');
+    assert.equal(labelOf(score('They said the refund was processed. It was not.')), 'negative');
+  });
+
+  test('repeated attempts, a button that does nothing and the wish to leave are complaints', () => {
+    for (const text of ['Took several tries to get anything done.', 'The reset button does nothing.', 'I am looking at other providers.', 'The price keeps going up.']) {
+      assert.equal(labelOf(score(text)), 'negative', `"${text}" scored ${score(text).toFixed(3)}`);
+    }
+  });
+
   test('the cost grows linearly with the length of the text', () => {
     const unit = 'Still waiting for my refund, but the agent was kind. ';
     // A text 2,000 sentences long is read in one pass (a quadratic rule would take minutes).

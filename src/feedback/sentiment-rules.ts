@@ -46,7 +46,7 @@ const CORRECTIONS: Readonly<Record<string, number>> = {
   fix: -0.8, received: 0.6, arrived: 0.6, fixed: 1.0, resolved: 1.2, sorted: 1.0, solved: 1.2, working: 0.6, works: 0.8, worked: 0.8, delivered: 0.6,
   showed: 0.2, answered: 0.6, responded: 0.6, processed: 0.6, refunded: 0.8, credited: 0.8, replied: 0.6, recommend: 1.6, fits: 1.2, fitted: 0.8,
   easy: 1.9, quick: 1.4, quickly: 1.2, fast: 1.2, efficient: 1.8, smooth: 1.4, seamless: 1.8, painless: 1.6, knowledgeable: 1.8, professional: 1.6,
-  rock: 1.8, rocks: 2.2, rocked: 2.0, legend: 2.0, legends: 2.0, comfy: 1.8, flattering: 2.0, cute: 2.0, gorgeous: 3.0, stunning: 3.0, soft: 1.0, unflattering: -2.0, itchy: -1.4, scratchy: -1.4,
+  support: 0, supported: 0.6, rock: 1.8, rocks: 2.2, rocked: 2.0, legend: 2.0, legends: 2.0, comfy: 1.8, flattering: 2.0, cute: 2.0, gorgeous: 3.0, stunning: 3.0, soft: 1.0, unflattering: -2.0, itchy: -1.4, scratchy: -1.4,
 };
 
 /** "The problem was fixed": a problem that is solved is good news, not a complaint. */
@@ -66,6 +66,11 @@ const PHRASES: Readonly<Record<string, number>> = {
   'had to call again': -2.6, 'had to call back': -2.2, 'call again': -1.4, 'called again': -1.8, 'had to call': -1.4, 'had to go back': -1.6, 'had to contact': -1.6,
   'had to chase': -2.2, 'had to ring': -1.4, 'had to explain': -1.6, 'had to repeat': -1.8, 'had to wait': -1.8, 'had to return': -1.6, 'had to send': -1.2,
   'had to': -0.6, 'have to keep': -1.6, 'keep having to': -1.8, 'kept having to': -1.8, 'again and again': -1.8, 'over and over': -1.8,
+  // Leaving: the intent to switch is the complaint.
+  'other providers': -1.6, 'another provider': -1.6, 'other companies': -1.4, 'another company': -1.4, 'switching to': -1.4, 'switch to': -1.0,
+  'switch providers': -1.8, 'take my business': -2.0, 'too high': -1.4, 'going up': -0.8, 'keeps going up': -1.4,
+  'several tries': -1.4, 'many tries': -1.4, 'multiple tries': -1.6, 'several attempts': -1.4, 'many attempts': -1.4, 'multiple attempts': -1.6,
+  'does nothing': -1.6, 'did nothing': -1.6, 'nothing happened': -1.6, 'nothing works': -2.0, 'nothing worked': -2.0, 'nothing was done': -1.8,
   'three times': -1.4, 'four times': -1.6, 'five times': -1.6, 'several times': -1.4, 'multiple times': -1.6, 'many times': -1.0, 'numerous times': -1.6,
   'weeks ago': -1.2, 'days ago': -0.8, 'months ago': -1.4, 'a week ago': -1.0, 'a month ago': -1.2, 'for weeks': -1.4, 'for days': -1.2, 'for months': -1.6,
   'for hours': -1.4, 'on hold': -1.6, 'an hour': -0.6, 'hours on': -1.2, 'so long': -0.8, 'too long': -1.8, 'long time': -0.8, 'took ages': -1.8,
@@ -247,8 +252,12 @@ export function ruleSentiment(text: string): number {
       i += span - 1;
       sentenceHasValence = true;
     }
-    // A bare negation ("It was not.", "Nope.", "Not really") answers a question with a no.
-    if (!sentenceHasValence && negatorSeen && toks.length <= 5) {
+    // A sentence that ends in a negation denies what it said ("it would be sorted by now, it
+    // is not"): its good words turn bad; with none, it is a no ("It was not.", "Nope.").
+    const last = toks[toks.length - 1]?.word ?? '';
+    const denies = isNegator(last) && last !== 'nothing' && last !== 'none' && toks.length > 1;
+    if (denies) for (let k = 0; k < vals.length - 1; k++) if (vals[k]! > 0) vals[k] = vals[k]! * -0.74;
+    if (!sentenceHasValence && negatorSeen && (toks.length <= 5 || denies)) {
       vals.push(-1.4);
       sentenceHasValence = true;
     }

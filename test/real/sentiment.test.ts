@@ -100,7 +100,7 @@ test('the rules agree with the star ratings of real reviews, and beat VADER meas
   );
   assert.ok(mine.pos > 500 && mine.neg > 50, `expected many rated reviews, got ${mine.pos} + ${mine.neg}`);
   assert.ok(mine.auc >= 0.88, `AUC ${mine.auc.toFixed(3)} is below the floor of 0.88 (measured 0.918)`);
-  assert.ok(mine.balanced >= 0.78, `balanced accuracy ${mine.balanced.toFixed(3)} is below the floor of 0.78 (measured 0.828)`);
+  assert.ok(mine.balanced >= 0.78, `balanced accuracy ${mine.balanced.toFixed(3)} is below the floor of 0.78 (measured 0.833)`);
   assert.ok(mine.auc > peer.auc && mine.balanced > peer.balanced, 'the rules must beat VADER on both');
 });
 
@@ -121,6 +121,6 @@ test('a model trained on half the reviews (stars as scores) reads the other half
     `trained on ${train.length}, read ${held.length}: macro-F1 three-way (3 stars neutral) model ${three.toFixed(3)}, rules ${threeRules.toFixed(3)}; ` +
       `positive vs not (3 stars left out) model ${two.toFixed(3)}, rules ${twoRules.toFixed(3)}`,
   );
-  assert.ok(two >= 0.78, `model macro-F1 ${two.toFixed(3)} below the floor of 0.78 (measured 0.816)`);
-  assert.ok(three >= 0.48, `three-way macro-F1 ${three.toFixed(3)} below the floor of 0.48 (measured 0.512)`);
+  assert.ok(two >= 0.78, `model macro-F1 ${two.toFixed(3)} below the floor of 0.78 (measured 0.815)`);
+  assert.ok(three >= 0.48, `three-way macro-F1 ${three.toFixed(3)} below the floor of 0.48 (measured 0.521)`);
 });
