@@ -6,7 +6,7 @@ import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import { listComments } from './comments.ts';
 import { MIN_EXAMPLES } from './sentiment-model.ts';
-import { latestModel, scoreText, trainSentimentModel } from './sentiment-scorer.ts';
+import { createTextScorer, latestModel, scoreText, trainSentimentModel } from './sentiment-scorer.ts';
 
 // A company whose customers say "the widget jammed" when unhappy: words the rules do not know.
 const unhappy = ['The widget jammed again', 'Widget jammed on day two', 'my widget jammed and the gizmo froze', 'gizmo froze twice this week'];
@@ -50,6 +50,9 @@ describe('a sentiment model learnt from scored comments', () => {
       assert.equal(scoreText('the gizmo froze').label, 'neutral');
       assert.equal(scoreText('the gizmo froze', model).label, 'negative');
       assert.equal(scoreText('it purrs', model).label, 'positive');
+      // Any other text (a message) is scored by the same model, and says so.
+      const score = await createTextScorer(store);
+      assert.deepEqual([score('my gizmo froze').label, score('my gizmo froze').scorer], ['negative', 'model:v1']);
       // Training again makes a new version, and the comments are read again with it.
       const again = await trainSentimentModel(store);
       assert.deepEqual([again.trained, again.scorer], [true, 'model:v2']);

@@ -94,3 +94,16 @@ export async function currentModel(db: Queryable, now: number = Date.now()): Pro
   const result = await trainSentimentModel(db, now);
   return result.trained ? latestModel(db) : current;
 }
+
+/**
+ * A scorer for any text (a message, a comment), with the model current now (training one first
+ * if it is due), for code that scores texts in bulk.
+ *
+ * @example
+ * const score = await createTextScorer(store);
+ * score('Still waiting for my refund'); // { sentiment: -0.62, label: 'negative', scorer: 'rules' }
+ */
+export async function createTextScorer(db: Queryable, now: number = Date.now()): Promise<(text: string) => TextSentiment> {
+  const model = await currentModel(db, now);
+  return (text) => scoreText(text, model);
+}
