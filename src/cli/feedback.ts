@@ -5,6 +5,7 @@ import { AppError } from '../core/errors.ts';
 import { listComments, saveTaxonomy, taxonomyInForce, TEXT_SOURCES, TOPIC_VIEWS, topicSummary } from '../feedback/comments.ts';
 import type { TextSource, TopicView } from '../feedback/comments.ts';
 import { listPraise } from '../feedback/praise.ts';
+import { trainSentimentModel } from '../feedback/sentiment-scorer.ts';
 import type { SentimentLabel } from '../feedback/sentiment.ts';
 import { parseTaxonomy } from '../feedback/taxonomy.ts';
 import type { Taxonomy } from '../feedback/taxonomy.ts';
@@ -82,8 +83,8 @@ export function registerFeedback(program: Command, ctx: CommandContext): void {
       if (rows.length === 0) return ctx.io.out('No comments match.');
       ctx.io.out(
         table(
-          ['from', 'id', 'score', 'sentiment', 'topics', 'text'],
-          rows.map((r) => [r.source, r.id, r.metric === null ? '' : `${r.metric} ${r.score}`, r.sentiment, r.topics.join(', '), r.text.replace(/\s+/g, ' ')]),
+          ['from', 'id', 'score', 'sentiment', 'scorer', 'topics', 'text'],
+          rows.map((r) => [r.source, r.id, r.metric === null ? '' : `${r.metric} ${r.score}`, r.sentiment, r.scorer, r.topics.join(', '), r.text.replace(/\s+/g, ' ')]),
         ),
       );
     });
@@ -124,13 +125,22 @@ export function registerFeedback(program: Command, ctx: CommandContext): void {
     });
 
   feedback
+    .command('train')
+    .description('learn sentiment from the scored survey comments (a new model version), or say why there is too little')
+    .action(async () => {
+      const result = await withStore(ctx, (store) => trainSentimentModel(store));
+      if (ctx.global().json) return printJson(ctx.io, result);
+      ctx.io.out(result.trained ? `Trained ${result.scorer} on ${result.examples} scored comments; comments are read with it from now on.` : `Not trained: ${result.reason}.`);
+    });
+
+  feedback
     .command('praise')
     .description('praise customers gave named employees, by team')
     .option('--team <team>', 'only this team')
     .action(async (flags: { team?: string }) => {
       const rows = await withStore(ctx, (store) => listPraise(store, { team: flags.team }));
       if (ctx.global().json) return printJson(ctx.io, rows);
-      if (rows.length === 0) return ctx.io.out('No praise recorded yet.');
-      ctx.io.out(table(['when', 'employee', 'team', 'what they said'], rows.map((r) => [r.ts.slice(0, 16), r.staff_id, r.team, r.text ?? ''])));
+      if (rows.length === 0) return ctx.io.out('No praise yet: no comment reads as agent praise, and no survey answer named an employee.');
+      ctx.io.out(table(['when', 'employee', 'team', 'what they said'], rows.map((r) => [r.ts.slice(0, 16), r.staff_id ?? '(not named)', r.team, r.text ?? ''])));
     });
 }

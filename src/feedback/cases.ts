@@ -503,11 +503,12 @@ export async function closeCase(db: Queryable, caseId: string, r: Resolution, ct
  */
 export async function requestCallback(
   db: Queryable,
-  request: { customerKey: string; responseId: string | null; note: string | null },
+  request: { customerKey: string; responseId: string | null; note: string | null; dueAt?: number },
   ctx: ActionContext & { rules?: Partial<CaseRules>; sql?: SqlDialect },
 ): Promise<string> {
   const rules = { ...DEFAULT_CASE_RULES, ...ctx.rules };
-  const due = ctx.now + rules.callbackHours * 3600_000;
+  // The time promised to the customer (outside their quiet hours), else the rule's.
+  const due = request.dueAt ?? ctx.now + rules.callbackHours * 3600_000;
   const [open] = await db.query(
     `SELECT case_id, (SELECT coalesce(max(seq), 0) FROM case_events e WHERE e.case_id = c.case_id) AS seq
      FROM cases c WHERE customer_key = $1 AND status IN ${ACTIVE} ORDER BY opened_at LIMIT 1`,

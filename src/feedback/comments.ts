@@ -9,13 +9,15 @@ import type { Queryable, Row, SqlParam } from '../store/store.ts';
 import { discoverTopics, topicsOfTerms } from './discover.ts';
 import type { DiscoveredTopic } from './discover.ts';
 import { createAnalyser } from './sentiment.ts';
+import { currentModel } from './sentiment-scorer.ts';
+import type { StoredModel } from './sentiment-scorer.ts';
 import type { SentimentLabel } from './sentiment.ts';
 import { parseTaxonomy, taxonomyId } from './taxonomy.ts';
 import type { Taxonomy } from './taxonomy.ts';
 import { createTermReader } from './terms.ts';
 
 const BATCH = 5000;
-/** Rows per upsert statement: 6 parameters each, well under PostgreSQL's 65,535. */
+/** Rows per upsert statement: 7 parameters each, well under PostgreSQL's 65,535. */
 const UPSERT_ROWS = 1000;
 
 /** Where texts come from: survey comments, customers' messages, or both. */
@@ -80,13 +82,16 @@ const inFlight = new WeakMap<Queryable, Map<string, Promise<number>>>();
 async function analyseOnce(db: Queryable, taxonomy: Taxonomy, tid: string, spec: TextTable): Promise<number> {
   let analyse: ((text: string) => ReturnType<Awaited<ReturnType<typeof createAnalyser>>>) | null = null;
   let termsOf: ((text: string) => string) | null = null;
+  // A new model version (trained when the scored comments have grown) re-reads every text.
+  const model: StoredModel | null = await currentModel(db);
+  const scorer = model === null ? 'rules' : `model:v${model.version}`;
   let done = 0;
   // Counting first: when every text has its analysis (the usual case, once an import has read
   // them), two counts answer sooner than the anti-join below.
   const [counts] = await db.query(
     `SELECT (SELECT count(*) FROM ${spec.table} t WHERE ${spec.where}) AS texts,
-       (SELECT count(*) FROM ${spec.analysis} a WHERE a.taxonomy = $1 AND a.terms IS NOT NULL) AS analysed`,
-    [tid],
+       (SELECT count(*) FROM ${spec.analysis} a WHERE a.taxonomy = $1 AND a.terms IS NOT NULL AND a.scorer = $2) AS analysed`,
+    [tid, scorer],
   );
   if (Number(counts?.analysed) >= Number(counts?.texts)) return 0;
   for (;;) {
@@ -95,17 +100,17 @@ async function analyseOnce(db: Queryable, taxonomy: Taxonomy, tid: string, spec:
     const rows = await db.query(
       `SELECT t.${spec.id} AS id, t.${spec.text} AS text FROM ${spec.table} t
        WHERE ${spec.where}
-         AND NOT EXISTS (SELECT 1 FROM ${spec.analysis} a WHERE a.${spec.id} = t.${spec.id} AND a.taxonomy = $1 AND a.terms IS NOT NULL)
+         AND NOT EXISTS (SELECT 1 FROM ${spec.analysis} a WHERE a.${spec.id} = t.${spec.id} AND a.taxonomy = $1 AND a.terms IS NOT NULL AND a.scorer = $2)
        ORDER BY t.${spec.id} COLLATE "C" LIMIT ${BATCH}`,
-      [tid],
+      [tid, scorer],
     );
     if (rows.length === 0) return done;
-    analyse ??= await createAnalyser(taxonomy);
+    analyse ??= await createAnalyser(taxonomy, model);
     termsOf ??= await createTermReader();
     const out: SqlParam[][] = rows.map((r) => {
       const text = String(r.text);
       const a = analyse!(text);
-      return [String(r.id), a.sentiment, a.label, a.topics.join(','), tid, termsOf!(text)];
+      return [String(r.id), a.sentiment, a.label, a.topics.join(','), tid, termsOf!(text), a.scorer];
     });
     // An upsert replaces an analysis made under another taxonomy. It needs no scratch table
     // (a temporary table lives in one session, and a pooled store hands each statement any
@@ -114,10 +119,10 @@ async function analyseOnce(db: Queryable, taxonomy: Taxonomy, tid: string, spec:
     for (let i = 0; i < out.length; i += UPSERT_ROWS) {
       const chunk = out.slice(i, i + UPSERT_ROWS);
       await db.exec(
-        `INSERT INTO ${spec.analysis} (${spec.id}, sentiment, label, topics, taxonomy, terms)
-         VALUES ${chunk.map((_, r) => `(${[1, 2, 3, 4, 5, 6].map((c) => `$${r * 6 + c}`).join(', ')})`).join(', ')}
+        `INSERT INTO ${spec.analysis} (${spec.id}, sentiment, label, topics, taxonomy, terms, scorer)
+         VALUES ${chunk.map((_, r) => `(${[1, 2, 3, 4, 5, 6, 7].map((c) => `$${r * 7 + c}`).join(', ')})`).join(', ')}
          ON CONFLICT (${spec.id}) DO UPDATE SET sentiment = excluded.sentiment, label = excluded.label, topics = excluded.topics,
-           taxonomy = excluded.taxonomy, terms = excluded.terms`,
+           taxonomy = excluded.taxonomy, terms = excluded.terms, scorer = excluded.scorer`,
         chunk.flat(),
       );
     }
@@ -151,6 +156,8 @@ export interface CommentDoc {
   text: string;
   sentiment: number;
   label: SentimentLabel;
+  /** Which scorer gave the label: `rules`, or `model:v<version>` learnt from scored comments. */
+  scorer: string;
   topics: string[];
   /** Survey answers: the answer and what it rated (null on a message). */
   response_id: string | null;
@@ -190,14 +197,14 @@ function textsSql(source: TextSource, filter: CommentFilter, tid: string, params
   const parts: string[] = [];
   if (source !== 'messages') {
     parts.push(`SELECT 'feedback' AS source, x.response_id AS id, x.ts, x.seq, x.customer_key, x.comment AS text, x.survey_id, x.metric, x.scope, x.score,
-        CAST(NULL AS TEXT) AS conversation_id, CAST(NULL AS TEXT) AS channel, a.sentiment, a.label, a.topics, a.terms
+        CAST(NULL AS TEXT) AS conversation_id, CAST(NULL AS TEXT) AS channel, a.sentiment, a.label, a.scorer, a.topics, a.terms
       FROM feedback x JOIN comment_analysis a ON a.response_id = x.response_id
       WHERE ${['a.taxonomy = ' + t, ...fb].join(' AND ')}`);
   }
   // Messages have no scope or metric: a filter on either leaves them out.
   if (source !== 'feedback' && filter.scope === undefined && filter.metric === undefined) {
     parts.push(`SELECT 'message' AS source, x.message_id AS id, x.ts, x.seq, x.customer_key, x.text, CAST(NULL AS TEXT) AS survey_id, CAST(NULL AS TEXT) AS metric,
-        CAST(NULL AS TEXT) AS scope, CAST(NULL AS DOUBLE PRECISION) AS score, x.conversation_id, x.channel, a.sentiment, a.label, a.topics, a.terms
+        CAST(NULL AS TEXT) AS scope, CAST(NULL AS DOUBLE PRECISION) AS score, x.conversation_id, x.channel, a.sentiment, a.label, a.scorer, a.topics, a.terms
       FROM messages x JOIN message_analysis a ON a.message_id = x.message_id
       WHERE ${["x.speaker = 'customer'", 'a.taxonomy = ' + t, ...common].join(' AND ')}`);
   }
@@ -216,6 +223,7 @@ function toDoc(r: Row, topics: string[]): CommentDoc {
     text,
     sentiment: Number(r.sentiment),
     label: String(r.label) as SentimentLabel,
+    scorer: String(r.scorer ?? 'rules'),
     topics,
     response_id: feedback ? String(r.id) : null,
     survey_id: s(r.survey_id),

@@ -129,17 +129,19 @@ describe('the conversational survey', () => {
     assert.deepEqual([m.nps.relationship!.n, m.nps.relationship!.detractors], [1, 1]);
 
     const done = await receiveSms(store, { from: '5551234567', text: 'Yes please, call me after 5pm' }, { now: () => JUNE_6 + 2 * HOUR });
-    assert.match(done.text, /^Thank you, Dana\. Someone from our team will call you by \w+ 7 June at 11:00 UTC \(reference CS-[0-9A-F]{10}\)\.$/);
+    // The call is promised for the time asked for.
+    assert.match(done.text, /^Thank you, Dana\. Someone from our team will call you from Saturday 6 June at 17:00 UTC \(reference CS-[0-9A-F]{10}\)\.$/);
     assert.equal(done.done, true);
     const [c] = await listCases(store, { now: JUNE_6 + 2 * HOUR, customerKey: c1 });
     assert.equal(c!.callback_requested, true);
     assert.equal(c!.status, 'open');
     assert.equal(c!.root_cause_step, 'web:pay_bill/submit_payment');
-    assert.equal(c!.due_at, new Date(JUNE_6 + 2 * HOUR + 24 * HOUR).toISOString());
+    assert.equal(c!.due_at, new Date(Date.UTC(2026, 5, 6, 19)).toISOString(), 'due within two hours of the time asked for');
     assert.deepEqual(c!.response_ids, [`sv-${opener.session_id}-nps`]);
     const detail = await showCase(store, c!.case_id, JUNE_6 + 2 * HOUR);
     assert.deepEqual(detail.events.map((e) => e.kind), ['opened', 'callback_requested']);
-    assert.equal(detail.answers[0]!.comment, 'would not recommend call me after 5pm');
+    // Each answer stays with its question: the score's comment is not extended by later replies.
+    assert.equal(detail.answers[0]!.comment, 'would not recommend');
     await store.close();
   });
 
@@ -188,7 +190,7 @@ describe('the conversational survey', () => {
     const link = await createSurveyLink(store, { surveyId: 'post_call_csat', customerKey: await key('C3') }, { now: () => JUNE_6 });
     const s = await startSession(store, link.token, { now: () => JUNE_6 });
     const again = await answer(store, s.session_id, 'it was ok I guess', { now: () => JUNE_6 });
-    assert.equal(again.text, 'Please reply with a number from 1 to 5, where 5 is very satisfied.');
+    assert.equal(again.text, 'Sorry, I did not quite get that. Please reply with a number from 1 to 5, where 5 is very satisfied.');
     const thanks = await answer(store, s.session_id, '4', { now: () => JUNE_6 });
     assert.equal(thanks.done, true);
     assert.match(thanks.text, /^Thank you, Kim, that is great to hear\.$/);
@@ -204,5 +206,107 @@ describe('templates', () => {
   test('an empty placeholder leaves no stray spaces or commas, and a fallback fills in', () => {
     assert.equal(render('Thank you {first_name}!', { first_name: '' }), 'Thank you!');
     assert.equal(render('Hi {first_name|there}, thanks.', { first_name: '' }), 'Hi there, thanks.');
+  });
+});
+
+describe('a dialogue that understands the reply it got (issue 19)', () => {
+  test('"Please fix the payment page" is what would make it right, not a callback; a sentence to the yes/no offer is asked again, not taken as a no', async () => {
+    const { store, key } = await world();
+    try {
+      const c1 = await key('C1');
+      const s = await startSmsSurvey(store, { surveyId: 'rel_nps_sms', customerKey: c1 }, { now: () => JUNE_6 });
+      await answer(store, s.session_id, '2', { now: () => JUNE_6 });
+      const offer = await answer(store, s.session_id, 'Please fix the payment page', { now: () => JUNE_6 });
+      assert.equal(offer.expects, 'yes_no');
+      assert.match(offer.text, /Would you like us to call you about it\?/);
+      let [c] = await listCases(store, { now: JUNE_6, customerKey: c1 });
+      assert.equal(c!.callback_requested, false, 'no callback was asked for');
+      const again = await answer(store, s.session_id, 'The page errored twice when I paid', { now: () => JUNE_6 });
+      assert.equal(again.done, false, 'a sentence is not a no');
+      assert.match(again.text, /^Sorry, I did not quite get that\. Would you like us to call you\?/);
+      const yes = await answer(store, s.session_id, 'yes', { now: () => JUNE_6 });
+      assert.match(yes.text, /Someone from our team will call you by/);
+      [c] = await listCases(store, { now: JUNE_6, customerKey: c1 });
+      assert.equal(c!.callback_requested, true);
+      const [fb] = await store.query(`SELECT comment, attrs FROM feedback WHERE response_id = $1`, [`sv-${s.session_id}-nps`]);
+      assert.equal(fb!.comment, null, 'the score came alone, so it has no comment');
+      assert.equal((JSON.parse(String(fb!.attrs)) as { answers: Record<string, unknown> }).answers.nps_make_it_right, 'Please fix the payment page');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('"it was a 1 honestly" by text message is a 1, and no reply is added to another', async () => {
+    const { store, key } = await world();
+    try {
+      const c2 = await key('C2');
+      await startSmsSurvey(store, { surveyId: 'rel_nps_sms', customerKey: c2 }, { now: () => JUNE_6 });
+      const apology = await receiveSms(store, { from: '5559876543', text: 'it was a 1 honestly' }, { now: () => JUNE_6 });
+      assert.equal(apology.expects, 'text');
+      await receiveSms(store, { from: '5559876543', text: 'The modem reset never worked' }, { now: () => JUNE_6 });
+      await receiveSms(store, { from: '5559876543', text: 'yes' }, { now: () => JUNE_6 });
+      const rows = await store.query(`SELECT score, comment FROM feedback WHERE customer_key = $1`, [c2]);
+      assert.deepEqual(rows.map((r) => [r.score, r.comment]), [[1, null]]);
+      const [c] = await listCases(store, { now: JUNE_6, customerKey: c2 });
+      assert.doesNotMatch(c!.reason, /honestly 1|modem reset.*yes/, 'the case reason quotes no garbled text');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a callback is never promised inside the customer\'s quiet hours', async () => {
+    const { store, key } = await world();
+    try {
+      const c1 = await key('C1');
+      // Asked at 22:30 UTC: the default promise (24 hours on) would fall at 22:30, inside 21:00–08:00.
+      const late = JUNE_6 + 13.5 * HOUR;
+      const s = await startSmsSurvey(store, { surveyId: 'rel_nps_sms', customerKey: c1 }, { now: () => late });
+      await answer(store, s.session_id, '0', { now: () => late });
+      const done = await answer(store, s.session_id, 'yes please', { now: () => late });
+      assert.match(done.text, /will call you by Sunday 7 June at 21:00 UTC/);
+      // A time asked for inside quiet hours moves to their end.
+      const t = await world();
+      try {
+        const k = await t.key('C1');
+        const s2 = await startSmsSurvey(t.store, { surveyId: 'rel_nps_sms', customerKey: k }, { now: () => JUNE_6 });
+        await answer(t.store, s2.session_id, '3', { now: () => JUNE_6 });
+        const at11 = await answer(t.store, s2.session_id, 'call me at 11pm', { now: () => JUNE_6 });
+        assert.match(at11.text, /will call you from Sunday 7 June at 08:00 UTC \(the earliest we call is after quiet hours\)/);
+      } finally {
+        await t.store.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('STOP ends the survey, and the customer is not surveyed again', async () => {
+    const { store, key } = await world();
+    try {
+      const c2 = await key('C2');
+      await startSmsSurvey(store, { surveyId: 'post_call_csat', customerKey: c2 }, { now: () => JUNE_6 });
+      const stop = await receiveSms(store, { from: '5559876543', text: 'STOP' }, { now: () => JUNE_6 });
+      assert.equal(stop.done, true);
+      assert.match(stop.text, /You will not get any more surveys/);
+      await assert.rejects(
+        createSurveyLink(store, { surveyId: 'rel_nps_sms', customerKey: c2 }, { now: () => JUNE_6 + 90 * 24 * HOUR }),
+        (e) => isAppError(e) && e.code === 'conflict' && /opted out/.test(e.message),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('"who is this?" is answered, and the question asked again', async () => {
+    const { store, key } = await world();
+    try {
+      const s = await startSmsSurvey(store, { surveyId: 'post_call_csat', customerKey: await key('C2') }, { now: () => JUNE_6 });
+      const who = await answer(store, s.session_id, 'who is this?', { now: () => JUNE_6 });
+      assert.match(who.text, /^This is Northwind Mobile, .* How satisfied were you with your call\?/);
+      const done = await answer(store, s.session_id, 'five', { now: () => JUNE_6 });
+      assert.equal(done.done, true);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -10,14 +10,15 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../core/errors.ts';
 import { isPlaceholder, normalizeIdentifier } from '../identity/normalize.ts';
 import type { Queryable, SqlDialect, Store } from '../store/store.ts';
-import { appendComment, insertSurveyAnswer } from './answers.ts';
-import { openCasesForAnswers, requestCallback } from './cases.ts';
+import { insertSurveyAnswer } from './answers.ts';
+import { DEFAULT_CASE_RULES, openCasesForAnswers, requestCallback } from './cases.ts';
 import type { CaseRules } from './cases.ts';
-import { contactDecision } from './contact-rules.ts';
+import { callHours, contactDecision, promisedCallTime } from './contact-rules.ts';
 import { describeRootCause, loadContext } from './context.ts';
 import type { CustomerContext } from './context.ts';
 import { findNamedStaff, recordPraise } from './praise.ts';
-import { parseScore, yesNo } from './score-parse.ts';
+import { CONFIDENT, readReply } from './reply-reader.ts';
+import type { Expectation, ReplyReading } from './reply-reader.ts';
 import { branchFor, SCALES, UNHAPPY } from './survey-definition.ts';
 import type { Action, Placeholder, Question, ScoreKind, SurveyDefinition } from './survey-definition.ts';
 import { getSurvey } from './surveys.ts';
@@ -63,7 +64,13 @@ interface State {
   offered_callback: boolean;
   /** Where an unhappy customer's conversation goes once it is settled: a question index, or -1 for the end. */
   after_recovery: number;
-  pending_text: string[];
+  /** The score question an apology answered: the recovery answers are stored under its id. */
+  recovery_question?: string;
+  /** How many times each question was asked again because its reply was unclear. */
+  retries?: Record<string, number>;
+  opted_out?: boolean;
+  /** The time a callback was promised for. */
+  callback_at?: number;
   praised: string[];
 }
 
@@ -229,7 +236,6 @@ function initialState(eventId: string | null): State {
     case_id: null,
     offered_callback: false,
     after_recovery: -1,
-    pending_text: [],
     praised: [],
   };
 }
@@ -268,7 +274,7 @@ export async function answer(db: Db, sessionId: string, text: string, deps: Dial
     await q.exec(`UPDATE survey_sessions SET state = $2, status = $3, updated_at = $4 WHERE session_id = $1`, [
       sessionId,
       JSON.stringify(s.state),
-      (s.state.stage as State['stage']) === 'done' ? 'completed' : 'active',
+      s.state.opted_out === true ? 'opted_out' : (s.state.stage as State['stage']) === 'done' ? 'completed' : 'active',
       now,
     ]);
     return reply;
@@ -294,35 +300,97 @@ class Turn {
 
   async handle(text: string): Promise<SurveyMessage> {
     const st = this.s.state;
-    if (st.stage === 'recovery' || st.stage === 'callback_offer') return this.recovery(text);
-    const q = this.s.survey.questions[st.index]!;
-    if (q.kind === 'nps' || q.kind === 'csat' || q.kind === 'ces') return this.score(q, q.kind, text);
-    if (q.kind === 'choice') {
-      const choice = matchChoice(q.choices, text);
-      if (choice === null) return message(this.s, `Please reply with one of: ${q.choices.map((c, i) => `${i + 1} ${c}`).join(', ')}.`, q, []);
-      st.answers[q.id] = choice;
+    const q = st.stage === 'question' ? this.s.survey.questions[st.index]! : null;
+    const reading = readReply(text, this.expectation(q), await this.weekday());
+    if (reading.intent === 'opt_out') return this.optOut();
+    if (reading.intent === 'question') return this.answerQuestion(q);
+    if (st.stage === 'recovery' || st.stage === 'callback_offer') return this.recovery(text, reading);
+    if (q!.kind === 'nps' || q!.kind === 'csat' || q!.kind === 'ces') return this.score(q!, q!.kind, text, reading);
+    if (q!.kind === 'choice') {
+      if (reading.intent !== 'choice' || reading.confidence < CONFIDENT) {
+        return this.unsure(q!.id, `Please reply with one of: ${q!.choices.map((c, i) => `${i + 1} ${c}`).join(', ')}.`, q!, () => this.advance(null, q!.next));
+      }
+      st.answers[q!.id] = reading.choice!;
       await this.saveAttrs();
-      return this.advance(null, q.next);
+      return this.advance(null, q!.next);
     }
-    // A text question: an empty answer or "skip" skips it.
-    if (text !== '' && !/^skip$/i.test(text)) {
-      st.answers[q.id] = text;
-      if (st.last_response_id === null) st.pending_text.push(text);
-      else await appendComment(this.q, st.last_response_id, text);
+    // A text question: its answer is stored under its own id (never added to another answer).
+    if (reading.intent === 'unclear' && text !== '' && reading.confidence < CONFIDENT && !(st.retries ?? {})[q!.id]) {
+      return this.unsure(q!.id, `${askText(q!, this.s, await this.context(), this.now)} (Reply SKIP to skip it.)`, q!, () => this.advance(null, q!.next));
+    }
+    if (text !== '' && reading.intent !== 'skip') {
+      st.answers[q!.id] = text;
       await this.maybePraise(text);
       await this.saveAttrs();
     }
-    return this.advance(null, q.next);
+    return this.advance(null, q!.next);
   }
 
-  private async score(q: Question, kind: ScoreKind, text: string): Promise<SurveyMessage> {
+  /** What the last message asked for, as the reply reader needs it. */
+  private expectation(q: Question | null): Expectation {
+    const st = this.s.state;
+    if (st.stage === 'callback_offer') return { kind: 'yes_no' };
+    if (st.stage === 'recovery') return { kind: 'text', offer: st.offered_callback };
+    if (q!.kind === 'nps' || q!.kind === 'csat' || q!.kind === 'ces') {
+      const [lo, hi] = SCALES[q!.kind];
+      return { kind: 'score', lo, hi };
+    }
+    if (q!.kind === 'choice') return { kind: 'choice', choices: q!.choices };
+    return { kind: 'text', offer: false };
+  }
+
+  /** Today's weekday in the customer's zone (0 = Sunday), so "call me Monday" names a day. */
+  private async weekday(): Promise<number> {
+    const zone = (await this.context()).timezone;
+    try {
+      return ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(new Intl.DateTimeFormat('en-US', { weekday: 'short', timeZone: zone }).format(new Date(this.now)));
+    } catch {
+      return new Date(this.now).getUTCDay();
+    }
+  }
+
+  /**
+   * Not sure what the reply meant: ask again, once per question; the second time, `giveUp`
+   * (move on without recording a guess).
+   */
+  private async unsure(key: string, ask: string, q: Question | null, giveUp: () => Promise<SurveyMessage>, expects?: SurveyMessage['expects']): Promise<SurveyMessage> {
+    const st = this.s.state;
+    st.retries ??= {};
+    if ((st.retries[key] ?? 0) >= 1) return giveUp();
+    st.retries[key] = (st.retries[key] ?? 0) + 1;
+    return message(this.s, `Sorry, I did not quite get that. ${ask}`, q, [], expects);
+  }
+
+  /** "Who is this?": say who is asking and why, and ask the same thing again. */
+  private async answerQuestion(q: Question | null): Promise<SurveyMessage> {
+    const st = this.s.state;
+    const intro = `This is ${this.s.survey.company}, asking about your recent experience with us so we can put things right.`;
+    if (st.stage === 'callback_offer') return message(this.s, `${intro} Would you like us to call you? Reply YES or NO.`, null, [], 'yes_no');
+    if (st.stage === 'recovery') return message(this.s, `${intro} What would make it right for you?`, null, [], 'text');
+    return message(this.s, `${intro} ${askText(q!, this.s, await this.context(), this.now)}`, q, []);
+  }
+
+  /** STOP: the conversation ends, and the contact rules survey this customer no more. */
+  private async optOut(): Promise<SurveyMessage> {
+    this.s.state.stage = 'done';
+    this.s.state.opted_out = true;
+    return { ...message(this.s, `You will not get any more surveys from ${this.s.survey.company}.`, null, this.webhooks), done: true, expects: null };
+  }
+
+  private async score(q: Question, kind: ScoreKind, text: string, reading: ReplyReading): Promise<SurveyMessage> {
     const st = this.s.state;
     const [lo, hi] = SCALES[kind];
-    const parsed = parseScore(text, lo, hi);
-    if (parsed === null) return message(this.s, `Please reply with a number from ${lo} to ${hi}${scaleWords(kind)}.`, q, []);
+    if (reading.intent !== 'score' || reading.confidence < CONFIDENT) {
+      const hint = reading.intent === 'callback' ? 'We can call you about it once we have your answer. ' : '';
+      return this.unsure(q.id, `${hint}Please reply with a number from ${lo} to ${hi}${scaleWords(kind)}.`, q, async () => {
+        // Asked twice and still no score: nothing is recorded for this question.
+        st.answers[`${q.id}_unread`] = text;
+        return this.advance('Thank you.', q.next);
+      });
+    }
+    const score = reading.score!;
     const ctx = await this.context();
     const responseId = `sv-${this.s.session_id}-${q.id}`;
-    const comment = [...st.pending_text, ...(parsed.comment === null ? [] : [parsed.comment])].join(' ') || null;
     const agent = await this.agentOfEvent();
     await insertSurveyAnswer(this.q, {
       response_id: responseId,
@@ -330,22 +398,21 @@ class Turn {
       survey_id: this.s.survey.id,
       metric: kind,
       scope: this.s.survey.type,
-      score: parsed.score,
-      comment,
+      score,
+      comment: reading.comment ?? null,
       event_id: st.event_id,
       agent_id: agent,
       customer_key: this.s.customer_key,
       attrs: { source: 'survey', session_id: this.s.session_id, channel: this.s.channel, answers: st.answers },
     });
-    st.pending_text = [];
-    st.answers[q.id] = parsed.score;
+    st.answers[q.id] = score;
     st.response_ids.push(responseId);
     st.last_response_id = responseId;
     st.last_agent = agent;
 
-    const unhappy = parsed.score <= UNHAPPY[kind];
-    const happy = kind === 'nps' ? parsed.score >= 9 : kind === 'csat' ? parsed.score >= 4 : parsed.score >= 5;
-    const branch = branchFor(q, parsed.score);
+    const unhappy = score <= UNHAPPY[kind];
+    const happy = kind === 'nps' ? score >= 9 : kind === 'csat' ? score >= 4 : score >= 5;
+    const branch = branchFor(q, score);
     // An unhappy answer without a branch still gets the loop closed: a callback is offered.
     const actions: Action[] = branch?.actions ?? (unhappy ? [{ type: 'offer_callback' }] : []);
 
@@ -361,15 +428,16 @@ class Turn {
         url: a.url,
         payload: {
           event: 'survey.answer', survey_id: this.s.survey.id, session_id: this.s.session_id, customer_key: this.s.customer_key,
-          question_id: q.id, metric: kind, score: parsed.score, response_id: responseId, case_id: st.case_id,
+          question_id: q.id, metric: kind, score, response_id: responseId, case_id: st.case_id,
         },
       });
     }
-    const vars = this.vars(ctx, parsed.score);
+    const vars = this.vars(ctx, score);
 
     if (unhappy) {
       const offer = actions.some((a) => a.type === 'offer_callback');
       st.offered_callback = offer;
+      st.recovery_question = q.id;
       st.after_recovery = branch?.next === null || branch?.next === undefined || branch.next === 'end' ? -1 : this.indexOf(branch.next);
       st.stage = 'recovery';
       const body = branch?.message !== null && branch?.message !== undefined ? render(branch.message, vars) : `${vars.apology} What would make it right for you?`;
@@ -378,38 +446,69 @@ class Turn {
     }
 
     let thanks = branch?.message !== null && branch?.message !== undefined ? render(branch.message, vars) : happy ? `Thank you${comma(ctx.first_name)}, that is great to hear.` : 'Thank you.';
-    if (happy && parsed.comment !== null) {
-      const staff = await this.maybePraise(parsed.comment);
+    if (happy && reading.comment !== null && reading.comment !== undefined) {
+      const staff = await this.maybePraise(reading.comment);
       if (staff !== null) thanks += ` We have passed your kind words on to ${staff}.`;
     }
     return this.advance(thanks, branch?.next ?? q.next);
   }
 
-  /** After an apology: a yes takes the callback, a no is respected, anything else is what would make it right. */
-  private async recovery(text: string): Promise<SurveyMessage> {
+  /**
+   * After an apology: a yes or a request to be called takes the callback (at the time asked for,
+   * outside the customer's quiet hours), a no is respected, anything else is what would make it
+   * right, stored as its own answer. A reply that is neither to the yes/no offer is asked again
+   * once, never taken as a no.
+   */
+  private async recovery(text: string, reading: ReplyReading): Promise<SurveyMessage> {
     const st = this.s.state;
     const ctx = await this.context();
-    const said = yesNo(text);
-    if (said === 'yes' && st.offered_callback) {
-      const rest = text.replace(/^\s*(?:(?:y|yes|yeah|yep|yup|ok|okay|sure|please)\b[\s,.!]*)+/i, '').trim();
-      if (st.last_response_id !== null && rest.split(/\s+/).length >= 3) await appendComment(this.q, st.last_response_id, rest);
-      const caseId = await requestCallback(
-        this.q,
-        { customerKey: this.s.customer_key, responseId: st.last_response_id, note: `callback accepted in survey ${this.s.survey.id}` },
-        { now: this.now, actor: 'customer', ...this.rules() },
-      );
-      st.case_id = caseId;
-      const [c] = await this.q.query(`SELECT due_at FROM cases WHERE case_id = $1`, [caseId]);
-      const when = dueWords(Number(c!.due_at), ctx.timezone);
-      return this.settle(`Thank you${comma(ctx.first_name)}. Someone from our team will call you by ${when} (reference ${caseId}).`);
+    const sure = reading.confidence >= CONFIDENT;
+    if (sure && st.offered_callback && (reading.intent === 'yes' || reading.intent === 'callback')) return this.acceptCallback(reading);
+    if (sure && reading.intent === 'no') return this.settle(`Understood${comma(ctx.first_name)}. Thank you for telling us; we will look into what happened.`);
+    if (st.stage === 'recovery' && sure && reading.intent === 'answer') {
+      st.answers[`${st.recovery_question ?? 'score'}_make_it_right`] = text;
+      await this.saveAttrs();
+      if (st.offered_callback) {
+        st.stage = 'callback_offer';
+        return message(this.s, `Thank you, that helps us put it right. Would you like us to call you about it? Reply YES for a call, or NO.`, null, [], 'yes_no');
+      }
+      return this.settle(`Thank you${comma(ctx.first_name)}, that helps us put it right.`);
     }
-    if (said === 'no') return this.settle(`Understood${comma(ctx.first_name)}. Thank you for telling us; we will look into what happened.`);
-    if (text !== '' && st.last_response_id !== null) await appendComment(this.q, st.last_response_id, text);
-    if (st.offered_callback && st.stage === 'recovery') {
-      st.stage = 'callback_offer';
-      return message(this.s, `Thank you, that helps us put it right. Would you like us to call you about it? Reply YES for a call.`, null, [], 'yes_no');
-    }
-    return this.settle(`Thank you${comma(ctx.first_name)}, that helps us put it right.`);
+    const ask = st.stage === 'callback_offer' ? 'Would you like us to call you? Reply YES for a call, or NO.' : 'What would make it right for you?';
+    return this.unsure(`${st.stage}_${st.recovery_question ?? ''}`, ask, null, async () => {
+      // Asked twice: the reply is kept as the customer wrote it, and no call is assumed either way.
+      if (text !== '') st.answers[`${st.recovery_question ?? 'score'}_${st.stage === 'callback_offer' ? 'callback_reply' : 'make_it_right'}`] = text;
+      await this.saveAttrs();
+      return this.settle(`Thank you${comma(ctx.first_name)}. We will not call unless you ask us to; our team will look into what happened.`);
+    }, st.stage === 'callback_offer' ? 'yes_no' : 'text');
+  }
+
+  private async acceptCallback(reading: ReplyReading): Promise<SurveyMessage> {
+    const st = this.s.state;
+    const ctx = await this.context();
+    const hours = await callHours(this.q, this.s.customer_key, ctx.timezone);
+    const callbackHours = this.deps.caseRules?.callbackHours ?? DEFAULT_CASE_RULES.callbackHours;
+    const promise = promisedCallTime(this.now, reading.callAt ?? null, hours, callbackHours * 3600_000);
+    const when = dueWords(promise.at, hours.zone);
+    const asked = st.answers[`${st.recovery_question ?? 'score'}_make_it_right`];
+    const caseId = await requestCallback(
+      this.q,
+      {
+        customerKey: this.s.customer_key,
+        responseId: st.last_response_id,
+        note:
+          `callback accepted in survey ${this.s.survey.id}: call ${promise.relation} ${when}` +
+          (promise.moved ? ` (moved out of ${hours.source}, ${hours.quiet_start}–${hours.quiet_end})` : '') +
+          (asked === undefined ? '' : `; what would make it right: "${String(asked)}"`),
+        dueAt: promise.relation === 'by' || promise.relation === 'before' ? promise.at : promise.at + 2 * 3600_000,
+      },
+      { now: this.now, actor: 'customer', ...this.rules() },
+    );
+    st.case_id = caseId;
+    st.callback_at = promise.at;
+    const phrase = promise.relation === 'after' ? `from ${when}` : `by ${when}`;
+    const moved = promise.moved && reading.callAt !== null && reading.callAt !== undefined ? ' (the earliest we call is after quiet hours)' : '';
+    return this.settle(`Thank you${comma(ctx.first_name)}. Someone from our team will call you ${phrase}${moved} (reference ${caseId}).`);
   }
 
   private async settle(reply: string): Promise<SurveyMessage> {
@@ -569,14 +668,6 @@ function message(s: Session, text: string, q: Question | null, webhooks: Webhook
     callback_offered: s.state.offered_callback && (s.state.stage === 'recovery' || s.state.stage === 'callback_offer'),
     webhooks,
   };
-}
-
-function matchChoice(choices: readonly string[], text: string): string | null {
-  const t = text.trim().toLowerCase();
-  const n = Number(t);
-  if (Number.isInteger(n) && n >= 1 && n <= choices.length) return choices[n - 1]!;
-  const hits = choices.filter((c) => c.toLowerCase() === t || (t.length >= 3 && c.toLowerCase().startsWith(t)));
-  return hits.length === 1 ? hits[0]! : null;
 }
 
 function dueWords(ms: number, timeZone: string): string {

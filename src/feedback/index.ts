@@ -24,3 +24,7 @@ export type { CommentDoc, CommentFilter, TextSource, TopicSummary, TopicView } f
 export { DEFAULT_TAXONOMY, parseTaxonomy } from './taxonomy.ts';
 export type { Taxonomy, TopicRule } from './taxonomy.ts';
 export { parseScore } from './score-parse.ts';
+export { createTextScorer, currentModel, scoreText, trainSentimentModel } from './sentiment-scorer.ts';
+export type { StoredModel, TextSentiment, TrainResult } from './sentiment-scorer.ts';
+export { readReply } from './reply-reader.ts';
+export type { Expectation, ReplyReading } from './reply-reader.ts';

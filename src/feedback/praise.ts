@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../store/store.ts';
+import { analyseComments } from './comments.ts';
 import type { StaffEntry } from './survey-definition.ts';
+import { DEFAULT_TAXONOMY, taxonomyId } from './taxonomy.ts';
 
 export interface NamedStaff {
   staff_id: string;
@@ -98,25 +100,56 @@ export async function recordPraise(
 export interface PraiseDoc {
   praise_id: string;
   ts: string;
-  staff_id: string;
+  /** The employee praised; null when the comment praises service but names no one and rates no contact with an agent. */
+  staff_id: string | null;
   team: string;
   customer_key: string | null;
   response_id: string | null;
   text: string | null;
+  /** `survey` (named in a Throughline survey) or `comment` (a comment the topics read as agent praise). */
+  source: 'survey' | 'comment';
 }
 
+/** The topic whose comments are praise (docs/feedback.md, "Topics"). */
+export const PRAISE_TOPIC = 'agent_praise';
+
+/**
+ * Praise by team, newest first: what customers said of a named employee in a survey, and every
+ * comment the topic analysis reads as agent praise, so `feedback praise` and `feedback topics`
+ * count the same comments. A praising comment is credited to the employee the answer is about
+ * (its `agent_id`, else its interaction's), whose team comes from the staff directory, else the
+ * queue of the interaction's channel, else `cx-team`.
+ */
 export async function listPraise(db: Queryable, filter: { team?: string | undefined } = {}): Promise<PraiseDoc[]> {
+  await analyseComments(db, DEFAULT_TAXONOMY);
+  const params: (string | null)[] = [taxonomyId(DEFAULT_TAXONOMY), `%,${PRAISE_TOPIC},%`];
+  if (filter.team !== undefined) params.push(filter.team);
   const rows = await db.query(
-    `SELECT * FROM praise ${filter.team === undefined ? '' : 'WHERE team = $1'} ORDER BY ts DESC, praise_id`,
-    filter.team === undefined ? [] : [filter.team],
+    `SELECT * FROM (
+       SELECT praise_id, ts, staff_id, team, customer_key, response_id, text, 'survey' AS source FROM praise
+       UNION ALL
+       SELECT 'PC-' || f.response_id, f.ts, coalesce(f.agent_id, i.agent_id),
+         coalesce(st.team, CASE WHEN st.store IS NOT NULL THEN 'store:' || st.store WHEN i.channel = 'store' THEN 'stores'
+           WHEN i.channel IS NOT NULL AND coalesce(f.agent_id, i.agent_id) IS NOT NULL THEN 'queue:' || i.channel ELSE 'cx-team' END),
+         f.customer_key, f.response_id, f.comment, 'comment'
+       FROM feedback f
+       JOIN comment_analysis a ON a.response_id = f.response_id AND a.taxonomy = $1
+       LEFT JOIN interactions i ON i.event_id = f.event_id
+       LEFT JOIN staff st ON st.staff_id = coalesce(f.agent_id, i.agent_id)
+       WHERE (',' || a.topics || ',') LIKE $2
+         AND NOT EXISTS (SELECT 1 FROM praise p WHERE p.response_id = f.response_id)
+     ) x ${filter.team === undefined ? '' : 'WHERE team = $3'}
+     ORDER BY ts DESC, praise_id COLLATE "C"`,
+    params,
   );
   return rows.map((r) => ({
     praise_id: String(r.praise_id),
     ts: new Date(Number(r.ts)).toISOString(),
-    staff_id: String(r.staff_id),
+    staff_id: str(r.staff_id),
     team: String(r.team),
     customer_key: str(r.customer_key),
     response_id: str(r.response_id),
     text: str(r.text),
+    source: r.source === 'survey' ? 'survey' : 'comment',
   }));
 }

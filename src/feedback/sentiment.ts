@@ -1,33 +1,34 @@
 /**
- * Sentiment and topics of one comment, with wink-nlp and its English model (shipped inside the
- * npm package; nothing is downloaded). The model loads on first use, so commands that never
- * read comments do not pay for it.
+ * Sentiment and topics of one comment. Sentiment comes from `scoreText` (the rules, or a model
+ * learnt from the company's scored comments: src/feedback/sentiment-scorer.ts); topics match on
+ * lemmas from wink-nlp and its English model (shipped inside the npm package; nothing is
+ * downloaded), which loads on first use, so commands that never read comments do not pay for it.
  */
+import { labelOf } from './sentiment-rules.ts';
+import type { SentimentLabel } from './sentiment-rules.ts';
+import { scoreText } from './sentiment-scorer.ts';
+import type { StoredModel } from './sentiment-scorer.ts';
 import { DEFAULT_TAXONOMY } from './taxonomy.ts';
 import type { Taxonomy } from './taxonomy.ts';
 
-export type SentimentLabel = 'positive' | 'negative' | 'neutral';
+export { labelOf, scoreText };
+export type { SentimentLabel };
 
 export interface CommentAnalysis {
-  /** wink-nlp's sentiment score in [-1, 1]. */
+  /** In [−1, 1] (docs/feedback.md, "Sentiment"). */
   sentiment: number;
   label: SentimentLabel;
+  /** Which scorer gave the label: `rules` or `model:v<version>`. */
+  scorer: string;
   topics: string[];
 }
-
-/**
- * Scores within ±NEUTRAL_BAND are neutral. On the rated clothing reviews (docs/feedback.md) the
- * median 1–2 star review still scores +0.085 (4–5 stars: +0.294): the lexicon leans positive, so
- * the band is kept narrow and the score, not the label, is what ranks comments.
- */
-export const NEUTRAL_BAND = 0.05;
 
 interface Nlp {
   readDoc(text: string): {
     out(f: unknown): unknown;
     tokens(): { out(f: unknown): unknown };
   };
-  its: { sentiment: unknown; lemma: unknown; normal: unknown };
+  its: { lemma: unknown; normal: unknown };
 }
 
 let loading: Promise<Nlp> | null = null;
@@ -40,25 +41,23 @@ async function nlp(): Promise<Nlp> {
   return loading;
 }
 
-export function labelOf(sentiment: number): SentimentLabel {
-  return sentiment > NEUTRAL_BAND ? 'positive' : sentiment < -NEUTRAL_BAND ? 'negative' : 'neutral';
-}
-
-/** The analyser, loaded once: `analyse(text)` is then synchronous and fast (tens of thousands a second). */
-export async function createAnalyser(taxonomy: Taxonomy = DEFAULT_TAXONOMY): Promise<(text: string) => CommentAnalysis> {
+/**
+ * The analyser, loaded once: `analyse(text)` is then synchronous and fast (thousands a second).
+ * `model` is the learnt sentiment model to score with (null: the rules).
+ */
+export async function createAnalyser(taxonomy: Taxonomy = DEFAULT_TAXONOMY, model: StoredModel | null = null): Promise<(text: string) => CommentAnalysis> {
   const n = await nlp();
   const rules = taxonomy.topics.map((t) => ({ ...t, keywords: t.keywords.map(words), exclude: (t.exclude ?? []).map(words) }));
   return (text) => {
     const doc = n.readDoc(boundWords(text));
-    const sentiment = Number(doc.out(n.its.sentiment));
-    const label = labelOf(sentiment);
+    const { sentiment, label, scorer } = scoreText(text, model);
     const lemmas = (doc.tokens().out(n.its.lemma) as string[]).map((s) => s.toLowerCase());
     const normals = (doc.tokens().out(n.its.normal) as string[]).map((s) => s.toLowerCase());
     const has = (phrase: readonly string[]): boolean => containsSeq(lemmas, phrase) || containsSeq(normals, phrase);
     const topics = rules
       .filter((r) => (r.sentiment === undefined || r.sentiment === label) && r.keywords.some(has) && !r.exclude.some(has))
       .map((r) => r.id);
-    return { sentiment: Math.round(sentiment * 1000) / 1000, label, topics };
+    return { sentiment, label, scorer, topics };
   };
 }
 

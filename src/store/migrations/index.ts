@@ -192,6 +192,19 @@ export const MIGRATIONS: readonly Migration[] = [
     // The HMAC key a gateway signs its requests with (docs/security.md); NULL for other roles.
     statements: () => [`ALTER TABLE api_keys ADD COLUMN signing_secret TEXT`],
   },
+  {
+    version: 13,
+    name: 'feedback: sentiment models learnt from scored comments, and which scorer read each comment',
+    statements() {
+      return [
+        // One row per trained version; the latest reads texts that carry no score.
+        `CREATE TABLE sentiment_models (version INTEGER PRIMARY KEY, trained_at BIGINT NOT NULL, examples INTEGER NOT NULL, model TEXT NOT NULL)`,
+        // 'rules' or 'model:v<version>'; an analysis made by another scorer is redone.
+        `ALTER TABLE comment_analysis ADD COLUMN scorer TEXT`,
+        `ALTER TABLE message_analysis ADD COLUMN scorer TEXT`,
+      ];
+    },
+  },
 ];
 
 /**

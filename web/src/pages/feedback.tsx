@@ -130,6 +130,7 @@ function Verbatims({ comments }: { comments: CommentDoc[] }): ReactNode {
             <Pill tone={c.label === 'negative' ? 'bad' : c.label === 'positive' ? 'good' : undefined}>
               {c.label} {fixed(c.sentiment, 2)}
             </Pill>
+            <span title="which scorer gave the label: the rules, or a model learnt from your scored answers">{c.scorer === 'rules' ? 'rules' : c.scorer.replace('model:', 'model ')}</span>
             <span>{c.metric === null ? `message${c.channel === null ? '' : ` · ${c.channel}`}` : `${c.scope ?? ''} ${c.metric.toUpperCase()} ${c.score ?? ''}`}</span>
             {c.topics.map((t) => (
               <Pill key={t} tone="info">
