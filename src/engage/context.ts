@@ -67,7 +67,18 @@ export interface ContextDoc {
   open_journeys: ContextJourney[];
   recent: ContextStep[];
   failures: ContextStep[];
-  feedback: { response_id: string; ts: string; survey_id: string; metric: string; scope: string; score: number; comment: string | null; unhappy: boolean }[];
+  feedback: {
+    response_id: string;
+    ts: string;
+    survey_id: string;
+    metric: string;
+    scope: string;
+    score: number;
+    comment: string | null;
+    /** The customer's words to the survey's later questions, each to its question (never merged into `comment`). */
+    answers: { question: string; text: string }[];
+    unhappy: boolean;
+  }[];
   cases: { case_id: string; kind: string; status: string; reason: string; owner: string; opened_at: string; due_at: string; overdue: boolean; root_cause_step: string | null }[];
   promises: { open: ContextPromise[]; overdue: ContextPromise[]; broken: ContextPromise[]; kept: number };
   preferred_channel: string | null;
@@ -209,6 +220,7 @@ export function buildContext(facts: CustomerFacts, risk: Risk, blocks: OfferBloc
     scope: f.scope,
     score: f.score,
     comment: f.comment,
+    answers: f.answers,
     unhappy: isUnhappy(f),
   }));
 
@@ -224,8 +236,10 @@ export function buildContext(facts: CustomerFacts, risk: Risk, blocks: OfferBloc
   const unhappy = feedback.find((f) => f.unhappy && now - Date.parse(f.ts) <= 30 * DAY_MS);
   if (facts.cases.length > 0 || unhappy !== undefined) {
     const c = facts.cases[0];
+    // Their own words: the comment, or else what they said would make it right.
+    const words = unhappy?.comment ?? unhappy?.answers[0]?.text ?? null;
     talking.push(
-      `You told us recently you weren't happy${unhappy?.comment ? ` ("${unhappy.comment.length > 120 ? `${unhappy.comment.slice(0, 117)}...` : unhappy.comment}")` : ''}. Thank you for telling us${c !== undefined ? `; ${c.owner} is following it up (case ${c.case_id})` : ''}.`,
+      `You told us recently you weren't happy${words ? ` ("${words.length > 120 ? `${words.slice(0, 117)}...` : words}")` : ''}. Thank you for telling us${c !== undefined ? `; ${c.owner} is following it up (case ${c.case_id})` : ''}.`,
     );
   }
   for (const p of facts.promises.filter((x) => x.state === 'open').slice(0, 1)) {

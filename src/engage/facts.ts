@@ -83,6 +83,19 @@ export interface FeedbackFact {
   scope: string;
   score: number;
   comment: string | null;
+  /** What the customer wrote to the survey's later questions (what would make it right…), each to its question. */
+  answers: { question: string; text: string }[];
+}
+
+/** The text answers a survey dialogue kept in an answer's attributes (feedback.attrs.answers). */
+function surveyAnswers(attrs: unknown): { question: string; text: string }[] {
+  if (typeof attrs !== 'string') return [];
+  try {
+    const answers = (JSON.parse(attrs) as { answers?: Record<string, unknown> }).answers ?? {};
+    return Object.entries(answers).flatMap(([question, text]) => (typeof text === 'string' && text.trim() !== '' ? [{ question, text }] : []));
+  } catch {
+    return [];
+  }
 }
 
 export interface CaseFact {
@@ -383,7 +396,12 @@ export async function loadCustomerRows(db: Queryable, scope: CustomerScope, limi
         if (e.direction === 'outbound') g.outbound.push({ seq, contact: { ts: e.ts, channel: e.channel, intent: e.intent } });
       },
     );
-    await each(`SELECT customer_key, seq, response_id, ts, survey_id, metric, scope, score, comment FROM feedback WHERE ${cond('customer_key')}`, (r) =>
+    // Only a survey dialogue's attributes are read: an imported answer's may be large and hold nothing here.
+    await each(
+      `SELECT customer_key, seq, response_id, ts, survey_id, metric, scope, score, comment,
+         CASE WHEN attrs LIKE '%"source":"survey"%' THEN attrs END AS survey_attrs
+       FROM feedback WHERE ${cond('customer_key')}`,
+      (r) =>
       keepLatest(
         of(r.customer_key).feedback,
         {
@@ -396,6 +414,7 @@ export async function loadCustomerRows(db: Queryable, scope: CustomerScope, limi
             scope: intern(r.scope)!,
             score: Number(r.score),
             comment: str(r.comment),
+            answers: surveyAnswers(r.survey_attrs),
           },
         },
         limits.feedback,

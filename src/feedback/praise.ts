@@ -129,7 +129,7 @@ export async function listPraise(db: Queryable, filter: { team?: string | undefi
        SELECT praise_id, ts, staff_id, team, customer_key, response_id, text, 'survey' AS source FROM praise
        UNION ALL
        SELECT 'PC-' || f.response_id, f.ts, coalesce(f.agent_id, i.agent_id),
-         coalesce(st.team, CASE WHEN st.store IS NOT NULL THEN 'store:' || st.store WHEN i.channel = 'store' THEN 'stores'
+         coalesce(st.team, CASE WHEN st.site IS NOT NULL THEN 'store:' || st.site WHEN i.channel = 'store' THEN 'stores'
            WHEN i.channel IS NOT NULL AND coalesce(f.agent_id, i.agent_id) IS NOT NULL THEN 'queue:' || i.channel ELSE 'cx-team' END),
          f.customer_key, f.response_id, f.comment, 'comment'
        FROM feedback f

@@ -46,7 +46,7 @@ for (const target of storeTargets()) {
         [
           [5, 'a bot message with no identifier needs a conversation_id'],
           [6, 'speaker "robot" is not one of customer, agent, bot, system'],
-          [7, 'text is longer than 32 KB'],
+          [7, 'field "text" is 33792 bytes; the limit is 32 KB'],
         ],
       );
       const rows = await store.query(`SELECT message_id, speaker, customer_key, conversation_id, in_reply_to, text FROM messages ORDER BY message_id`);

@@ -76,8 +76,6 @@ function oneOf<T extends string>(f: Record<string, unknown>, name: string, allow
 }
 
 const DIRECTIONS = ['inbound', 'outbound'] as const;
-/** The most a message's text may hold (DATA.md, messages). */
-const MAX_TEXT_BYTES = 32 * 1024;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 function identifiers(f: Record<string, unknown>): Identifiers {
@@ -311,7 +309,6 @@ export function createValidator<K extends Kind>(kind: K, options: ValidateOption
       case 'messages': {
         const speaker = oneOf(f, 'speaker', SPEAKERS, true)!;
         const text = required(f, 'text');
-        if (Buffer.byteLength(text, 'utf8') > MAX_TEXT_BYTES) throw new Invalid(`text is longer than ${MAX_TEXT_BYTES / 1024} KB`);
         const conversation_id = str(f.conversation_id);
         // A customer's message with no identifier is anonymous; an employee's or a bot's takes
         // its customer from its conversation, so without one it would belong to nothing.

@@ -7,6 +7,7 @@ import type { Store } from '../store/store.ts';
 import { at, createTestDir, createTestEvent, writeCsv } from './testing.ts';
 import type { Cells } from './testing.ts';
 import { journeyVariants } from './variants.ts';
+import type { Variants } from './variants.ts';
 
 /** One case; every step at the same instant unless `spread`, so only input order can order them. */
 function sameTime(id: string, steps: readonly (readonly [string, string])[], spread = false): Cells[] {
@@ -14,6 +15,9 @@ function sameTime(id: string, steps: readonly (readonly [string, string])[], spr
     createTestEvent({ customer_id: `cust-${id}`, journey_id: id, ts: at(0, spread ? k : 0), channel, activity }),
   );
 }
+
+/** The sequences and counts of variants, without their durations. */
+const paths = (v: Variants): { sequence: string[]; count: number }[] => v.variants.map(({ sequence, count }) => ({ sequence, count }));
 
 let store: Store;
 let remove: () => Promise<void>;
@@ -41,7 +45,7 @@ after(async () => {
 
 test('steps with equal timestamps keep their input order in a variant', async () => {
   const v = await journeyVariants(store, { by: 'activity' });
-  assert.deepEqual(v.variants[0], { sequence: ['a', 'b'], count: 2 }, 'K3 and K4');
+  assert.deepEqual(paths(v)[0], { sequence: ['a', 'b'], count: 2 }, 'K3 and K4');
   assert.ok(v.variants.some((x) => x.sequence.join() === 'b,a' && x.count === 2), 'K1 and K2 as written');
 });
 
@@ -49,7 +53,7 @@ test('variants are sorted by count, ties by their sequence, and say how many the
   const v = await journeyVariants(store, { by: 'activity' });
   assert.equal(v.journeys, 6);
   assert.equal(v.distinct_variants, 4);
-  assert.deepEqual(v.variants, [
+  assert.deepEqual(paths(v), [
     { sequence: ['a', 'b'], count: 2 },
     { sequence: ['b', 'a'], count: 2 },
     { sequence: ['a', 'b', 'c'], count: 1 },
@@ -61,7 +65,7 @@ test('the step view tells channels apart and --top keeps the most frequent', asy
   const v = await journeyVariants(store, { top: 2 });
   assert.equal(v.by, 'step');
   assert.equal(v.distinct_variants, 5, 'app:a → app:b is not web:a → web:b');
-  assert.deepEqual(v.variants, [
+  assert.deepEqual(paths(v), [
     { sequence: ['web:b', 'web:a'], count: 2 },
     { sequence: ['app:a', 'app:b'], count: 1 },
   ]);
@@ -69,12 +73,23 @@ test('the step view tells channels apart and --top keeps the most frequent', asy
 
 test('the channel view groups journeys by their sequence of channels', async () => {
   const v = await journeyVariants(store, { by: 'channel' });
-  assert.deepEqual(v.variants, [
+  assert.deepEqual(paths(v), [
     { sequence: ['web', 'web'], count: 3 },
     { sequence: ['app', 'app'], count: 1 },
     { sequence: ['web'], count: 1 },
     { sequence: ['web', 'web', 'web'], count: 1 },
   ]);
+});
+
+test('each variant says how long its journeys took, first step to last, and the document over all', async () => {
+  const v = await journeyVariants(store, { by: 'activity' });
+  const ab = v.variants.find((x) => x.sequence.join() === 'a,b')!;
+  // K3 at one instant (0 s), K4 a minute apart (60 s).
+  assert.deepEqual([ab.mean_seconds, ab.median_seconds, ab.p90_seconds], [30, 30, 54]);
+  const abc = v.variants.find((x) => x.sequence.join() === 'a,b,c')!;
+  assert.deepEqual([abc.mean_seconds, abc.median_seconds], [120, 120]);
+  // Six journeys: 0, 0, 0, 60, 0 and 120 s.
+  assert.deepEqual([v.case_duration.mean_seconds, v.case_duration.median_seconds], [30, 0]);
 });
 
 test('variants of journeys that match no filter are empty', async () => {

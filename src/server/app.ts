@@ -24,6 +24,7 @@ import { DEFAULT_RATE_LIMITS, installAuth, keyFromHeader } from './auth.ts';
 import type { RateLimits } from './auth.ts';
 import { installContentEncoding } from './content-encoding.ts';
 import { installCors } from './cors.ts';
+import { documentResponses } from './documents.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandling } from './errors.ts';
 import { ANALYSES, registerAnalyses } from './routes/analyses.ts';
 import type { Analysis } from './routes/analyses.ts';
@@ -139,6 +140,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  // Before any route: each is given its answer's document (documents.ts).
+  documentResponses(app);
 
   const maxCustomers = deps.contextCacheCustomers ?? (deps.store.dialect === 'duckdb' ? DEFAULT_CACHE_CUSTOMERS : 0);
   // The cache's long reads go through a connection of their own, so merges never queue behind them.

@@ -148,8 +148,8 @@ describe('the live context cache', () => {
     assert.ok(after.customers >= before.customers - 1, `the cache kept ${after.customers} of ${before.customers} customers`);
     assert.ok(after.identifiers >= before.identifiers, `and kept ${after.identifiers} of ${before.identifiers} identifiers`);
 
-    const c6 = (await context('customer_id:C6')) as { feedback: { comment: string | null }[] };
-    assert.ok(c6.feedback.some((f) => f.comment?.includes('A working payment page')), JSON.stringify(c6.feedback));
+    const c6 = (await context('customer_id:C6')) as { feedback: { comment: string | null; answers: { text: string }[] }[] };
+    assert.ok(c6.feedback.some((f) => f.answers.some((a) => a.text.includes('A working payment page'))), JSON.stringify(c6.feedback));
     assert.deepEqual(c6, await direct('customer_id:C6'));
     const misses = s.app.customerCache.describe().misses;
     for (const c of [1, 2, 3, 4, 5, 7, 8]) await context(`customer_id:C${c}`);

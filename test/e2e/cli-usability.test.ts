@@ -86,13 +86,13 @@ describe('the command line on a user’s terminal', () => {
       const lines: string[] = [];
       return { lines, io: { out: (t) => lines.push(...t.split('\n')), err: () => undefined, stderrIsTty: false, columns } };
     };
-    const narrow = capture(60);
+    const narrow = capture(70);
     assert.equal(await run(['--db', db, 'map', '--by', 'activity'], narrow.io), 0);
     const tableLines = narrow.lines.filter((l) => l.includes('pay_bill/'));
     assert.ok(tableLines.length > 0);
-    for (const l of narrow.lines) assert.ok(l.length <= 60 || !l.includes('  '), `a table line wider than 60 columns: ${l}`);
+    for (const l of narrow.lines) assert.ok(l.length <= 70 || !l.includes('  '), `a table line wider than 70 columns: ${l}`);
     assert.ok(tableLines.some((l) => l.includes('…')), 'the long activity name is cut, with an ellipsis');
-    const wide = capture(60);
+    const wide = capture(70);
     assert.equal(await run(['--db', db, '--wide', 'map', '--by', 'activity'], wide.io), 0);
     assert.ok(wide.lines.some((l) => l.includes(LONG_ACTIVITY)), '--wide keeps the whole name');
   });

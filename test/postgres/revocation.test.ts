@@ -13,8 +13,8 @@ import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
 import { describeOn, storeTargets, testOnEachStore } from '../support/store-targets.ts';
 
-/** Within this a notice must have arrived; far below the cache's 30 s, which it must beat. */
-const PROMPTLY_MS = 3000;
+/** Within this a notice must have arrived: below the key cache's 30 s, which only a notice beats, and loose enough for a loaded machine. */
+const PROMPTLY_MS = 15_000;
 
 async function answer(app: FastifyInstance, key: string): Promise<number> {
   return (await app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${key}` } })).statusCode;
