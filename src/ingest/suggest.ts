@@ -157,7 +157,7 @@ export function describeSuggestion(file: string, s: Suggestion): string[] {
 
 /**
  * Checks a CSV or JSON Lines file of interactions against its mapping before any row is
- * imported: a required column that neither the file, `--map` nor `--set` gives, or timestamps
+ * imported: a required CSV column that neither the file, `--map` nor `--set` gives, or timestamps
  * without offset and no `--timezone`, stop the import with one message (exit 2) instead of a
  * reject for every row.
  */
@@ -169,21 +169,27 @@ export async function checkFileMapping(
   options: { timezone?: string; defaultChannel?: string },
 ): Promise<void> {
   if (kind !== 'interactions' || source.format === 'xes' || source.header === undefined) return;
-  const has = (f: string): boolean => mappedHeader.includes(f);
-  const columns = source.header.slice(0, 12).join(', ');
-  const missing = ['ts', 'activity', ...(options.defaultChannel === undefined ? ['channel'] : [])].filter((f) => !has(f));
-  if (!has('journey_id') && !IDENTIFIER_TYPES.some(has)) missing.push('journey_id or a customer identifier');
-  if (missing.length > 0) {
-    throw new AppError('input', `${source.path} has no ${missing.join(', ')} column, and no --map or --set gives ${missing.length === 1 ? 'it' : 'them'}`, {
-      hint: `its columns are ${columns}; run throughline import --suggest ${source.path} for the mapping to use`,
-    });
-  }
+  // A CSV header is every column; JSON Lines keys are only the first record's, so only its times are checked.
+  if (source.format === 'csv') checkColumns(source, mappedHeader, options);
   if (options.timezone !== undefined) return;
   const tsColumn = map.get('ts') ?? 'ts';
   const vs = values(await sample(source), tsColumn);
   if (lacksOffset(vs)) {
     throw new AppError('input', `${source.path}: the timestamps in "${tsColumn}" have no time zone offset (e.g. "${vs[0]}")`, {
       hint: 'name their zone with --timezone, e.g. --timezone UTC or --timezone Europe/Amsterdam',
+    });
+  }
+}
+
+function checkColumns(source: Source, mappedHeader: readonly string[], options: { defaultChannel?: string }): void {
+  const header = source.header ?? [];
+  const has = (f: string): boolean => mappedHeader.includes(f);
+  const columns = header.slice(0, 12).join(', ');
+  const missing = ['ts', 'activity', ...(options.defaultChannel === undefined ? ['channel'] : [])].filter((f) => !has(f));
+  if (!has('journey_id') && !IDENTIFIER_TYPES.some(has)) missing.push('journey_id or a customer identifier');
+  if (missing.length > 0) {
+    throw new AppError('input', `${source.path} has no ${missing.join(', ')} column, and no --map or --set gives ${missing.length === 1 ? 'it' : 'them'}`, {
+      hint: `its columns are ${columns}; run throughline import --suggest ${source.path} for the mapping to use`,
     });
   }
 }
