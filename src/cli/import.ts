@@ -5,6 +5,9 @@ import type { Kind } from '../core/records.ts';
 import { isKind, parseConstants, parseMapping } from '../ingest/fields.ts';
 import { analyseComments, taxonomyInForce } from '../feedback/comments.ts';
 import { importFiles } from '../ingest/import.ts';
+import { openSource } from '../ingest/parsers/open.ts';
+import { describeRejects, describeSuggestion, suggestMapping } from '../ingest/suggest.ts';
+import type { Suggestion } from '../ingest/suggest.ts';
 import { checkInputFile } from '../ingest/parsers/open.ts';
 import type { ImportProgress, ImportSummary } from '../ingest/import.ts';
 import type { Format } from '../ingest/parsers/types.ts';
@@ -23,6 +26,7 @@ interface ImportFlags {
   delimiter?: string;
   encoding?: string;
   cases?: boolean;
+  suggest?: boolean;
 }
 
 export function registerImport(program: Command, ctx: CommandContext, setExit: (code: number) => void): void {
@@ -38,6 +42,7 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
     .option('--timezone <zone>', 'zone of timestamps written without an offset (IANA name, UTC or ±HH:MM); without it they are rejected')
     .option('--delimiter <char>', 'CSV field separator (default: detected)')
     .option('--encoding <enc>', 'utf8 or latin1 for the whole file (default: utf8; a line that is not UTF-8 is rejected)')
+    .option('--suggest', 'print the --map and --set this file would be imported with, and what it still needs; import nothing')
     .option('--no-cases', 'do not open closed-loop cases for imported detractor and low-CSAT answers (for back-loads)')
     .action(async (files: string[], flags: ImportFlags) => {
       const g = ctx.global();
@@ -52,6 +57,7 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
       }
       // Inputs first: a mistyped file name is the error to report, not an unreachable database.
       for (const f of files) await checkInputFile(f);
+      if (flags.suggest) return printSuggestions(ctx, files, flags, Boolean(g.json));
       const progress = createProgress(ctx.io, Boolean(g.json), Boolean(g.verbose));
       const summary = await withStore(ctx, async (store) => {
         const s = await importFiles(store, files, {
@@ -79,6 +85,7 @@ export function registerImport(program: Command, ctx: CommandContext, setExit: (
       if (g.json) printJson(ctx.io, summary);
       else ctx.io.out(describeImport(summary).join('\n'));
       if (summary.rejected > 0) {
+        ctx.io.err(`${describeRejects(summary.rejected_by_reason)}`);
         ctx.io.err(`${fmtInt(summary.rejected)} record(s) rejected: see ${summary.rejects_files.join(', ')}; every valid record was imported`);
         setExit(3);
       }
@@ -135,4 +142,26 @@ function createProgress(io: Io, json: boolean, verbose: boolean): { update: (p: 
       active = false;
     },
   };
+}
+
+/** `import --suggest FILE...`: the mapping each file would be imported with; nothing is imported. */
+async function printSuggestions(ctx: CommandContext, files: readonly string[], flags: ImportFlags, json: boolean): Promise<void> {
+  const out: Suggestion[] = [];
+  for (const f of files) {
+    const source = await openSource(f, {
+      ...(flags.format !== undefined ? { format: flags.format as Format } : {}),
+      ...(flags.delimiter !== undefined ? { delimiter: flags.delimiter === '\\t' ? '\t' : flags.delimiter } : {}),
+      ...(flags.encoding !== undefined ? { encoding: flags.encoding as 'utf8' | 'latin1' } : {}),
+    });
+    out.push(
+      await suggestMapping(source, {
+        map: parseMapping(flags.map),
+        constants: parseConstants(flags.set),
+        ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
+        ...(flags.kind !== undefined ? { kind: flags.kind as Kind } : {}),
+      }),
+    );
+  }
+  if (json) return printJson(ctx.io, out.length === 1 ? out[0] : out);
+  ctx.io.out(out.flatMap((s, i) => [...(i > 0 ? [''] : []), ...describeSuggestion(files[i]!, s)]).join('\n'));
 }

@@ -14,7 +14,17 @@ export interface FilterFlags {
   from?: string;
   to?: string;
   outcome?: string;
+  contains?: string[];
+  notContains?: string[];
+  startsWith?: string[];
+  endsWith?: string[];
+  attr?: string[];
+  variant?: string;
+  minDuration?: string;
+  maxDuration?: string;
 }
+
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 /** The journey filters every journey analysis takes; `outcome` only where it makes sense. */
 export function addJourneyFilters(cmd: Command, options: { outcome: boolean } = { outcome: true }): Command {
@@ -22,7 +32,15 @@ export function addJourneyFilters(cmd: Command, options: { outcome: boolean } = 
     .option('--intent <intent>', 'only journeys toward this intent')
     .option('--channel <channel>', 'only journeys with a step in this channel')
     .option('--from <date>', 'only journeys that started on or after this ISO date')
-    .option('--to <date>', 'only journeys that started on or before this ISO date (a date includes its whole day, UTC)');
+    .option('--to <date>', 'only journeys that started on or before this ISO date (a date includes its whole day, UTC)')
+    .option('--contains <activities>', 'only journeys with a step of each of these activities (comma-separated, repeatable)', collect)
+    .option('--not-contains <activities>', 'only journeys with no step of any of these activities (comma-separated, repeatable)', collect)
+    .option('--starts-with <activities>', 'only journeys whose first activity is one of these (comma-separated, repeatable)', collect)
+    .option('--ends-with <activities>', 'only journeys whose last activity is one of these (comma-separated, repeatable)', collect)
+    .option('--attr <key=value>', 'only journeys with an event carrying this imported attribute (repeatable: all must match)', collect)
+    .option('--variant <activities>', 'only journeys whose activity sequence is exactly this one (comma-separated)')
+    .option('--min-duration <duration>', 'only journeys that lasted at least this long, first step to last (90s, 30m, 2h, 3d, 1w)')
+    .option('--max-duration <duration>', 'only journeys that lasted at most this long, first step to last (90s, 30m, 2h, 3d, 1w)');
   if (options.outcome) cmd.option('--outcome <outcome>', 'only journeys that ended resolved, unresolved or abandoned');
   return cmd;
 }

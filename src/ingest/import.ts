@@ -19,6 +19,7 @@ import { detectKind, isKind } from './fields.ts';
 import { openSource } from './parsers/open.ts';
 import type { Format, Source } from './parsers/types.ts';
 import { defaultRejectsPath, RejectWriter } from './rejects.ts';
+import { checkFileMapping } from './suggest.ts';
 import { createValidator } from './validate.ts';
 import type { Validator } from './validate.ts';
 
@@ -63,6 +64,8 @@ export interface ImportSummary {
   imported: Record<Kind, number>;
   skipped_duplicates: number;
   rejected: number;
+  /** Rejects counted by reason, without each record's own values (`reasonKind` in suggest.ts). */
+  rejected_by_reason: Record<string, number>;
   rejects_file: string | null;
   /** Every reject file written (one per input unless --rejects names one). */
   rejects_files: string[];
@@ -107,6 +110,8 @@ export async function importFiles(store: Store, paths: readonly string[], option
     );
   }
   const plans = sources.map((s) => planSource(s, options));
+  // A column or zone the whole file lacks is one message before anything is imported, not a reject per row.
+  for (let i = 0; i < sources.length; i++) await checkFileMapping(sources[i]!, plans[i]!.kind, plans[i]!.mappedHeader, plans[i]!.map, options);
 
   const sharedRejects = options.rejectsPath === undefined ? null : new RejectWriter(options.rejectsPath);
   const rejectWriters: RejectWriter[] = sharedRejects ? [sharedRejects] : [];
@@ -175,10 +180,13 @@ export async function importFiles(store: Store, paths: readonly string[], option
     );
     const written = rejectWriters.filter((w) => w.rejected > 0).map((w) => w.path);
     const rejected = rejectWriters.reduce((n, w) => n + w.rejected, 0);
+    const rejectedByReason: Record<string, number> = {};
+    for (const w of rejectWriters) for (const [r, n] of w.reasons) rejectedByReason[r] = (rejectedByReason[r] ?? 0) + n;
     return {
       imported: merged.imported,
       skipped_duplicates: merged.skipped,
       rejected,
+      rejected_by_reason: rejectedByReason,
       rejects_file: written[0] ?? null,
       rejects_files: written,
       customers: merged.customers,
@@ -197,6 +205,9 @@ interface Plan {
   readonly kind: Kind;
   readonly remap: (fields: Record<string, unknown>) => Record<string, unknown>;
   readonly validate: Validator<Kind>;
+  /** The columns records have once mapped, with the constant fields. */
+  readonly mappedHeader: readonly string[];
+  readonly map: ReadonlyMap<string, string>;
 }
 
 function planSource(source: Source, options: ImportOptions): Plan {
@@ -213,7 +224,7 @@ function planSource(source: Source, options: ImportOptions): Plan {
   const kind = options.kind ?? (source.format === 'xes' ? 'interactions' : detectKind(mappedHeader));
   if (kind === null) {
     throw new AppError('input', `cannot tell what kind of records ${source.path} holds from its columns (${(source.header ?? []).slice(0, 8).join(', ')})`, {
-      hint: `pass --kind ${KINDS.join('|')}, or --map to name the contract's columns`,
+      hint: `pass --kind ${KINDS.join('|')}, or --map to name the contract's columns; throughline import --suggest ${source.path} proposes them`,
     });
   }
   if (source.header !== undefined && source.format === 'csv') {
@@ -246,7 +257,7 @@ function planSource(source: Source, options: ImportOptions): Plan {
     for (const [to, v] of constants) if (out[to] === undefined || out[to] === '') out[to] = v;
     return out;
   };
-  return { kind, remap, validate };
+  return { kind, remap, validate, mappedHeader, map };
 }
 
 interface Merged {

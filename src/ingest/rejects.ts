@@ -6,16 +6,34 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/**
+ * A reject reason without the record's own values, so that rejects can be counted by kind:
+ * `ts: timestamp "x" is out of range` → `ts: timestamp is out of range`.
+ */
+export function reasonKind(reason: string): string {
+  return (
+    reason
+      .split(';')[0]!
+      .replace(/"[^"]*"/g, '')
+      .replace(/\s+/g, ' ')
+      .trim() || reason
+  );
+}
+
 export class RejectWriter {
   private fd: number | null = null;
   private count = 0;
   private buffer: string[] = [];
+  /** Rejects by reason without the record's own values, for the import summary. */
+  readonly reasons = new Map<string, number>();
 
   constructor(readonly path: string) {}
 
   write(file: string, line: number, reason: string, record: unknown): void {
     this.buffer.push(JSON.stringify({ file, line, reason, record }) + '\n');
     this.count++;
+    const kind = reasonKind(reason);
+    this.reasons.set(kind, (this.reasons.get(kind) ?? 0) + 1);
     if (this.buffer.length >= 1000) this.flush();
   }
 

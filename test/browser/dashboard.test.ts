@@ -211,6 +211,26 @@ for (const target of storeTargets()) {
       assert.ok(!labels.some((l) => /check usage|tech support/.test(l)), `no other intent is drawn: ${labels.join(', ')}`);
     });
 
+    test('the journey map filters by activity and duration, kept in the address', async () => {
+      await open('/map');
+      const step = 'pay_bill/submit_payment';
+      const through = await api<JourneyMap>(`map?contains=${encodeURIComponent(step)}`);
+      const all = await api<JourneyMap>('map');
+      assert.ok(through.journeys > 0 && through.journeys < all.journeys, 'the filter keeps some journeys, not all');
+      await w.page.fill('input[name=contains]', step);
+      await w.page.press('input[name=contains]', 'Enter');
+      await w.page.waitForURL(/contains=pay_bill%2Fsubmit_payment/);
+      await w.page.locator('#sankey-title', { hasText: `${through.journeys.toLocaleString('en-GB')} journeys` }).waitFor();
+
+      const long = await api<JourneyMap>(`map?contains=${encodeURIComponent(step)}&min-duration=1d`);
+      await w.page.fill('input[name=min-duration]', '1d');
+      await w.page.press('input[name=min-duration]', 'Enter');
+      await w.page.waitForURL(/min-duration=1d/);
+      await w.page.locator('#sankey-title', { hasText: `${long.journeys.toLocaleString('en-GB')} journeys` }).waitFor();
+      await w.page.getByRole('button', { name: 'Clear filters' }).click();
+      await w.page.locator('#sankey-title', { hasText: `${all.journeys.toLocaleString('en-GB')} journeys` }).waitFor();
+    });
+
     test('clicking a step on the map shows its volumes, failure rate, next steps and variants', async () => {
       await w.page.locator('.chart svg text', { hasText: 'web · submit payment' }).first().click();
       await w.page.waitForURL(/step=web%3Apay_bill%2Fsubmit_payment/);

@@ -20,7 +20,7 @@ import type { Store } from '../../store/store.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
 import type { Role } from '../keys.ts';
 
-export type Query = Record<string, string | number | boolean | undefined>;
+export type Query = Record<string, string | number | boolean | string[] | undefined>;
 
 export interface Analysis {
   readonly name: string;
@@ -38,6 +38,8 @@ export interface Analysis {
 const MAX_DAYS = 3650;
 const text = (description: string): object => ({ type: 'string', minLength: 1, description });
 const oneOf = (values: readonly string[], fallback: string, description: string): object => ({ type: 'string', enum: [...values], default: fallback, description });
+/** A parameter that may be repeated; one value arrives as a list of one (coerceTypes: 'array'). */
+const texts = (description: string): object => ({ type: 'array', items: { type: 'string', minLength: 1 }, description });
 const top = (fallback: number | undefined): Record<string, object> => ({
   top: { type: 'integer', minimum: 1, maximum: 100_000, ...(fallback !== undefined ? { default: fallback } : {}), description: 'list the N first' },
 });
@@ -50,11 +52,36 @@ const FILTERS: Record<string, object> = {
   channel: text('only journeys with a step in this channel'),
   from: text('only journeys that started on or after this ISO date'),
   to: text('only journeys that started on or before this ISO date (a date includes its whole day, UTC)'),
+  contains: texts('only journeys with a step of each of these activities (comma-separated; repeat the parameter for more)'),
+  'not-contains': texts('only journeys with no step of any of these activities (comma-separated)'),
+  'starts-with': texts('only journeys whose first activity is one of these (comma-separated)'),
+  'ends-with': texts('only journeys whose last activity is one of these (comma-separated)'),
+  attr: texts('only journeys with an event carrying this imported attribute, as key=value (repeat for more: all must match)'),
+  variant: text('only journeys whose activity sequence is exactly this one (comma-separated)'),
+  'min-duration': text('only journeys that lasted at least this long, first step to last (90s, 30m, 2h, 3d, 1w)'),
+  'max-duration': text('only journeys that lasted at most this long, first step to last (90s, 30m, 2h, 3d, 1w)'),
 };
 const OUTCOME = { outcome: { type: 'string', enum: [...JOURNEY_OUTCOMES], description: 'only journeys that ended so' } };
 
 const s = (v: unknown): string | undefined => (v === undefined ? undefined : String(v));
-const filter = (q: Query) => parseJourneyFilter({ intent: s(q.intent), channel: s(q.channel), from: s(q.from), to: s(q.to), outcome: s(q.outcome) });
+/** A parameter that may be repeated (`?contains=a&contains=b`): fastify gives an array then. */
+const list = (v: unknown): string | string[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? v.map(String) : String(v));
+const filter = (q: Query) =>
+  parseJourneyFilter({
+    intent: s(q.intent),
+    channel: s(q.channel),
+    from: s(q.from),
+    to: s(q.to),
+    outcome: s(q.outcome),
+    contains: list(q.contains),
+    notContains: list(q['not-contains']),
+    startsWith: list(q['starts-with']),
+    endsWith: list(q['ends-with']),
+    attr: list(q.attr),
+    variant: s(q.variant),
+    minDuration: s(q['min-duration']),
+    maxDuration: s(q['max-duration']),
+  });
 const ANALYST: readonly Role[] = ['analyst'];
 const bound = (name: string, v: unknown, upper: boolean): number | undefined => (v === undefined ? undefined : parseBound(name, String(v), upper));
 

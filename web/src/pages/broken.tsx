@@ -11,7 +11,7 @@ import { useApi } from '../data.ts';
 import { fixed, int, pct, seconds, splitStep } from '../format.ts';
 import { Link, useLocation } from '../router.tsx';
 import { Empty, Page, Show } from '../ui.tsx';
-import { JourneyFilterBar, useJourneyFilters } from '../journey-filters.tsx';
+import { JourneyFilterBar, journeyQuery, useJourneyFilters } from '../journey-filters.tsx';
 
 const stepId = (b: BrokenStep): string => `${b.channel}:${b.activity}`;
 
@@ -77,7 +77,7 @@ function BrokenTable({ steps }: { steps: BrokenStep[] }): ReactNode {
 
 function StepDetail({ id }: { id: string }): ReactNode {
   const filters = useJourneyFilters();
-  const q = { intent: filters.intent, from: filters.from, to: filters.to };
+  const q = journeyQuery(filters);
   const broken = useApi<BrokenStep[]>('broken', { ...q, top: 1000 });
   const map = useApi<JourneyMap>('map', q);
   const { activity } = splitStep(id);

@@ -15,7 +15,7 @@ import { useApi } from '../data.ts';
 import { int, pct, seconds, splitStep } from '../format.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import { Empty, Field, Page, Pill, Show } from '../ui.tsx';
-import { JourneyFilterBar, useJourneyFilters } from '../journey-filters.tsx';
+import { JourneyFilterBar, journeyQuery, useJourneyFilters } from '../journey-filters.tsx';
 import { failureColour, sankeyData } from './sankey.ts';
 import type { SankeyData } from './sankey.ts';
 
@@ -177,7 +177,7 @@ export default function JourneyMapPage(): ReactNode {
   const filters = useJourneyFilters();
   const { query } = useLocation();
   const step = query.get('step');
-  const q = { intent: filters.intent, from: filters.from, to: filters.to };
+  const q = journeyQuery(filters);
   const map = useApi<JourneyMap>('map', q);
   const broken = useApi<BrokenStep[]>('broken', { ...q, top: 1000 });
   const variants = useApi<Variants>('variants', { ...q, top: 200 });
