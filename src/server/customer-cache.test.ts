@@ -176,7 +176,7 @@ describe('the live context cache', () => {
     assert.deepEqual(heard.flatMap((h) => (h.changes === 'all' ? [] : h.changes.customers)), customers);
     assert.deepEqual(heard.flatMap((h) => (h.changes === 'all' ? [] : h.changes.identifiers)), identifiers);
     assert.equal(heard.filter((h) => h.cases).length, 1, 'cases are said to have changed once');
-    const huge = encodeChanges('me', { customers: Array.from({ length: 20_000 }, (_, i) => `c_${i}`), identifiers: [] }, false);
+    const huge = encodeChanges('me', { customers: Array.from({ length: 100_000 }, (_, i) => `c_${i}`), identifiers: [] }, false);
     assert.deepEqual(huge.map((n) => decodeChanges(n)), [{ origin: 'me', changes: 'all', cases: false }]);
     assert.deepEqual(decodeChanges('not json'), { origin: '', changes: 'all', cases: true }, 'an unreadable notice drops everything');
   });

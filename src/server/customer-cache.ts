@@ -483,7 +483,7 @@ export function watchWrites(store: Store, cache: ChangeSink): Store {
 }
 
 /** More announcements than this for one change and it is announced as "everything changed". */
-const MAX_NOTICES = 16;
+const MAX_NOTICES = 64;
 
 interface HeardChanges {
   readonly origin: string;
@@ -557,13 +557,11 @@ export class LiveChanges implements ChangeSink {
   ) {}
 
   changed(changes: MergeChanges | 'all', cases = true): void {
-    for (const payload of encodeChanges(this.origin, changes, cases)) {
-      const sent: Promise<void> = this.store
-        .announce('customers', payload)
-        .catch((e: unknown) => this.logger.warn(`live context cache: could not announce a change to the other servers: ${e instanceof Error ? e.message : String(e)}`))
-        .finally(() => this.pending.delete(sent));
-      this.pending.add(sent);
-    }
+    const sent: Promise<void> = this.store
+      .announce('customers', encodeChanges(this.origin, changes, cases))
+      .catch((e: unknown) => this.logger.warn(`live context cache: could not announce a change to the other servers: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => this.pending.delete(sent));
+    this.pending.add(sent);
   }
 
   /** Waits for the announcements under way (before the store closes). */

@@ -38,6 +38,16 @@ export const ANNOUNCE_MAX_BYTES = 7_900;
  */
 export type Notice = string | null;
 
+/** The payloads of `Store.announce`, each checked against ANNOUNCE_MAX_BYTES. */
+export function announcePayloads(topic: StoreTopic, payload: string | readonly string[]): readonly string[] {
+  const all = typeof payload === 'string' ? [payload] : payload;
+  for (const p of all) {
+    const bytes = Buffer.byteLength(p);
+    if (bytes > ANNOUNCE_MAX_BYTES) throw new Error(`an announcement on ${topic} carries ${bytes} bytes, more than ${ANNOUNCE_MAX_BYTES}`);
+  }
+  return all;
+}
+
 export interface Queryable {
   query(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
   /** Runs one or more statements for their effect. */
@@ -102,9 +112,10 @@ export interface Store extends Queryable {
    * inside a transaction that may still roll back), the others' once the write commits. For what
    * processes cache (the server's verified API keys): a watcher may hear more than was changed,
    * never less. PostgreSQL: NOTIFY. DuckDB: one process holds the file, so only its own watchers.
-   * `payload` (at most ANNOUNCE_MAX_BYTES of UTF-8) is what the watchers are given.
+   * `payload` (at most ANNOUNCE_MAX_BYTES of UTF-8) is what the watchers are given; several
+   * payloads are several announcements, sent together.
    */
-  announce(topic: StoreTopic, payload?: string): Promise<void>;
+  announce(topic: StoreTopic, payload?: string | readonly string[]): Promise<void>;
   /**
    * Calls `fn` whenever `topic` is announced, and also when it cannot be sure it heard every
    * announcement (PostgreSQL: its listening connection dropped and came back), with `null`.

@@ -232,6 +232,9 @@ export function runStoreSuite(name: string, openFresh: () => Promise<Store>): vo
       for (let waited = 0; !customers.includes('{"c":["k1"]}') && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       assert.ok(customers.includes('{"c":["k1"]}'), `heard ${JSON.stringify(customers)}`);
       assert.ok(!keys.includes('{"c":["k1"]}'), 'the other topic heard nothing of it');
+      await store.announce('customers', ['one', 'two']);
+      for (let waited = 0; !(customers.includes('one') && customers.includes('two')) && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(customers.includes('one') && customers.includes('two'), `several announced at once are each heard: ${JSON.stringify(customers)}`);
       await assert.rejects(store.announce('customers', 'x'.repeat(ANNOUNCE_MAX_BYTES + 1)), /more than 7900/);
       for (const stop of stops) await stop();
     });

@@ -11,7 +11,7 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import { ANNOUNCE_MAX_BYTES, Mutex, Watchers } from '../store.ts';
+import { announcePayloads, Mutex, Watchers } from '../store.ts';
 import type { Notice, Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
 import { columnsToRows } from './duckdb-values.ts';
 import { bytesOf } from '../memory-amount.ts';
@@ -302,10 +302,15 @@ export class DuckDbStore implements Store {
    * Called at once, even inside a transaction that may still roll back: a watcher forgets
    * something it would have read again anyway (see `Store.announce`).
    */
-  announce(topic: StoreTopic, payload = ''): Promise<void> {
-    // The same bound as PostgreSQL's, so that what works here works on a shared store.
-    if (Buffer.byteLength(payload) > ANNOUNCE_MAX_BYTES) return Promise.reject(new Error(`an announcement on ${topic} carries ${Buffer.byteLength(payload)} bytes, more than ${ANNOUNCE_MAX_BYTES}`));
-    this.watchers.call(topic, payload);
+  announce(topic: StoreTopic, payload: string | readonly string[] = ''): Promise<void> {
+    let all: readonly string[];
+    try {
+      // The same bound as PostgreSQL's, so that what works here works on a shared store.
+      all = announcePayloads(topic, payload);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    for (const p of all) this.watchers.call(topic, p);
     return Promise.resolve();
   }
 

@@ -17,7 +17,7 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import { ANNOUNCE_MAX_BYTES, Mutex, STORE_TOPICS, Watchers } from '../store.ts';
+import { announcePayloads, Mutex, STORE_TOPICS, Watchers } from '../store.ts';
 import type { Notice, Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
 import { pgParams, pgText, pgTypes } from './postgres-values.ts';
 
@@ -277,10 +277,13 @@ export class PostgresStore implements Store {
    * this process's own watchers are called at once, as DuckDB's are, rather than a moment later
    * through its listener (a route that revokes a key must not accept it on its next request).
    */
-  async announce(topic: StoreTopic, payload = ''): Promise<void> {
-    if (Buffer.byteLength(payload) > ANNOUNCE_MAX_BYTES) throw new Error(`an announcement on ${topic} carries ${Buffer.byteLength(payload)} bytes, more than ${ANNOUNCE_MAX_BYTES}`);
-    await this.run(`SELECT pg_notify($1, $2)`, [channelOf(topic), payload]);
-    this.watchers.call(topic, payload);
+  async announce(topic: StoreTopic, payload: string | readonly string[] = ''): Promise<void> {
+    const all = announcePayloads(topic, payload);
+    if (all.length === 0) return;
+    // One statement for them all: a large change is many announcements.
+    const params = [channelOf(topic), ...all];
+    await this.run(`SELECT ${all.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ')}`, params);
+    for (const p of all) this.watchers.call(topic, p);
   }
 
   async watch(topic: StoreTopic, fn: (notice: Notice) => void): Promise<() => Promise<void>> {
