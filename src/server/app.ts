@@ -126,7 +126,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const maxCustomers = deps.contextCacheCustomers ?? DEFAULT_CACHE_CUSTOMERS;
   // The cache's long reads go through a connection of their own, so merges never queue behind them.
   const cacheReader = maxCustomers > 0 ? await deps.store.openReader() : null;
-  const cache = new CustomerCache(deps.store, { maxCustomers, logger }, cacheReader ?? deps.store);
+  // DuckDB scans each table once per batch, so its batches are large; PostgreSQL looks keys up by index.
+  const warmBatch = deps.store.dialect === 'duckdb' ? 10_000 : 1_000;
+  const cache = new CustomerCache(deps.store, { maxCustomers, logger, warmBatch }, cacheReader ?? deps.store);
   // On a shared store, what this server writes is announced to the others' caches (even with
   // its own cache off), and what they announce is dropped from this one.
   const live = deps.store.dialect === 'postgres' ? new LiveChanges(deps.store, logger) : null;
