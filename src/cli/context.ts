@@ -5,6 +5,7 @@ import type { Config } from '../config/index.ts';
 import { isPostgresLocation, openStore } from '../store/open.ts';
 import { journalBeside, journalPositionKey, journalTail } from '../server/journal.ts';
 import type { Store } from '../store/store.ts';
+import { stderrLogger } from './output.ts';
 import type { Io } from './output.ts';
 
 export interface GlobalOptions {
@@ -38,10 +39,15 @@ export async function withStore<T>(ctx: CommandContext, fn: (store: Store) => Pr
     });
   }
   const store = await openStore(location);
+  // On a shared store, servers keep live caches of customers: what this command writes (an
+  // import, a case closed, a promise kept) is announced to them (docs/scaling.md, "The live context").
+  const live = store.dialect === 'postgres' ? await import('../server/customer-cache.ts') : null;
+  const changes = live === null ? null : new live.LiveChanges(store, stderrLogger(ctx.io, false));
   try {
     await warnOfUnmergedJournal(ctx, store);
-    return await fn(store);
+    return await fn(live === null || changes === null ? store : live.watchWrites(store, changes));
   } finally {
+    await changes?.flush();
     await store.close();
   }
 }

@@ -17,7 +17,7 @@ function port(v: string): number {
 
 function customers(v: string): number {
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new AppError('usage', `--context-cache must be a number of customers (0 turns the cache off), not "${v}"`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new AppError('usage', `--context-cache (or THROUGHLINE_CONTEXT_CACHE) must be a number of customers (0 turns the cache off), not "${v}"`);
   return n;
 }
 
@@ -50,7 +50,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
     .option('--journal <dir>', "the collector's journal, one directory per server (docs/collector.md; default: <db>.journal beside a DuckDB file, none for PostgreSQL)")
     .option(
       '--context-cache <customers>',
-      'customers whose rows the live context keeps in memory (docs/engagement.md; 0 turns it off; default 250000 on DuckDB, off on PostgreSQL)',
+      'customers whose rows the live context keeps in memory, least recently used dropped beyond it (docs/scaling.md; 0 turns it off; default THROUGHLINE_CONTEXT_CACHE or 250000)',
       customers,
     )
     .option(
@@ -64,6 +64,8 @@ export function registerServe(program: Command, ctx: CommandContext): void {
       const { listKeys, startServer } = await import('../server/index.ts');
       const policies = loadPolicies(flags.policies);
       const db = dbLocation(ctx);
+      const fromEnv = process.env.THROUGHLINE_CONTEXT_CACHE;
+      const contextCache = flags.contextCache ?? (fromEnv !== undefined && fromEnv !== '' ? customers(fromEnv) : undefined);
       const server = await startServer({
         db,
         host: flags.host,
@@ -72,7 +74,7 @@ export function registerServe(program: Command, ctx: CommandContext): void {
         journeyWindowMs: ctx.config.journeyWindowMs,
         ...(policies !== undefined ? { policies } : {}),
         ...(flags.journal !== undefined ? { journal: flags.journal } : {}),
-        ...(flags.contextCache !== undefined ? { contextCacheCustomers: flags.contextCache } : {}),
+        ...(contextCache !== undefined ? { contextCacheCustomers: contextCache } : {}),
         ...(flags.corsOrigin !== undefined ? { corsOrigins: flags.corsOrigin } : {}),
       });
       // Listen for the stop signals before saying where we listen: whoever reads that line may

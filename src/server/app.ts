@@ -37,7 +37,8 @@ import { registerKeys } from './routes/keys.ts';
 import { registerSurveyPage } from './routes/survey-page.ts';
 import { registerSurveys } from './routes/surveys.ts';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, WebhookSender } from './routes/webhooks.ts';
-import { CustomerCache, DEFAULT_CACHE_CUSTOMERS, watchWrites } from './customer-cache.ts';
+import { CustomerCache, DEFAULT_CACHE_CUSTOMERS, LiveChanges, watchWrites } from './customer-cache.ts';
+import type { ChangeSink } from './customer-cache.ts';
 import { Journal } from './journal.ts';
 import { verifyKey } from './keys.ts';
 import { DEFAULT_WRITE_QUEUE, WriteQueue } from './write-queue.ts';
@@ -74,11 +75,12 @@ export interface AppDeps {
   /** How long a survey webhook's receiver is waited for (default 5 s). */
   readonly webhookTimeoutMs?: number;
   /**
-   * Customers the live context cache holds (customer-cache.ts); 0 turns it off. Default: on for
-   * DuckDB, where the server is the only writer; off for PostgreSQL, where it is not.
+   * Customers the live context cache holds (customer-cache.ts), least recently used dropped
+   * beyond it; 0 turns it off. Default 250,000. On PostgreSQL every writer announces what it
+   * changed and each server's cache drops exactly that.
    */
   readonly contextCacheCustomers?: number;
-  /** Read every customer into the cache when the app starts (default true; tests that count reads turn it off). */
+  /** Warm the cache in the background when the app starts (default true; tests that count reads turn it off). */
   readonly preloadContextCache?: boolean;
   /**
    * Origins (`https://shop.example.com`) whose pages may send events to the Segment collector
@@ -143,12 +145,24 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   // Before any route: each is given its answer's document (documents.ts).
   documentResponses(app);
 
-  const maxCustomers = deps.contextCacheCustomers ?? (deps.store.dialect === 'duckdb' ? DEFAULT_CACHE_CUSTOMERS : 0);
+  const maxCustomers = deps.contextCacheCustomers ?? DEFAULT_CACHE_CUSTOMERS;
   // The cache's long reads go through a connection of their own, so merges never queue behind them.
   const cacheReader = maxCustomers > 0 ? await deps.store.openReader() : null;
-  const cache = new CustomerCache(deps.store, { maxCustomers, logger }, cacheReader ?? deps.store);
+  // DuckDB scans each table once per batch, so its batches are large; PostgreSQL looks keys up by index.
+  const warmBatch = deps.store.dialect === 'duckdb' ? 10_000 : 1_000;
+  const cache = new CustomerCache(deps.store, { maxCustomers, logger, warmBatch }, cacheReader ?? deps.store);
+  // On a shared store, what this server writes is announced to the others' caches (even with
+  // its own cache off), and what they announce is dropped from this one.
+  const live = deps.store.dialect === 'postgres' ? new LiveChanges(deps.store, logger) : null;
+  const sink: ChangeSink = {
+    changed: (changes, cases = true) => {
+      cache.changed(changes, cases);
+      live?.changed(changes, cases);
+    },
+  };
+  const unwatchCustomers = cache.enabled && live !== null ? await deps.store.watch('customers', (notice) => cache.hear(notice, live.origin)) : null;
   // Routes write through a store that tells the cache; the collector's merges say precisely what they changed.
-  const store = cache.enabled ? watchWrites(deps.store, cache) : deps.store;
+  const store = cache.enabled || live !== null ? watchWrites(deps.store, sink) : deps.store;
   const writeOptions = { ...DEFAULT_WRITE_QUEUE, ...deps.writeQueue };
   const journal = Journal.open(deps.journal ?? fs.mkdtempSync(path.join(os.tmpdir(), 'throughline-journal-')), {
     segmentBytes: writeOptions.segmentBytes,
@@ -163,9 +177,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
         ...options,
         journeyWindowMs: deps.journeyWindowMs ?? DEFAULT_JOURNEY_WINDOW_MS,
         logger: silentLogger,
-        reportChanges: cache.enabled,
+        reportChanges: cache.enabled || live !== null,
       });
-      if (summary.changes !== undefined) cache.changed(summary.changes, summary.cases_opened > 0);
+      if (summary.changes !== undefined) sink.changed(summary.changes, summary.cases_opened > 0);
       return summary;
     },
     journal,
@@ -174,12 +188,15 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     logger,
   }).catch(async (e: unknown) => {
     await journal.close();
+    await unwatchCustomers?.();
     throw e;
   });
   const webhooks = new WebhookSender(logger, deps.webhookTimeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS);
   app.addHook('onClose', async () => {
     await queue.close();
     await webhooks.drain();
+    await unwatchCustomers?.();
+    await live?.flush();
     await cache.close();
     await cacheReader?.close();
   });

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { customerContext } from '../engage/index.ts';
 import { createTestSurvey } from '../feedback/test-fixture.ts';
 import { resolveCustomer } from '../identity/customers.ts';
-import { writtenTable } from './customer-cache.ts';
+import { ANNOUNCE_MAX_BYTES } from '../store/store.ts';
+import { decodeChanges, encodeChanges, writtenTable } from './customer-cache.ts';
 import { minutesAgo, startTestServer } from './testing.ts';
 import type { TestServer } from './testing.ts';
 
@@ -162,5 +163,21 @@ describe('the live context cache', () => {
     assert.equal(writtenTable('DELETE FROM journeys WHERE x'), 'journeys');
     assert.equal(writtenTable('SELECT * FROM interactions'), null);
     assert.equal(writtenTable('CREATE TEMP TABLE t AS SELECT 1'), null);
+  });
+
+  test('a change is announced in pieces that fit a NOTIFY, and read back whole; a huge one as "everything"', () => {
+    const customers = Array.from({ length: 900 }, (_, i) => `c_${String(i).padStart(30, '0')}`);
+    const identifiers = Array.from({ length: 300 }, (_, i) => `email:person${i}@example.com`);
+    const notices = encodeChanges('me', { customers, identifiers }, true);
+    assert.ok(notices.length > 1, 'split into several');
+    for (const n of notices) assert.ok(Buffer.byteLength(n) <= ANNOUNCE_MAX_BYTES, `${Buffer.byteLength(n)} bytes`);
+    const heard = notices.map((n) => decodeChanges(n)!);
+    assert.ok(heard.every((h) => h.origin === 'me'));
+    assert.deepEqual(heard.flatMap((h) => (h.changes === 'all' ? [] : h.changes.customers)), customers);
+    assert.deepEqual(heard.flatMap((h) => (h.changes === 'all' ? [] : h.changes.identifiers)), identifiers);
+    assert.equal(heard.filter((h) => h.cases).length, 1, 'cases are said to have changed once');
+    const huge = encodeChanges('me', { customers: Array.from({ length: 100_000 }, (_, i) => `c_${i}`), identifiers: [] }, false);
+    assert.deepEqual(huge.map((n) => decodeChanges(n)), [{ origin: 'me', changes: 'all', cases: false }]);
+    assert.deepEqual(decodeChanges('not json'), { origin: '', changes: 'all', cases: true }, 'an unreadable notice drops everything');
   });
 });

@@ -14,10 +14,16 @@
  *  - open cases, which many routes write, are kept apart as one small index rebuilt after any
  *    write to `cases`; until it is rebuilt a context reads its customer's cases from the store.
  * A read that ran while a change it could have missed was made is not kept (`Watch`). Entries
- * are evicted least recently used beyond `maxCustomers`. On PostgreSQL other processes write the
- * same tables, so the server does not use this cache there (and needs it less: b-tree indexes
- * make each customer's rows a point lookup).
+ * are evicted least recently used beyond `maxCustomers` customers (and four identifiers each).
+ * On PostgreSQL other processes write the same tables: every writer announces what it changed
+ * through the store (`LiveChanges`, below: NOTIFY on the `customers` topic), and every server's
+ * cache drops exactly that; a lost LISTEN connection drops everything.
+ *
+ * The cache warms in the background (`preload`): the identifiers first, then the most recently
+ * active customers in batches, each kept as soon as it is read; requests are answered from the
+ * store meanwhile.
  */
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import { IDENTIFIER_TYPES } from '../core/records.ts';
@@ -26,12 +32,23 @@ import type { CustomerRows } from '../engage/index.ts';
 import { customerKeyExists, identifierKeys, isCustomerKey, orderKeys, pickCustomer } from '../identity/customers.ts';
 import { parseIdentifier } from '../identity/normalize.ts';
 import type { MergeChanges } from '../ingest/import.ts';
-import type { Queryable, Row, SqlParam, Store } from '../store/store.ts';
+import { ANNOUNCE_MAX_BYTES } from '../store/store.ts';
+import type { Notice, Queryable, Row, SqlParam, Store } from '../store/store.ts';
 
 export interface CustomerCacheOptions {
   /** Customers whose rows are kept; beyond it the least recently used are dropped. 0 turns the cache off. */
   readonly maxCustomers: number;
   readonly logger: Logger;
+  /** Customers read per statement while warming (default 1,000). */
+  readonly warmBatch?: number;
+}
+
+/** Identifiers remembered per customer the cache may hold: whom `type:value` names, for lookups. */
+const IDENTIFIERS_PER_CUSTOMER = 4;
+
+/** Whoever must hear of a write to what the cache holds: the cache itself, and the other processes. */
+export interface ChangeSink {
+  changed(changes: MergeChanges | 'all', cases?: boolean): void;
 }
 
 /** Default size: about 1.5 KB per customer of a typical history, so ~400 MB at 250,000 customers. */
@@ -64,8 +81,11 @@ export class CustomerCache {
   private readonly toRefresh = new Set<string>();
   private casesRebuild: Promise<void> | null = null;
   private preloading: Promise<void> | null = null;
+  /** Everything was dropped while (or after) warming: warm again. */
+  private rewarm = false;
+  private warmWanted = false;
   private closed = false;
-  readonly stats = { hits: 0, misses: 0, preloaded: false, preload_seconds: null as number | null };
+  readonly stats = { hits: 0, misses: 0, preloaded: false, preload_seconds: null as number | null, warming: false, warmed: 0 };
 
   /** For /healthz. */
   describe(): {
@@ -76,10 +96,15 @@ export class CustomerCache {
     misses: number;
     preloaded: boolean;
     preload_seconds: number | null;
+    /** The background warm-up is running; contexts it has not reached yet are read from the store. */
+    warming: boolean;
+    /** Customers the current or last warm-up kept. */
+    warmed: number;
+    max_customers: number;
     /** Open cases come from memory (false while the index is read, and after a write to cases until it is read again). */
     open_cases_ready: boolean;
   } {
-    return { enabled: this.enabled, ...this.size, ...this.stats, open_cases_ready: this.casesValid };
+    return { enabled: this.enabled, ...this.size, ...this.stats, max_customers: this.options.maxCustomers, open_cases_ready: this.casesValid };
   }
 
   /**
@@ -112,7 +137,10 @@ export class CustomerCache {
     const id = parseIdentifier(text);
     const name = `${id.type}:${id.value}`;
     let keys = this.names.get(name);
-    if (keys === undefined) {
+    if (keys !== undefined) {
+      this.names.delete(name);
+      this.names.set(name, keys);
+    } else {
       const watch = this.watch();
       try {
         keys = await identifierKeys(this.db, id);
@@ -120,7 +148,7 @@ export class CustomerCache {
         this.watches.delete(watch);
       }
       // An identifier no record holds is not remembered: it is looked up again next time.
-      if (this.enabled && keys.length > 0 && !watch.all && !watch.identifiers.has(name)) this.names.set(name, keys);
+      if (this.enabled && keys.length > 0 && !watch.all && !watch.identifiers.has(name)) this.keepName(name, keys);
     }
     return pickCustomer(id, keys);
   }
@@ -155,6 +183,10 @@ export class CustomerCache {
       this.rows.clear();
       this.names.clear();
       this.toRefresh.clear();
+      if (this.warmWanted) {
+        this.rewarm = true;
+        void this.preload();
+      }
       return;
     }
     for (const w of this.watches) {
@@ -169,62 +201,115 @@ export class CustomerCache {
   }
 
   /**
-   * Reads every customer's rows (up to `maxCustomers`, most recently active first) and whom every
-   * identifier names. Requests are answered meanwhile, from the store.
+   * Hears what another process changed (`Store.watch('customers')`, a `LiveChanges` notice):
+   * drops exactly that; `null` (the listening connection was lost) drops everything.
    */
-  preload(): Promise<void> {
-    this.preloading ??= this.readAll()
-      .catch((e: unknown) => {
-        this.options.logger.warn(`live context cache: the preload failed, contexts are read from the store: ${e instanceof Error ? e.message : String(e)}`);
-      })
-      .finally(() => (this.preloading = null));
+  hear(notice: Notice, self: string): void {
+    if (notice === null) return this.changed('all');
+    const heard = decodeChanges(notice);
+    if (heard === null || heard.origin === self) return;
+    this.changed(heard.changes, heard.cases);
+  }
+
+  /**
+   * Warms the cache in the background: whom every identifier names (up to four per customer the
+   * cache may hold), then the most recently active customers, up to `maxCustomers`, in batches
+   * of `warmBatch`, each kept as soon as it is read. Requests are answered meanwhile, from the
+   * store. `beforeBatch` is awaited before each batch of customers (tests hold the warm-up there).
+   */
+  preload(options: { beforeBatch?: () => Promise<void> } = {}): Promise<void> {
+    this.warmWanted = true;
+    this.preloading ??= (async () => {
+      do {
+        this.rewarm = false;
+        await this.readAll(options.beforeBatch).catch((e: unknown) => {
+          this.options.logger.warn(`live context cache: the warm-up failed, contexts are read from the store: ${e instanceof Error ? e.message : String(e)}`);
+        });
+      } while (this.rewarm && !this.closed);
+    })().finally(() => (this.preloading = null));
     return this.preloading;
   }
 
-  private async readAll(): Promise<void> {
+  private async readAll(beforeBatch?: () => Promise<void>): Promise<void> {
     if (!this.enabled) return;
     const t0 = performance.now();
+    this.stats.warming = true;
+    this.stats.warmed = 0;
+    try {
+      await this.readNames();
+      const max = this.options.maxCustomers;
+      const ranked = await this.background.query(
+        `SELECT customer_key FROM interactions WHERE customer_key IS NOT NULL GROUP BY customer_key ORDER BY max(ts) DESC, customer_key LIMIT ${max}`,
+      );
+      const keys = ranked.map((r) => String(r.customer_key));
+      const size = Math.max(1, this.options.warmBatch ?? 1000);
+      for (let i = 0; i < keys.length; i += size) {
+        if (this.closed || this.rewarm) return;
+        if (beforeBatch) await beforeBatch();
+        const batch = keys.slice(i, i + size).filter((k) => !this.rows.has(k));
+        if (batch.length === 0) continue;
+        const watch = this.watch();
+        try {
+          const loaded = await loadCustomerRows(this.background, { keys: batch });
+          for (const [key, rows] of loaded) {
+            if (watch.all || watch.customers.has(key) || this.rows.has(key)) continue;
+            this.keep(key, rows);
+            this.stats.warmed++;
+          }
+        } finally {
+          this.watches.delete(watch);
+        }
+      }
+      this.stats.preloaded = true;
+      this.stats.preload_seconds = Math.round((performance.now() - t0) / 10) / 100;
+      this.options.logger.info(`live context cache: ${this.rows.size} customers and ${this.names.size} identifiers in ${this.stats.preload_seconds} s`);
+    } finally {
+      this.stats.warming = false;
+    }
+  }
+
+  /**
+   * Whom identifiers name, from one scan of the tuples. Past the bound no new identifier is
+   * taken, but those taken still gather every tuple that holds them, so each is complete.
+   */
+  private async readNames(): Promise<void> {
     const watch = this.watch();
+    const room = this.maxNames - this.names.size;
     try {
       const names = new Map<string, Set<string | null>>();
       for await (const batch of this.background.stream(`SELECT customer_key, ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples`)) {
+        if (this.closed) return;
         for (const r of batch) {
           for (const t of IDENTIFIER_TYPES) {
             const v = r[t];
             if (v === null || v === undefined) continue;
             const name = `${t}:${String(v)}`;
             let set = names.get(name);
-            if (set === undefined) names.set(name, (set = new Set()));
+            if (set === undefined) {
+              if (names.size >= room) continue;
+              names.set(name, (set = new Set()));
+            }
             set.add((r.customer_key as string | null) ?? null);
           }
         }
       }
       for (const [name, set] of names) {
         if (watch.all || watch.identifiers.has(name) || this.names.has(name)) continue;
-        this.names.set(name, orderKeys([...set]));
+        this.keepName(name, orderKeys([...set]));
       }
-      names.clear();
-      // Customers in four slices of the key space: each table is scanned once per slice, and a
-      // slice's rows as read (before they are cut to the limits) are what is in memory at a time.
-      const slices = ['0123', '4567', '89ab', 'cdef'];
-      const loaded: [string, CustomerRows][] = [];
-      for (const s of slices) {
-        if (this.closed) return;
-        const part = await loadCustomerRows(this.background, { slice: s });
-        for (const entry of part) loaded.push(entry);
-      }
-      // Most recently active first: those are the ones an agent is likely to be asked about.
-      loaded.sort((a, b) => lastSeen(b[1]) - lastSeen(a[1]));
-      for (const [key, rows] of loaded.slice(0, this.options.maxCustomers).reverse()) {
-        if (watch.all || watch.customers.has(key) || this.rows.has(key)) continue;
-        this.keep(key, rows);
-      }
-      this.stats.preloaded = true;
-      this.stats.preload_seconds = Math.round((performance.now() - t0) / 10) / 100;
-      this.options.logger.info(`live context cache: ${this.rows.size} customers and ${this.names.size} identifiers in ${this.stats.preload_seconds} s`);
     } finally {
       this.watches.delete(watch);
     }
+  }
+
+  private get maxNames(): number {
+    return this.options.maxCustomers * IDENTIFIERS_PER_CUSTOMER;
+  }
+
+  private keepName(name: string, keys: (string | null)[]): void {
+    this.names.delete(name);
+    this.names.set(name, keys);
+    while (this.names.size > this.maxNames) this.names.delete(this.names.keys().next().value!);
   }
 
   async close(): Promise<void> {
@@ -321,10 +406,6 @@ export class CustomerCache {
 }
 
 
-function lastSeen(rows: CustomerRows): number {
-  return Math.max(rows.events[0]?.ts ?? 0, rows.journeys[0]?.end_ts ?? 0, rows.feedback[0]?.ts ?? 0);
-}
-
 const RETURNS_CUSTOMER = /\bRETURNING\s+customer_key\s*$/i;
 
 /** The table a write statement changes, or null for anything else (reads, temporary tables). */
@@ -339,7 +420,7 @@ export function writtenTable(sql: string): string | null {
  * or everything when there are none. The collector's merges use the bare store and report their
  * changes themselves, precisely.
  */
-export function watchWrites(store: Store, cache: CustomerCache): Store {
+export function watchWrites(store: Store, cache: ChangeSink): Store {
   const seen = (sql: string, params: readonly SqlParam[] | undefined, returned: readonly Row[] = []): void => {
     const table = writtenTable(sql);
     if (table === null) return;
@@ -399,4 +480,92 @@ export function watchWrites(store: Store, cache: CustomerCache): Store {
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
   });
+}
+
+/** More announcements than this for one change and it is announced as "everything changed". */
+const MAX_NOTICES = 64;
+
+interface HeardChanges {
+  readonly origin: string;
+  readonly changes: MergeChanges | 'all';
+  readonly cases: boolean;
+}
+
+/**
+ * A change as announcements on the `customers` topic, each under ANNOUNCE_MAX_BYTES: JSON
+ * `{"o": origin, "c": [customer keys], "i": ["type:value"], "k": cases changed}`, the keys split
+ * across several when they do not fit in one, or `{"o": origin, "all": true, "k": …}` past
+ * MAX_NOTICES of them (or when the writer cannot say what it touched).
+ */
+export function encodeChanges(origin: string, changes: MergeChanges | 'all', cases: boolean): string[] {
+  const all = JSON.stringify({ o: origin, all: true, k: cases });
+  if (changes === 'all') return [all];
+  const out: string[] = [];
+  const room = ANNOUNCE_MAX_BYTES - Buffer.byteLength(JSON.stringify({ o: origin, c: [], i: [], k: cases }));
+  let c: string[] = [];
+  let i: string[] = [];
+  let bytes = 0;
+  const flush = (): void => {
+    out.push(JSON.stringify({ o: origin, c, i, k: cases && out.length === 0 }));
+    c = [];
+    i = [];
+    bytes = 0;
+  };
+  const add = (list: 'c' | 'i', item: string): void => {
+    const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+    if (bytes + size > room) flush();
+    (list === 'c' ? c : i).push(item);
+    bytes += size;
+  };
+  for (const k of changes.customers) add('c', k);
+  for (const n of changes.identifiers) add('i', n);
+  if (c.length > 0 || i.length > 0 || out.length === 0) flush();
+  return out.length > MAX_NOTICES ? [all] : out;
+}
+
+/** An announcement read back; one this version cannot read counts as "everything changed". */
+export function decodeChanges(text: string): HeardChanges | null {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return { origin: '', changes: 'all', cases: true };
+  }
+  if (typeof m !== 'object' || m === null) return { origin: '', changes: 'all', cases: true };
+  const o = m as { o?: unknown; all?: unknown; c?: unknown; i?: unknown; k?: unknown };
+  const origin = typeof o.o === 'string' ? o.o : '';
+  const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : null);
+  const customers = strings(o.c);
+  const identifiers = strings(o.i);
+  if (o.all === true || customers === null || identifiers === null) return { origin, changes: 'all', cases: o.k !== false };
+  return { origin, changes: { customers, identifiers }, cases: o.k === true };
+}
+
+/**
+ * Tells the other processes on the store what this one changed (`Store.announce('customers')`),
+ * after the write committed; the servers' caches drop exactly that (`CustomerCache.hear`).
+ * An announcement that fails is logged: until the listeners reconnect, they may serve what
+ * was changed.
+ */
+export class LiveChanges implements ChangeSink {
+  readonly origin = randomUUID();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: Pick<Store, 'announce'>,
+    private readonly logger: Logger,
+  ) {}
+
+  changed(changes: MergeChanges | 'all', cases = true): void {
+    const sent: Promise<void> = this.store
+      .announce('customers', encodeChanges(this.origin, changes, cases))
+      .catch((e: unknown) => this.logger.warn(`live context cache: could not announce a change to the other servers: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => this.pending.delete(sent));
+    this.pending.add(sent);
+  }
+
+  /** Waits for the announcements under way (before the store closes). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
 }

@@ -26,8 +26,27 @@ export type SqlParam = string | number | boolean | null;
 export type Dialect = 'duckdb' | 'postgres';
 
 /** What one process can tell the others using the same store has changed (`Store.announce`). */
-export type StoreTopic = 'api_keys';
-export const STORE_TOPICS: readonly StoreTopic[] = ['api_keys'];
+export type StoreTopic = 'api_keys' | 'customers';
+export const STORE_TOPICS: readonly StoreTopic[] = ['api_keys', 'customers'];
+
+/** The most bytes one announcement may carry (PostgreSQL's NOTIFY takes fewer than 8,000). */
+export const ANNOUNCE_MAX_BYTES = 7_900;
+
+/**
+ * What a watcher hears: the announcement's payload (`''` when it had none), or `null` when the
+ * store cannot be sure it heard every announcement and anything may have changed.
+ */
+export type Notice = string | null;
+
+/** The payloads of `Store.announce`, each checked against ANNOUNCE_MAX_BYTES. */
+export function announcePayloads(topic: StoreTopic, payload: string | readonly string[]): readonly string[] {
+  const all = typeof payload === 'string' ? [payload] : payload;
+  for (const p of all) {
+    const bytes = Buffer.byteLength(p);
+    if (bytes > ANNOUNCE_MAX_BYTES) throw new Error(`an announcement on ${topic} carries ${bytes} bytes, more than ${ANNOUNCE_MAX_BYTES}`);
+  }
+  return all;
+}
 
 export interface Queryable {
   query(sql: string, params?: readonly SqlParam[]): Promise<Row[]>;
@@ -93,14 +112,17 @@ export interface Store extends Queryable {
    * inside a transaction that may still roll back), the others' once the write commits. For what
    * processes cache (the server's verified API keys): a watcher may hear more than was changed,
    * never less. PostgreSQL: NOTIFY. DuckDB: one process holds the file, so only its own watchers.
+   * `payload` (at most ANNOUNCE_MAX_BYTES of UTF-8) is what the watchers are given; several
+   * payloads are several announcements, sent together.
    */
-  announce(topic: StoreTopic): Promise<void>;
+  announce(topic: StoreTopic, payload?: string | readonly string[]): Promise<void>;
   /**
    * Calls `fn` whenever `topic` is announced, and also when it cannot be sure it heard every
-   * announcement (PostgreSQL: its listening connection dropped and came back). Resolves to a
-   * function that stops watching. It never fails for want of a connection: it keeps retrying.
+   * announcement (PostgreSQL: its listening connection dropped and came back), with `null`.
+   * Resolves to a function that stops watching. It never fails for want of a connection: it
+   * keeps retrying.
    */
-  watch(topic: StoreTopic, fn: () => void): Promise<() => Promise<void>>;
+  watch(topic: StoreTopic, fn: (notice: Notice) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -130,14 +152,14 @@ export class Mutex {
 
 /** The watchers of each topic in one process, for `Store.watch` implementations. */
 export class Watchers {
-  private readonly byTopic = new Map<StoreTopic, Set<() => void>>();
+  private readonly byTopic = new Map<StoreTopic, Set<(notice: Notice) => void>>();
 
   get topics(): StoreTopic[] {
     return [...this.byTopic.keys()];
   }
 
   /** Adds `fn`; returns a function that removes it. */
-  add(topic: StoreTopic, fn: () => void): () => void {
+  add(topic: StoreTopic, fn: (notice: Notice) => void): () => void {
     const set = this.byTopic.get(topic) ?? new Set();
     this.byTopic.set(topic, set);
     set.add(fn);
@@ -147,13 +169,16 @@ export class Watchers {
     };
   }
 
-  /** Calls the watchers of `topic`, or of every topic; one that throws does not stop the rest. */
-  call(topic?: StoreTopic): void {
+  /**
+   * Calls the watchers of `topic` with `notice`, or of every topic with `null` (anything may
+   * have changed); one that throws does not stop the rest.
+   */
+  call(topic?: StoreTopic, notice: Notice = null): void {
     for (const [t, set] of this.byTopic) {
       if (topic !== undefined && t !== topic) continue;
       for (const fn of [...set]) {
         try {
-          fn();
+          fn(topic === undefined ? null : notice);
         } catch {
           // A watcher's own failure is its own; the others still need to hear.
         }

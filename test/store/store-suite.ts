@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { IDENTIFIER_TYPES } from '../../src/core/records.ts';
 import type { Interaction } from '../../src/core/records.ts';
 import { applyMigrations, latestVersion } from '../../src/store/migrations/index.ts';
+import { ANNOUNCE_MAX_BYTES } from '../../src/store/store.ts';
 import type { Row, Store } from '../../src/store/store.ts';
 
 export function createTestStagedInteraction(seq: number, overrides: Partial<Interaction> = {}): Interaction {
@@ -221,6 +222,21 @@ export function runStoreSuite(name: string, openFresh: () => Promise<Store>): vo
       assert.ok(heard[1]! > still, 'the other watcher still hears');
       assert.equal(heard[0], stopped, 'a watcher that stopped hears nothing more');
       await stops[1]!();
+    });
+
+    test('an announcement carries its payload to the watchers of its topic only, and must fit a NOTIFY', async () => {
+      const customers: (string | null)[] = [];
+      const keys: (string | null)[] = [];
+      const stops = [await store.watch('customers', (n) => customers.push(n)), await store.watch('api_keys', (n) => keys.push(n))];
+      await store.announce('customers', '{"c":["k1"]}');
+      for (let waited = 0; !customers.includes('{"c":["k1"]}') && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(customers.includes('{"c":["k1"]}'), `heard ${JSON.stringify(customers)}`);
+      assert.ok(!keys.includes('{"c":["k1"]}'), 'the other topic heard nothing of it');
+      await store.announce('customers', ['one', 'two']);
+      for (let waited = 0; !(customers.includes('one') && customers.includes('two')) && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(customers.includes('one') && customers.includes('two'), `several announced at once are each heard: ${JSON.stringify(customers)}`);
+      await assert.rejects(store.announce('customers', 'x'.repeat(ANNOUNCE_MAX_BYTES + 1)), /more than 7900/);
+      for (const stop of stops) await stop();
     });
   });
 }

@@ -11,8 +11,8 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import { Mutex, Watchers } from '../store.ts';
-import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
+import { announcePayloads, Mutex, Watchers } from '../store.ts';
+import type { Notice, Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
 import { columnsToRows } from './duckdb-values.ts';
 import { bytesOf } from '../memory-amount.ts';
 
@@ -302,12 +302,19 @@ export class DuckDbStore implements Store {
    * Called at once, even inside a transaction that may still roll back: a watcher forgets
    * something it would have read again anyway (see `Store.announce`).
    */
-  announce(topic: StoreTopic): Promise<void> {
-    this.watchers.call(topic);
+  announce(topic: StoreTopic, payload: string | readonly string[] = ''): Promise<void> {
+    let all: readonly string[];
+    try {
+      // The same bound as PostgreSQL's, so that what works here works on a shared store.
+      all = announcePayloads(topic, payload);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    for (const p of all) this.watchers.call(topic, p);
     return Promise.resolve();
   }
 
-  watch(topic: StoreTopic, fn: () => void): Promise<() => Promise<void>> {
+  watch(topic: StoreTopic, fn: (notice: Notice) => void): Promise<() => Promise<void>> {
     const remove = this.watchers.add(topic, fn);
     return Promise.resolve(async () => remove());
   }

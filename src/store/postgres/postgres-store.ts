@@ -17,8 +17,8 @@ import { KINDS } from '../../core/records.ts';
 import type { Kind } from '../../core/records.ts';
 import { commonColumns, FIELDS, sqlType, stagingColumns } from '../schema.ts';
 import type { Column } from '../schema.ts';
-import { Mutex, STORE_TOPICS, Watchers } from '../store.ts';
-import type { Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
+import { announcePayloads, Mutex, STORE_TOPICS, Watchers } from '../store.ts';
+import type { Notice, Queryable, Reader, Row, SqlDialect, SqlParam, Staged, Staging, Store, StoreTopic } from '../store.ts';
 import { pgParams, pgText, pgTypes } from './postgres-values.ts';
 
 export const postgresDialect: SqlDialect = {
@@ -277,12 +277,16 @@ export class PostgresStore implements Store {
    * this process's own watchers are called at once, as DuckDB's are, rather than a moment later
    * through its listener (a route that revokes a key must not accept it on its next request).
    */
-  async announce(topic: StoreTopic): Promise<void> {
-    await this.run(`SELECT pg_notify($1, '')`, [channelOf(topic)]);
-    this.watchers.call(topic);
+  async announce(topic: StoreTopic, payload: string | readonly string[] = ''): Promise<void> {
+    const all = announcePayloads(topic, payload);
+    if (all.length === 0) return;
+    // One statement for them all: a large change is many announcements.
+    const params = [channelOf(topic), ...all];
+    await this.run(`SELECT ${all.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ')}`, params);
+    for (const p of all) this.watchers.call(topic, p);
   }
 
-  async watch(topic: StoreTopic, fn: () => void): Promise<() => Promise<void>> {
+  async watch(topic: StoreTopic, fn: (notice: Notice) => void): Promise<() => Promise<void>> {
     if (this.closed) throw new Error('the store is closed');
     const remove = this.watchers.add(topic, fn);
     if (this.listener === null) {
@@ -337,7 +341,7 @@ class Listener {
     const client = new pg.Client({ connectionString: this.connectionString });
     client.on('notification', (m) => {
       const topic = STORE_TOPICS.find((t) => channelOf(t) === m.channel);
-      if (topic !== undefined) this.watchers.call(topic);
+      if (topic !== undefined) this.watchers.call(topic, m.payload ?? '');
     });
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
