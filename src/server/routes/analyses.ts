@@ -12,6 +12,8 @@ import type { MapBy } from '../../journey/index.ts';
 import { parseBound } from '../../journey/filters.ts';
 import { agentsAnalysis, currentCases, DEFAULT_HORIZON_DAYS, DEFAULT_MIN_EXPOSED, DEFAULT_WINDOW_DAYS, DRIVER_METRICS, driversReport, promisesReport, riskReport } from '../../insight/index.ts';
 import type { DriverMetric } from '../../insight/index.ts';
+import { ANSWER_GROUPS, drill, DRILL_KINDS } from '../../insight/drill.ts';
+import type { AnswerGroup, DrillKind } from '../../insight/drill.ts';
 import type { Store } from '../../store/store.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
 import type { Role } from '../keys.ts';
@@ -141,6 +143,58 @@ export const ANALYSES: readonly Analysis[] = [
   ),
   analysis('risk', 'Customers most at risk of cancelling, with reasons', { ...top(25), 'as-of': text('ISO date or time'), 'horizon-days': { type: 'integer', minimum: 1, default: DEFAULT_HORIZON_DAYS } }, ({ store }, q) =>
     riskReport(store, { top: Number(q.top ?? 25), horizonDays: Number(q['horizon-days'] ?? DEFAULT_HORIZON_DAYS), asOf: bound('--as-of', q['as-of'], false) }),
+  ),
+  analysis(
+    'drill',
+    'What a figure counts: the journeys, answers or comments behind a KPI, a map edge or step, a driver or a topic, with each customer\'s name and phone',
+    {
+      of: { type: 'string', enum: [...DRILL_KINDS], description: 'journeys (KPIs), edge and step (the map), answers (NPS/CSAT), driver, topic' },
+      ...FILTERS,
+      ...OUTCOME,
+      by: oneOf(MAP_BY, 'step', 'what edge and step nodes are'),
+      'edge-from': text('edge: the step before'),
+      'edge-to': text('edge: the step right after'),
+      node: text('step: the step'),
+      failed: { type: 'boolean', description: 'step: only journeys where it failed' },
+      metric: { type: 'string', enum: ['nps', 'csat', 'ces'], description: 'answers and driver: the metric' },
+      scope: { type: 'string', enum: ['relationship', 'transaction'], description: 'answers: the scope' },
+      group: { type: 'string', enum: [...ANSWER_GROUPS], default: 'all', description: 'answers: detractors, promoters, satisfied…' },
+      factor: text('driver: the factor as drivers names it'),
+      'window-days': { type: 'integer', minimum: 1, default: DEFAULT_WINDOW_DAYS },
+      'min-exposed': { type: 'integer', minimum: 1, default: DEFAULT_MIN_EXPOSED },
+      topic: text('topic: a topic id'),
+      limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 500, description: 'rows at most (total counts all)' },
+    },
+    ({ store }, q) => {
+      const of = (q.of ?? 'journeys') as DrillKind;
+      const since = bound('--from', q.from, false);
+      const until = bound('--to', q.to, true);
+      return drill(store, {
+        of,
+        // Answers and drivers read from/to as answer times; journey lists as journey starts.
+        filter: of === 'answers' || of === 'driver' || of === 'topic' ? {} : filter(q),
+        by: (q.by ?? 'step') as MapBy,
+        from: s(q['edge-from']),
+        to: s(q['edge-to']),
+        node: s(q.node),
+        failed: q.failed === true,
+        metric: s(q.metric),
+        scope: s(q.scope),
+        group: (q.group ?? 'all') as AnswerGroup,
+        since,
+        until,
+        factor: s(q.factor),
+        drivers: {
+          metric: (q.metric ?? 'nps') as DriverMetric,
+          windowDays: Number(q['window-days'] ?? DEFAULT_WINDOW_DAYS),
+          minExposed: Number(q['min-exposed'] ?? DEFAULT_MIN_EXPOSED),
+          from: since,
+          to: until,
+        },
+        topic: s(q.topic),
+        limit: Number(q.limit ?? 500),
+      });
+    },
   ),
   analysis('surveys', 'Survey definitions', {}, ({ store }) => listSurveys(store)),
   analysis('promises', 'Promises made to customers: kept rate, open and broken', { 'as-of': text('ISO date or time') }, ({ store, now }, q) => promisesReport(store, { now: bound('--as-of', q['as-of'], false) ?? now })),

@@ -7,7 +7,8 @@ import type { CommentDoc, TopicSummary } from '../../../src/feedback/comments.ts
 import type { CesFigure, CsatFigure, MetricsDoc, MetricSet, NpsFigure } from '../../../src/feedback/metrics.ts';
 import { useApi } from '../data.ts';
 import { date, fixed, int, interval, nps } from '../format.ts';
-import { setQuery, useLocation } from '../router.tsx';
+import { drillTo } from '../drill-link.ts';
+import { Link, setQuery, useLocation } from '../router.tsx';
 import { Field, Page, Pill, Show } from '../ui.tsx';
 
 const BREAKDOWNS = [
@@ -113,7 +114,10 @@ function Topics({ topics, current }: { topics: TopicSummary[]; current: string }
             <span className="muted-text">
               {int(t.comments)} · {int(t.negative)} negative
             </span>
-          </button>
+          </button>{' '}
+          <Link to={drillTo({ of: 'topic', topic: t.topic })} data-drill="topic" className="topic-drill" title={`The ${t.comments} comments on ${t.label} and their customers`}>
+            who
+          </Link>
         </li>
       ))}
     </ul>
