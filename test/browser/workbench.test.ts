@@ -14,11 +14,13 @@ import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import type { FastifyInstance } from 'fastify';
+import type { CaseDoc, RollupRow } from '../../src/feedback/cases.ts';
 import type { TopicSummary } from '../../src/feedback/comments.ts';
 import type { DrillDoc } from '../../src/insight/drill.ts';
 import type { Driver } from '../../src/insight/drivers.ts';
 import type { PromisesDoc } from '../../src/insight/promises.ts';
 import type { RiskScore } from '../../src/insight/risk.ts';
+import type { BrokenStep } from '../../src/journey/broken.ts';
 import type { JourneyMap } from '../../src/journey/map.ts';
 import type { JourneysDocument } from '../../src/journey/summary.ts';
 import { writeDemo } from '../../src/demo/index.ts';
@@ -221,6 +223,43 @@ describe('the analyst workbench in a real browser', { skip }, () => {
     assert.equal(list.times, edge.count, 'the list counts the edge as the map does');
     await checkList(list.total, `edge ${edge.from} → ${edge.to}`);
     assert.match((await page.locator('[data-testid=drill-summary]').textContent()) ?? '', /customers/);
+  });
+
+  test('an outer-loop row opens its cases, and every inbox row names the customer and the case type', async () => {
+    const rollup = await api<RollupRow[]>('cases/rollup');
+    const row = rollup.find((r) => r.root_cause_step !== null && r.cases > 0);
+    assert.ok(row !== undefined, 'the demo has cases with a root-cause step');
+    await open('/cases?view=rollup');
+    await page.locator('[data-testid=rollup-table] tbody tr', { has: page.locator('th', { hasText: row.root_cause_step! }) }).locator('a[data-drill=rollup]').click();
+    await page.waitForURL(/\/cases\?root=/);
+    await page.locator('[data-testid=root-filter]', { hasText: row.root_cause_step! }).waitFor();
+    assert.match((await page.locator('p.note', { hasText: 'cases' }).first().textContent()) ?? '', new RegExp(`^${row.cases} of `));
+    const header = await page.locator('[data-testid=cases-table] thead th').allTextContents();
+    assert.deepEqual(header.slice(0, 3), ['Case', 'Customer', 'Type']);
+    const cases = await api<CaseDoc[]>('cases');
+    const named = cases.find((c) => (c.root_cause ?? c.root_cause_step) === row.root_cause_step && c.customer_name !== null);
+    assert.ok(named !== undefined, 'cases carry the customer name from profiles');
+    const cells = await page.locator('[data-testid=cases-table] tbody tr', { has: page.locator(`a:text-is("${named.case_id}")`) }).locator('td').allTextContents();
+    assert.ok(cells[1]!.startsWith(named.customer_name!), `the customer's name: ${cells[1]}`);
+    if (named.customer_phone !== null) assert.ok(cells[1]!.includes(named.customer_phone), 'and phone');
+    assert.match(cells[2]!, /^(detractor|low CSAT|broken promise|callback|survey answer)$/);
+  });
+
+  test('broken steps list the steps above normal by default, name the unit of impact, and open the journeys that failed', async () => {
+    const all = await api<BrokenStep[]>('broken?top=25');
+    const above = all.filter((b) => b.excess_failure_rate > 0);
+    assert.ok(above.length < all.length, 'the demo has steps that fail only as often as is normal');
+    await open('/broken');
+    const rows = page.locator('[data-testid=broken-table] tbody tr');
+    await rows.nth(above.length - 1).waitFor();
+    assert.equal(await rows.count(), above.length);
+    assert.match((await page.locator('[data-testid=broken-table] thead').textContent()) ?? '', /customer-equivalents/);
+    await page.locator('input[name=all]').check();
+    await rows.nth(all.length - 1).waitFor();
+    await open('/broken');
+    await rows.first().locator('a[data-drill=step]').click();
+    await page.waitForURL(/\/drill\?/);
+    await page.locator('[data-testid=drill-summary]', { hasText: new RegExp(`of ${above[0]!.customers_affected} customers`) }).waitFor();
   });
 
   test('an agent key gets no list of customers', async () => {
