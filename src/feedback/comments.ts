@@ -76,6 +76,8 @@ export interface CommentFilter {
   readonly from?: number | undefined;
   readonly to?: number | undefined;
   readonly limit?: number | undefined;
+  /** Comments to skip first, to page through them in the same order. */
+  readonly offset?: number | undefined;
   readonly taxonomy?: Taxonomy | undefined;
 }
 
@@ -117,7 +119,7 @@ export async function listComments(db: Queryable, filter: CommentFilter = {}): P
   const rows = await db.query(
     `SELECT f.response_id, f.ts, f.customer_key, f.survey_id, f.metric, f.scope, f.score, f.comment, a.sentiment, a.label, a.topics
      FROM feedback f JOIN comment_analysis a ON a.response_id = f.response_id
-     WHERE ${where} ORDER BY a.sentiment, f.ts DESC, f.response_id COLLATE "C" LIMIT ${Math.max(1, Math.floor(filter.limit ?? 50))}`,
+     WHERE ${where} ORDER BY a.sentiment, f.ts DESC, f.response_id COLLATE "C" LIMIT ${Math.max(1, Math.floor(filter.limit ?? 50))} OFFSET ${Math.max(0, Math.floor(filter.offset ?? 0))}`,
     params,
   );
   return rows.map((r) => ({
@@ -133,6 +135,15 @@ export async function listComments(db: Queryable, filter: CommentFilter = {}): P
     label: String(r.label) as SentimentLabel,
     topics: String(r.topics) === '' ? [] : String(r.topics).split(','),
   }));
+}
+
+/** How many comments `listComments` pages through with this filter (limit and offset aside). */
+export async function countComments(db: Queryable, filter: CommentFilter = {}): Promise<{ total: number }> {
+  await analyseComments(db, filter.taxonomy);
+  const params: SqlParam[] = [];
+  const where = whereSql(filter, params);
+  const [row] = await db.query(`SELECT count(*) AS n FROM feedback f JOIN comment_analysis a ON a.response_id = f.response_id WHERE ${where}`, params);
+  return { total: Number(row?.n ?? 0) };
 }
 
 export interface TopicSummary {

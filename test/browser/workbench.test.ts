@@ -262,6 +262,18 @@ describe('the analyst workbench in a real browser', { skip }, () => {
     await page.locator('[data-testid=drill-summary]', { hasText: new RegExp(`of ${above[0]!.customers_affected} customers`) }).waitFor();
   });
 
+  test('feedback comments page through all of them with their total', async () => {
+    const { total } = await api<{ total: number }>('feedback/comments/total');
+    assert.ok(total > 80, 'the demo has more than two pages of comments');
+    await open('/feedback');
+    await page.locator('[data-testid=comments-range]', { hasText: `1–40 of ${total.toLocaleString('en-GB')} comments` }).waitFor();
+    const first = await page.locator('[data-testid=verbatims] li').first().textContent();
+    await page.locator('nav.pager button', { hasText: 'Next' }).click();
+    await page.locator('[data-testid=comments-range]', { hasText: `41–80 of ${total.toLocaleString('en-GB')} comments` }).waitFor();
+    assert.notEqual(await page.locator('[data-testid=verbatims] li').first().textContent(), first, 'the next page has other comments');
+    assert.equal(await page.locator('[data-testid=verbatims] li').count(), 40);
+  });
+
   test('an agent key gets no list of customers', async () => {
     const agent = (await createKey(store, 'agent', 'workbench test', Date.now())).key;
     const res = await fetch(`${url}/api/v1/drill?of=journeys`, { headers: { authorization: `Bearer ${agent}` } });

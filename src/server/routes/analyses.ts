@@ -4,7 +4,7 @@
  * endpoint is one line that calls the same domain function the command calls.
  */
 import type { FastifyInstance } from 'fastify';
-import { caseRollup, computeMetrics, getSurvey, listComments, listHiddenAtRisk, listPraise, listSurveys, METRICS_BY, topicSummary } from '../../feedback/index.ts';
+import { caseRollup, computeMetrics, countComments, getSurvey, listComments, listHiddenAtRisk, listPraise, listSurveys, METRICS_BY, topicSummary } from '../../feedback/index.ts';
 import type { MetricsBy } from '../../feedback/index.ts';
 import type { SentimentLabel } from '../../feedback/sentiment.ts';
 import { brokenSteps, journeyMap, journeysDocument, journeyVariants, JOURNEY_OUTCOMES, MAP_BY, parseJourneyFilter } from '../../journey/index.ts';
@@ -102,6 +102,7 @@ export const ANALYSES: readonly Analysis[] = [
       from: text('answers on or after this ISO date'),
       to: text('answers up to and including this ISO date'),
       limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 50 },
+      offset: { type: 'integer', minimum: 0, default: 0, description: 'skip this many first, to page through all comments' },
     },
     ({ store }, q) =>
       listComments(store, {
@@ -112,6 +113,28 @@ export const ANALYSES: readonly Analysis[] = [
         from: q.from === undefined ? undefined : parseBound('--from', String(q.from), false),
         to: q.to === undefined ? undefined : parseBound('--to', String(q.to), true),
         limit: Number(q.limit ?? 50),
+        offset: Number(q.offset ?? 0),
+      }),
+  ),
+  analysis(
+    'feedback/comments/total',
+    'How many comments feedback/comments pages through with these filters',
+    {
+      topic: text('a topic id'),
+      sentiment: { type: 'string', enum: ['positive', 'negative', 'neutral'] },
+      scope: { type: 'string', enum: ['relationship', 'transaction'] },
+      metric: { type: 'string', enum: ['nps', 'csat', 'ces'] },
+      from: text('answers on or after this ISO date'),
+      to: text('answers up to and including this ISO date'),
+    },
+    ({ store }, q) =>
+      countComments(store, {
+        topic: s(q.topic),
+        sentiment: s(q.sentiment) as SentimentLabel | undefined,
+        scope: s(q.scope),
+        metric: s(q.metric),
+        from: q.from === undefined ? undefined : parseBound('--from', String(q.from), false),
+        to: q.to === undefined ? undefined : parseBound('--to', String(q.to), true),
       }),
   ),
   analysis('feedback/topics', 'Comments per topic', {}, ({ store }) => topicSummary(store, {})),
