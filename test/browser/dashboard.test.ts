@@ -234,7 +234,7 @@ for (const target of storeTargets()) {
       assert.equal(await rows.count(), broken.length);
       assert.equal(await rows.first().locator('td').nth(7).textContent(), broken[0]!.impact.toFixed(1));
       await shot('broken-steps');
-      await rows.first().locator('a').click();
+      await rows.first().locator('a').first().click();
       await w.page.locator('h1', { hasText: `Broken step ${broken[0]!.channel}:${broken[0]!.activity}` }).waitFor();
       await w.page.locator('.figure', { hasText: 'Failure rate' }).waitFor();
       await w.page.locator('ol.variants li').first().waitFor();

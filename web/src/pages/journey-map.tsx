@@ -23,9 +23,12 @@ import type { SankeyData } from './sankey.ts';
 function shortLabel(id: string, intent: string): string {
   const { channel, activity } = splitStep(id);
   const act = intent !== '' && activity.startsWith(`${intent}/`) ? activity.slice(intent.length + 1) : activity;
-  const text = `${channel} · ${act.replace(/_/g, ' ')}`;
-  return text.length > 30 ? `${text.slice(0, 29)}…` : text;
+  // Whole, never cut with an ellipsis: a long label wraps within its column instead (label.width).
+  return `${channel} · ${act.replace(/_/g, ' ')}`;
 }
+
+/** Room for a step's label beside its node: each column is at least this plus the node apart. */
+const LABEL_WIDTH = 150;
 
 function sankeyOption(data: SankeyData, rates: ReadonlyMap<string, number>, selected: string | null, intent: string): ChartOption {
   return {
@@ -42,7 +45,7 @@ function sankeyOption(data: SankeyData, rates: ReadonlyMap<string, number>, sele
       {
         type: 'sankey',
         left: 8,
-        right: 170,
+        right: LABEL_WIDTH + 20,
         nodeAlign: 'left',
         top: 8,
         bottom: 8,
@@ -52,7 +55,7 @@ function sankeyOption(data: SankeyData, rates: ReadonlyMap<string, number>, sele
         draggable: false,
         emphasis: { focus: 'adjacency' },
         labelLayout: { hideOverlap: true },
-        label: { fontSize: 11, color: '#1c2433', formatter: (p: { name: string }) => shortLabel(p.name, intent) },
+        label: { fontSize: 11, color: '#1c2433', width: LABEL_WIDTH, overflow: 'break', lineHeight: 13, formatter: (p: { name: string }) => shortLabel(p.name, intent) },
         lineStyle: { color: 'gradient', opacity: 0.35, curveness: 0.5 },
         data: data.nodes.map((n) => ({
           name: n.name,
@@ -233,7 +236,7 @@ export default function JourneyMapPage(): ReactNode {
               </h2>
               {option !== null && data !== null && (
                 // Each column needs room for its labels: a narrow screen scrolls the map sideways rather than overlap them.
-                <div className="chart-scroll" tabIndex={0} style={{ ['--chart-min' as string]: `${data.columns * 150 + 170}px` }}>
+                <div className="chart-scroll" tabIndex={0} style={{ ['--chart-min' as string]: `${data.columns * (LABEL_WIDTH + 30) + LABEL_WIDTH + 40}px` }}>
                   <Chart
                     option={option}
                     onClick={onClick}
