@@ -84,7 +84,7 @@ interface Item {
 const iso = (ms: number | null): string | null => (ms === null || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
 
 function need(v: string | undefined, name: string, of: DrillKind): string {
-  if (v === undefined || v === '') throw new AppError('usage', `a ${of} list needs ${name}`, { hint: `add ${name}=… to the query` });
+  if (v === undefined || v === '') throw new AppError('usage', `the ${of} list needs ${name}`, { hint: `add ${name}=… to the query` });
   return v;
 }
 
