@@ -188,7 +188,7 @@ describe('the analyst workbench in a real browser', { skip }, () => {
 
   test('the overview compares this month with the last, beyond noise or not, on an axis fitted to the data', async () => {
     await open('/');
-    assert.match((await page.locator('[data-testid=nps-change]').textContent()) ?? '', /^\d{4}-\d{2}: [▲▼■] [+-]?\d+ vs \d{4}-\d{2}, (beyond|within) noise$/);
+    assert.match((await page.locator('[data-testid=nps-change]').textContent()) ?? '', /^\d{4}-\d{2} [+-]?\d+ vs \d{4}-\d{2} [+-]?\d+: [▲▼■] [+-]?\d+, (beyond|within) noise$/);
     await page.locator('.chart svg text').first().waitFor();
     const ticks = (await page.locator('.chart svg text').allTextContents()).map(Number).filter((n) => Number.isFinite(n));
     assert.ok(!ticks.includes(-100) || !ticks.includes(100), `the NPS axis is not the full −100…100: ${ticks.join(', ')}`);

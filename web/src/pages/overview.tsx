@@ -54,7 +54,7 @@ export function periodChange(months: { key: string | null; nps: NpsFigure }[]): 
   const b = se(prev.nps);
   const beyond = a !== null && b !== null && Math.abs(change) > 1.96 * Math.sqrt(a * a + b * b);
   const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '■';
-  return { text: `${cur.key}: ${arrow} ${nps(change)} vs ${prev.key ?? 'before'}, ${beyond ? 'beyond noise' : 'within noise'}`, beyond };
+  return { text: `${cur.key} ${nps(cur.nps.score)} vs ${prev.key ?? 'before'} ${nps(prev.nps.score)}: ${arrow} ${nps(change)}, ${beyond ? 'beyond noise' : 'within noise'}`, beyond };
 }
 
 export function npsTrendOption(months: { key: string | null; nps: NpsFigure }[]): ChartOption {
