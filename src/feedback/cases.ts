@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError } from '../core/errors.ts';
+import { customerLabels } from '../identity/labels.ts';
 import type { Queryable, Row, SqlDialect, SqlParam } from '../store/store.ts';
 import { contextId, describeRootCause, loadContexts } from './context.ts';
 import type { CustomerContext } from './context.ts';
@@ -283,6 +284,9 @@ function truncate(s: string, n: number): string {
 export interface CaseDoc {
   case_id: string;
   customer_key: string;
+  /** The customer's name and phone from their profiles, for people reading the inbox; null when none is on file. */
+  customer_name: string | null;
+  customer_phone: string | null;
   response_ids: string[];
   opened_at: string;
   due_at: string;
@@ -359,9 +363,12 @@ export async function listCases(db: Queryable, filter: CaseFilter): Promise<Case
     list.push(String(l.response_id));
     responses.set(String(l.case_id), list);
   }
+  const labels = await customerLabels(db, rows.map((r) => String(r.customer_key)));
   return rows.map((r) => ({
     case_id: String(r.case_id),
     customer_key: String(r.customer_key),
+    customer_name: labels.get(String(r.customer_key))?.name ?? null,
+    customer_phone: labels.get(String(r.customer_key))?.phone ?? null,
     response_ids: responses.get(String(r.case_id)) ?? [],
     opened_at: iso(r.opened_at)!,
     due_at: iso(r.due_at)!,

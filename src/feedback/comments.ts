@@ -140,6 +140,8 @@ export interface CommentFilter {
   readonly from?: number | undefined;
   readonly to?: number | undefined;
   readonly limit?: number | undefined;
+  /** Texts to skip first, to page through them in the same order. */
+  readonly offset?: number | undefined;
   /** A taxonomy instead of the store's (or of discovered topics). */
   readonly taxonomy?: Taxonomy | undefined;
   /** Discovered topics: those of this view of `feedback topics` (default negative). */
@@ -245,6 +247,7 @@ export async function listComments(db: Queryable, filter: CommentFilter = {}): P
   const taxonomy = await taxonomyInForce(db, filter.taxonomy);
   await analyseComments(db, taxonomy);
   const limit = Math.max(1, Math.floor(filter.limit ?? 50));
+  const offset = Math.max(0, Math.floor(filter.offset ?? 0));
   const tid = taxonomyId(taxonomy ?? NO_TAXONOMY);
   const order = `ORDER BY sentiment, ts DESC, id COLLATE "C"`;
   if (taxonomy !== null) {
@@ -254,21 +257,36 @@ export async function listComments(db: Queryable, filter: CommentFilter = {}): P
       params.push(`%,${filter.topic},%`);
       sql += ` WHERE (',' || c.topics || ',') LIKE $${params.length}`;
     }
-    const rows = await db.query(`${sql} ${order} LIMIT ${limit}`, params);
+    const rows = await db.query(`${sql} ${order} LIMIT ${limit} OFFSET ${offset}`, params);
     return rows.map((r) => toDoc(r, storedTopics(r)));
   }
   const topics = await discovered(db, source, filter.view ?? 'negative');
   const params: SqlParam[] = [];
   // A topic filter is read from the terms, so every match is read and the first `limit` kept.
-  const rows = await db.query(`SELECT * FROM (${textsSql(source, filter, tid, params)}) c ${order}${filter.topic === undefined ? ` LIMIT ${limit}` : ''}`, params);
+  const rows = await db.query(`SELECT * FROM (${textsSql(source, filter, tid, params)}) c ${order}${filter.topic === undefined ? ` LIMIT ${limit} OFFSET ${offset}` : ''}`, params);
   const out: CommentDoc[] = [];
+  let skipped = 0;
   for (const r of rows) {
     const ids = topicsOfTerms(String(r.terms ?? ''), topics);
     if (filter.topic !== undefined && !ids.includes(filter.topic)) continue;
+    if (filter.topic !== undefined && skipped < offset) {
+      skipped++;
+      continue;
+    }
     out.push(toDoc(r, ids));
     if (out.length === limit) break;
   }
   return out;
+}
+
+/**
+ * How many texts `listComments` pages through with this filter (limit and offset aside). Read
+ * through the same selection, so the total and the pages can never disagree; a store's texts
+ * are read once (tens of thousands, not millions, are what a person pages through).
+ */
+export async function countComments(db: Queryable, filter: CommentFilter = {}): Promise<{ total: number }> {
+  const all = await listComments(db, { ...filter, limit: Number.MAX_SAFE_INTEGER, offset: 0 });
+  return { total: all.length };
 }
 
 export interface TopicExample {

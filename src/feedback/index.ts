@@ -19,7 +19,7 @@ export type { DialogueDeps, SurveyLink, SurveyMessage, WebhookCall } from './dia
 export { contactDecision } from './contact-rules.ts';
 export { listPraise } from './praise.ts';
 export type { PraiseDoc } from './praise.ts';
-export { analyseComments, listComments, saveTaxonomy, taxonomyInForce, TEXT_SOURCES, TOPIC_VIEWS, topicSummary } from './comments.ts';
+export { analyseComments, countComments, listComments, saveTaxonomy, taxonomyInForce, TEXT_SOURCES, TOPIC_VIEWS, topicSummary } from './comments.ts';
 export type { CommentDoc, CommentFilter, TextSource, TopicSummary, TopicView } from './comments.ts';
 export { DEFAULT_TAXONOMY, parseTaxonomy } from './taxonomy.ts';
 export type { Taxonomy, TopicRule } from './taxonomy.ts';

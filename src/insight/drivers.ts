@@ -305,3 +305,14 @@ export async function experienceRisk(db: Queryable, model: DetractorModel, at: n
   }
   return out;
 }
+
+/**
+ * The answers behind one driver (its `exposed`), pooled factors included, as `driversReport`
+ * counts them with the same options: what the dashboard opens when a driver is clicked.
+ */
+export async function driverAnswers(db: Queryable, factor: string, options: DriversOptions = {}): Promise<{ id: string; customer: string; detractor: boolean }[]> {
+  const { answers, kept } = await fitDrivers(db, options);
+  const f = kept.find(([name]) => name === factor)?.[1];
+  if (f === undefined) return [];
+  return [...f.rows].sort((a, b) => a - b).map((i) => answers[i]!);
+}

@@ -98,6 +98,8 @@ const DOCUMENTS: Record<string, Schema> = {
   'POST /api/v1/cases/{id}/resolve': caseRow,
   'POST /api/v1/cases/{id}/close': caseRow,
   'GET /api/v1/feedback/comments': list(named('id, source, ts, customer_key, text, sentiment, label, topics', 'a comment, most negative first')),
+  'GET /api/v1/feedback/comments/total': obj({ total: int }),
+  'GET /api/v1/drill': named('of, title, unit, total, customers, times, rows', 'the journeys, answers or comments behind a figure, each with its customer\'s name and phone'),
   'GET /api/v1/feedback/topics': list(named('topic, label, keywords, comments, negative, positive')),
   'GET /api/v1/feedback/praise': list(named('agent_id', 'praise a customer gave a named employee')),
   'GET /api/v1/agents': list(named('agent_id, contacts, responses, raw_csat, adjusted_csat, ci95, inherited_friction, rank_raw, rank_adjusted')),

@@ -17,6 +17,8 @@ interface PageDef {
   readonly label: string;
   readonly roles: readonly Role[];
   readonly component: LazyExoticComponent<() => ReactNode>;
+  /** Pages reached only from a figure (the list behind it), not from the navigation. */
+  readonly hidden?: boolean;
 }
 
 const ANALYSTS: readonly Role[] = ['admin', 'analyst'];
@@ -27,6 +29,10 @@ const PAGES: readonly PageDef[] = [
   { path: '/map', label: 'Journey map', roles: ANALYSTS, component: lazy(() => import('./pages/journey-map.tsx')) },
   { path: '/broken', label: 'Broken steps', roles: ANALYSTS, component: lazy(() => import('./pages/broken.tsx')) },
   { path: '/teams', label: 'Teams', roles: ANALYSTS, component: lazy(() => import('./pages/teams.tsx')) },
+  { path: '/drivers', label: 'Drivers', roles: ANALYSTS, component: lazy(() => import('./pages/drivers.tsx')) },
+  { path: '/risk', label: 'Risk', roles: ANALYSTS, component: lazy(() => import('./pages/risk.tsx')) },
+  { path: '/promises', label: 'Promises', roles: ANALYSTS, component: lazy(() => import('./pages/promises.tsx')) },
+  { path: '/drill', label: 'Behind the number', roles: ANALYSTS, component: lazy(() => import('./pages/drill.tsx')), hidden: true },
   { path: '/agents', label: 'Agents and teams', roles: ANALYSTS, component: lazy(() => import('./pages/agents.tsx')) },
   { path: '/feedback', label: 'Feedback', roles: ANALYSTS, component: lazy(() => import('./pages/feedback.tsx')) },
   { path: '/cases', label: 'Cases', roles: ['admin', 'analyst', 'agent'], component: lazy(() => import('./pages/cases.tsx')) },
@@ -107,7 +113,7 @@ function SignIn({ reason, endpoints }: { reason: string | null; endpoints: Reado
 
 function Shell({ info }: { info: AppInfo }): ReactNode {
   const { path } = useLocation();
-  const visible = PAGES.filter((p) => p.roles.includes(info.role));
+  const visible = PAGES.filter((p) => p.roles.includes(info.role) && p.hidden !== true);
   const page = pageFor(path);
 
   useEffect(() => {

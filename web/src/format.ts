@@ -30,7 +30,8 @@ export function interval(ci: readonly [number, number] | null | undefined, digit
 export function dateTime(iso: string | null | undefined): string {
   if (iso === null || iso === undefined) return DASH;
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  // With its zone: a time read without one is read in the wrong one by half the team.
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString('en-GB', { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
 }
 
 export function date(iso: string | null | undefined): string {

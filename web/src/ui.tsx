@@ -119,13 +119,23 @@ export function Show<T>({
   }
 }
 
-export function Figure({ label, value, detail, to, tone }: { label: string; value: ReactNode; detail?: ReactNode; to: string; tone?: 'good' | 'bad' }): ReactNode {
-  return (
+/** A figure card linking to the page that explains it; `drill` adds a link to the list it counts. */
+export function Figure({ label, value, detail, to, tone, drill }: { label: string; value: ReactNode; detail?: ReactNode; to: string; tone?: 'good' | 'bad'; drill?: { to: string; text: string } }): ReactNode {
+  const card = (
     <Link to={to} className={`figure${tone === undefined ? '' : ` ${tone}`}`}>
       <span className="figure-label">{label}</span>
       <span className="figure-value">{value}</span>
       {detail !== undefined && <span className="figure-detail">{detail}</span>}
     </Link>
+  );
+  if (drill === undefined) return card;
+  return (
+    <div className="figure-box">
+      {card}
+      <Link to={drill.to} className="figure-drill" data-drill={label}>
+        {drill.text}
+      </Link>
+    </div>
   );
 }
 

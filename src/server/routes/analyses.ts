@@ -4,7 +4,7 @@
  * endpoint is one line that calls the same domain function the command calls.
  */
 import type { FastifyInstance } from 'fastify';
-import { caseRollup, computeMetrics, getSurvey, listComments, listHiddenAtRisk, listPraise, listSurveys, METRICS_BY, TEXT_SOURCES, TOPIC_VIEWS, topicSummary } from '../../feedback/index.ts';
+import { caseRollup, computeMetrics, countComments, getSurvey, listComments, listHiddenAtRisk, listPraise, listSurveys, METRICS_BY, TEXT_SOURCES, TOPIC_VIEWS, topicSummary } from '../../feedback/index.ts';
 import type { TextSource, TopicView } from '../../feedback/index.ts';
 import type { MetricsBy } from '../../feedback/index.ts';
 import type { SentimentLabel } from '../../feedback/sentiment.ts';
@@ -16,6 +16,8 @@ import type { DriverMetric } from '../../insight/index.ts';
 import { AGENT_SORTS, namedAgents, teamsAnalysis } from '../../insight/index.ts';
 import type { AgentSort } from '../../insight/index.ts';
 import { DEFAULT_FOLLOW_DAYS, outboundReport } from '../../engage/index.ts';
+import { ANSWER_GROUPS, drill, DRILL_KINDS } from '../../insight/drill.ts';
+import type { AnswerGroup, DrillKind } from '../../insight/drill.ts';
 import type { Store } from '../../store/store.ts';
 import { ERROR_SCHEMA } from '../errors.ts';
 import type { Role } from '../keys.ts';
@@ -158,6 +160,7 @@ export const ANALYSES: readonly Analysis[] = [
       from: text('answers on or after this ISO date'),
       to: text('answers up to and including this ISO date'),
       limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 50 },
+      offset: { type: 'integer', minimum: 0, default: 0, description: 'skip this many first, to page through all comments' },
     },
     ({ store }, q) =>
       listComments(store, {
@@ -170,6 +173,32 @@ export const ANALYSES: readonly Analysis[] = [
         from: q.from === undefined ? undefined : parseBound('--from', String(q.from), false),
         to: q.to === undefined ? undefined : parseBound('--to', String(q.to), true),
         limit: Number(q.limit ?? 50),
+        offset: Number(q.offset ?? 0),
+      }),
+  ),
+  analysis(
+    'feedback/comments/total',
+    'How many comments feedback/comments pages through with these filters',
+    {
+      source: { type: 'string', enum: [...TEXT_SOURCES], default: 'feedback' },
+      view: { type: 'string', enum: [...TOPIC_VIEWS], default: 'negative' },
+      topic: text('a topic id'),
+      sentiment: { type: 'string', enum: ['positive', 'negative', 'neutral'] },
+      scope: { type: 'string', enum: ['relationship', 'transaction'] },
+      metric: { type: 'string', enum: ['nps', 'csat', 'ces'] },
+      from: text('answers on or after this ISO date'),
+      to: text('answers up to and including this ISO date'),
+    },
+    ({ store }, q) =>
+      countComments(store, {
+        source: s(q.source) as TextSource | undefined,
+        view: s(q.view) as TopicView | undefined,
+        topic: s(q.topic),
+        sentiment: s(q.sentiment) as SentimentLabel | undefined,
+        scope: s(q.scope),
+        metric: s(q.metric),
+        from: q.from === undefined ? undefined : parseBound('--from', String(q.from), false),
+        to: q.to === undefined ? undefined : parseBound('--to', String(q.to), true),
       }),
   ),
   analysis(
@@ -227,6 +256,58 @@ export const ANALYSES: readonly Analysis[] = [
     { 'follow-days': { type: 'integer', minimum: 1, maximum: 90, default: DEFAULT_FOLLOW_DAYS }, from: text('ISO date'), to: text('ISO date') },
     ({ store }, q) =>
       outboundReport(store, { followDays: Number(q['follow-days'] ?? DEFAULT_FOLLOW_DAYS), from: bound('--from', q.from, false), to: bound('--to', q.to, true) }),
+  ),
+  analysis(
+    'drill',
+    'What a figure counts: the journeys, answers or comments behind a KPI, a map edge or step, a driver or a topic, with each customer\'s name and phone',
+    {
+      of: { type: 'string', enum: [...DRILL_KINDS], description: 'journeys (KPIs), edge and step (the map), answers (NPS/CSAT), driver, topic' },
+      ...FILTERS,
+      ...OUTCOME,
+      by: oneOf(MAP_BY, 'step', 'what edge and step nodes are'),
+      'edge-from': text('edge: the step before'),
+      'edge-to': text('edge: the step right after'),
+      node: text('step: the step'),
+      failed: { type: 'boolean', description: 'step: only journeys where it failed' },
+      metric: { type: 'string', enum: ['nps', 'csat', 'ces'], description: 'answers and driver: the metric' },
+      scope: { type: 'string', enum: ['relationship', 'transaction'], description: 'answers: the scope' },
+      group: { type: 'string', enum: [...ANSWER_GROUPS], default: 'all', description: 'answers: detractors, promoters, satisfied…' },
+      factor: text('driver: the factor as drivers names it'),
+      'window-days': { type: 'integer', minimum: 1, maximum: MAX_DAYS, default: DEFAULT_WINDOW_DAYS },
+      'min-exposed': { type: 'integer', minimum: 1, maximum: 1_000_000_000, default: DEFAULT_MIN_EXPOSED },
+      topic: text('topic: a topic id'),
+      limit: { type: 'integer', minimum: 1, maximum: 100_000, default: 500, description: 'rows at most (total counts all)' },
+    },
+    ({ store }, q) => {
+      const of = (q.of ?? 'journeys') as DrillKind;
+      const since = bound('--from', q.from, false);
+      const until = bound('--to', q.to, true);
+      return drill(store, {
+        of,
+        // Answers and drivers read from/to as answer times; journey lists as journey starts.
+        filter: of === 'answers' || of === 'driver' || of === 'topic' ? {} : filter(q),
+        by: (q.by ?? 'step') as MapBy,
+        from: s(q['edge-from']),
+        to: s(q['edge-to']),
+        node: s(q.node),
+        failed: q.failed === true,
+        metric: s(q.metric),
+        scope: s(q.scope),
+        group: (q.group ?? 'all') as AnswerGroup,
+        since,
+        until,
+        factor: s(q.factor),
+        drivers: {
+          metric: (q.metric ?? 'nps') as DriverMetric,
+          windowDays: Number(q['window-days'] ?? DEFAULT_WINDOW_DAYS),
+          minExposed: Number(q['min-exposed'] ?? DEFAULT_MIN_EXPOSED),
+          from: since,
+          to: until,
+        },
+        topic: s(q.topic),
+        limit: Number(q.limit ?? 500),
+      });
+    },
   ),
   analysis('surveys', 'Survey definitions', {}, ({ store }) => listSurveys(store)),
   analysis('promises', 'Promises made to customers: kept rate, open and broken', { 'as-of': text('ISO date or time') }, ({ store, now }, q) => promisesReport(store, { now: bound('--as-of', q['as-of'], false) ?? now })),

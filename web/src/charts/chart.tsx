@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
+import { downloadUrl } from '../csv.ts';
 import type * as EChartsSetup from './echarts.ts';
 
 /** The option object as ECharts takes it; typed loosely because each page builds its own. */
@@ -18,7 +19,41 @@ export interface ChartClick {
 type EChartsModule = typeof EChartsSetup;
 let loading: Promise<EChartsModule> | null = null;
 
-export function Chart({ option, label, height = 320, onClick }: { option: ChartOption; label: string; height?: number; onClick?: (e: ChartClick) => void }): ReactNode {
+/**
+ * The chart as an SVG file (what the SVG renderer draws) or a PNG drawn from that SVG at twice
+ * the size, white behind, so the picture can leave the app.
+ */
+async function savePicture(c: { getDataURL: (o: { type: 'svg' | 'png'; backgroundColor?: string }) => string; getWidth: () => number; getHeight: () => number }, name: string, type: 'svg' | 'png'): Promise<void> {
+  const svg = c.getDataURL({ type: 'svg', backgroundColor: '#ffffff' });
+  if (type === 'svg') return downloadUrl(`${name}.svg`, svg);
+  const img = new Image();
+  img.src = svg;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = c.getWidth() * 2;
+  canvas.height = c.getHeight() * 2;
+  const g = canvas.getContext('2d');
+  if (g === null) throw new Error('this browser cannot draw a PNG');
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, canvas.width, canvas.height);
+  g.drawImage(img, 0, 0, canvas.width, canvas.height);
+  downloadUrl(`${name}.png`, canvas.toDataURL('image/png'));
+}
+
+export function Chart({
+  option,
+  label,
+  height = 320,
+  onClick,
+  downloadName,
+}: {
+  option: ChartOption;
+  label: string;
+  height?: number;
+  onClick?: (e: ChartClick) => void;
+  /** Offers SVG and PNG downloads of the chart under this file name. */
+  downloadName?: string;
+}): ReactNode {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<ReturnType<EChartsModule['echarts']['init']> | null>(null);
   const click = useRef(onClick);
@@ -67,9 +102,29 @@ export function Chart({ option, label, height = 320, onClick }: { option: ChartO
     };
   }, [option, failed]);
 
-  return (
+  const save = (type: 'svg' | 'png'): void => {
+    if (chart.current === null || downloadName === undefined) return;
+    savePicture(chart.current, downloadName, type).catch((e: unknown) => setFailed(`could not make the picture: ${e instanceof Error ? e.message : String(e)}`));
+  };
+  const box_ = (
     <div className="chart" role="img" aria-label={label} style={{ height }}>
       {failed !== null ? <p className="state problem">{failed}</p> : <div ref={box} className="chart-canvas" data-chart={label} />}
     </div>
+  );
+  if (downloadName === undefined) return box_;
+  return (
+    <>
+      {box_}
+      <p className="chart-downloads">
+        Download the picture:{' '}
+        <button type="button" className="link-button" onClick={() => save('svg')} data-download="svg">
+          SVG
+        </button>{' '}
+        ·{' '}
+        <button type="button" className="link-button" onClick={() => save('png')} data-download="png">
+          PNG
+        </button>
+      </p>
+    </>
   );
 }

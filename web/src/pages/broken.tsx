@@ -8,8 +8,9 @@ import type { BrokenStep } from '../../../src/journey/broken.ts';
 import type { JourneyMap } from '../../../src/journey/map.ts';
 import type { Variants } from '../../../src/journey/variants.ts';
 import { useApi } from '../data.ts';
+import { drillTo } from '../drill-link.ts';
 import { fixed, int, pct, seconds, splitStep } from '../format.ts';
-import { Link, useLocation } from '../router.tsx';
+import { Link, setQuery, useLocation } from '../router.tsx';
 import { Empty, Page, Show } from '../ui.tsx';
 import { JourneyFilterBar, journeyQuery, useJourneyFilters } from '../journey-filters.tsx';
 
@@ -45,7 +46,7 @@ function BrokenTable({ steps }: { steps: BrokenStep[] }): ReactNode {
               Satisfaction lost
             </th>
             <th scope="col" className="num">
-              Impact
+              Impact <span className="muted-text">(customer-equivalents)</span>
             </th>
           </tr>
         </thead>
@@ -58,7 +59,11 @@ function BrokenTable({ steps }: { steps: BrokenStep[] }): ReactNode {
               </td>
               <td className="num bad-text">{pct(b.failure_rate)}</td>
               <td className="num">{pct(b.expected_failure_rate)}</td>
-              <td className="num">{int(b.customers_affected)}</td>
+              <td className="num">
+                <Link to={drillTo({ of: 'step', node: stepId(b), failed: true })} data-drill="step" title={`The journeys of the ${b.customers_affected} customers who met a failure here`}>
+                  {int(b.customers_affected)}
+                </Link>
+              </td>
               <td className="next-cell">
                 {pct(b.switch_rate, 0)} switched channel · {pct(b.repeat_contact_rate, 0)} tried again · {fixed(b.extra_contacts_per_failure, 2)} extra contacts each · {pct(b.unresolved_rate, 0)}{' '}
                 unresolved
@@ -200,13 +205,34 @@ export default function BrokenPage(): ReactNode {
   const { path } = useLocation();
   const filters = useJourneyFilters();
   const detail = path.startsWith('/broken/') ? decodeURIComponent(path.slice('/broken/'.length)) : null;
-  const broken = useApi<BrokenStep[]>(detail === null ? 'broken' : null, { intent: filters.intent, from: filters.from, to: filters.to, top: 25 });
+  const { query } = useLocation();
+  const all = query.get('all') === '1';
+  const broken = useApi<BrokenStep[]>(detail === null ? 'broken' : null, { intent: filters.intent, from: filters.from, to: filters.to, top: all ? 100 : 25 });
   if (detail !== null) return <StepDetail id={detail} />;
+  // By default only the steps that fail beyond what is normal for their kind (with 95% confidence):
+  // a routing menu that fails as every menu does is not broken.
+  const pick = (b: BrokenStep[]): BrokenStep[] => (all ? b : b.filter((x) => x.excess_failure_rate > 0));
   return (
     <Page title="Broken steps" intro="Steps that fail more often than is normal for their kind, ranked by impact: the customers it cost beyond normal, times the extra contacts and satisfaction each failure costs.">
       <JourneyFilterBar filters={filters} />
-      <Show result={broken} what="broken steps" isEmpty={(b) => b.length === 0} empty="No step fails with these filters. Widen the period or clear the intent.">
-        {(b) => <BrokenTable steps={b} />}
+      <label className="check">
+        <input type="checkbox" name="all" checked={all} onChange={(e) => setQuery({ all: e.target.checked ? '1' : null })} /> Also steps that fail only as often as is normal
+      </label>
+      <Show
+        result={broken}
+        what="broken steps"
+        isEmpty={(b) => pick(b).length === 0}
+        empty={all ? 'No step fails with these filters. Widen the period or clear the intent.' : 'No step fails more than is normal for its kind with these filters.'}
+      >
+        {(b) => (
+          <>
+            <BrokenTable steps={pick(b)} />
+            <p className="note">
+              Impact is in customer-equivalents: the customers who met the failure beyond what is normal for the step&apos;s kind, times the extra assisted contacts and the satisfaction each
+              failure costs them. Click a customer count for the journeys behind it.
+            </p>
+          </>
+        )}
       </Show>
     </Page>
   );

@@ -15,6 +15,15 @@ import { Timeline } from '../timeline.tsx';
 
 const ACTIVE = new Set(['open', 'contacted']);
 
+/** A case's type as the inbox names it (cases.kind). */
+const KIND_WORDS: Readonly<Record<string, string>> = {
+  detractor: 'detractor',
+  low_csat: 'low CSAT',
+  broken_promise: 'broken promise',
+  callback: 'callback',
+  survey: 'survey answer',
+};
+
 function StatusPill({ c }: { c: Pick<CaseDoc, 'status' | 'overdue'> }): ReactNode {
   if (c.overdue) return <Pill tone="bad">{c.status}, overdue</Pill>;
   return <Pill tone={c.status === 'open' ? 'warn' : c.status === 'contacted' ? 'info' : 'good'}>{c.status}</Pill>;
@@ -29,12 +38,15 @@ function Inbox({ cases }: { cases: CaseDoc[] }): ReactNode {
   const status = query.get('status') ?? '';
   const overdue = query.get('overdue') === '1';
   const hidden = query.get('hidden') === '1';
+  // The outer loop's rows open the inbox at their step; `none` is the cases with no step found.
+  const root = query.get('root') ?? '';
   const owners = useMemo(() => [...new Set(cases.map((c) => c.owner))].sort(), [cases]);
   const shown = cases
     .filter((c) => owner === '' || c.owner === owner)
     .filter((c) => status === '' || (status === 'active' ? ACTIVE.has(c.status) : c.status === status))
     .filter((c) => !overdue || c.overdue)
     .filter((c) => !hidden || c.hidden_at_risk)
+    .filter((c) => root === '' || (c.root_cause ?? c.root_cause_step ?? 'none') === root)
     // Overdue first, then the soonest due: the order an owner should work them in.
     .sort((a, b) => Number(b.overdue) - Number(a.overdue) || Number(ACTIVE.has(b.status)) - Number(ACTIVE.has(a.status)) || a.due_at.localeCompare(b.due_at));
 
@@ -67,6 +79,11 @@ function Inbox({ cases }: { cases: CaseDoc[] }): ReactNode {
         <label className="check">
           <input type="checkbox" name="hidden" checked={hidden} onChange={(e) => setQuery({ hidden: e.target.checked ? '1' : null })} /> Hidden at risk only
         </label>
+        {root !== '' && (
+          <button type="button" className="link-button" data-testid="root-filter" onClick={() => setQuery({ root: null })}>
+            Root-cause step: {root === 'none' ? 'none found' : root} ✕
+          </button>
+        )}
       </form>
       <p className="note" aria-live="polite">
         {int(shown.length)} of {int(cases.length)} cases
@@ -80,6 +97,8 @@ function Inbox({ cases }: { cases: CaseDoc[] }): ReactNode {
             <thead>
               <tr>
                 <th scope="col">Case</th>
+                <th scope="col">Customer</th>
+                <th scope="col">Type</th>
                 <th scope="col">Status</th>
                 <th scope="col">Owner</th>
                 <th scope="col">Due</th>
@@ -104,6 +123,16 @@ function Inbox({ cases }: { cases: CaseDoc[] }): ReactNode {
                       </>
                     )}
                   </td>
+                  <td>
+                    {c.customer_name ?? <span className="muted-text">no name on file</span>}
+                    {c.customer_phone !== null && c.customer_phone !== undefined && (
+                      <>
+                        <br />
+                        <span className="muted-text nowrap">{c.customer_phone}</span>
+                      </>
+                    )}
+                  </td>
+                  <td>{KIND_WORDS[c.kind] ?? c.kind.replace(/_/g, ' ')}</td>
                   <td>
                     <StatusPill c={c} />
                   </td>
@@ -169,7 +198,11 @@ function Rollup(): ReactNode {
               {rows.map((r) => (
                 <tr key={String(r.root_cause_step)}>
                   <th scope="row">{r.root_cause_step ?? <span className="muted-text">not found</span>}</th>
-                  <td className="num">{int(r.cases)}</td>
+                  <td className="num">
+                    <Link to={`/cases?root=${encodeURIComponent(r.root_cause_step ?? 'none')}`} data-drill="rollup" title="Open these cases in the inbox">
+                      {int(r.cases)}
+                    </Link>
+                  </td>
                   <td className="num">{int(r.customers)}</td>
                   <td className="num">{int(r.open + r.contacted)}</td>
                   <td className={`num${r.overdue > 0 ? ' bad-text' : ''}`}>{int(r.overdue)}</td>

@@ -7,7 +7,8 @@ import type { CommentDoc, TopicSummary } from '../../../src/feedback/comments.ts
 import type { CesFigure, CsatFigure, MetricsDoc, MetricSet, NpsFigure } from '../../../src/feedback/metrics.ts';
 import { useApi } from '../data.ts';
 import { date, fixed, int, interval, nps } from '../format.ts';
-import { setQuery, useLocation } from '../router.tsx';
+import { drillTo } from '../drill-link.ts';
+import { Link, setQuery, useLocation } from '../router.tsx';
 import { Field, Page, Pill, Show } from '../ui.tsx';
 
 const BREAKDOWNS = [
@@ -108,12 +109,15 @@ function Topics({ topics, current }: { topics: TopicSummary[]; current: string }
     <ul className="topics">
       {topics.map((t) => (
         <li key={t.topic}>
-          <button type="button" className={`topic${current === t.topic ? ' active' : ''}`} aria-pressed={current === t.topic} onClick={() => setQuery({ topic: current === t.topic ? null : t.topic })}>
+          <button type="button" className={`topic${current === t.topic ? ' active' : ''}`} aria-pressed={current === t.topic} onClick={() => setQuery({ topic: current === t.topic ? null : t.topic, page: null })}>
             <span>{t.label}</span>
             <span className="muted-text">
               {int(t.comments)} · {int(t.negative)} negative
             </span>
-          </button>
+          </button>{' '}
+          <Link to={drillTo({ of: 'topic', topic: t.topic })} data-drill="topic" className="topic-drill" title={`The ${t.comments} comments on ${t.label} and their customers`}>
+            who
+          </Link>
         </li>
       ))}
     </ul>
@@ -147,6 +151,28 @@ function Verbatims({ comments }: { comments: CommentDoc[] }): ReactNode {
   );
 }
 
+const COMMENTS_PER_PAGE = 40;
+
+/** Comments n–m of the total, with the pages before and after. */
+function Pager({ pageNo, shown, total }: { pageNo: number; shown: number; total: number | null }): ReactNode {
+  const first = (pageNo - 1) * COMMENTS_PER_PAGE + 1;
+  const last = first + shown - 1;
+  const pages = total === null ? null : Math.max(1, Math.ceil(total / COMMENTS_PER_PAGE));
+  return (
+    <nav className="pager" aria-label="Comment pages">
+      <button type="button" className="secondary" disabled={pageNo <= 1} onClick={() => setQuery({ page: pageNo - 1 <= 1 ? null : String(pageNo - 1) })}>
+        Previous
+      </button>
+      <span data-testid="comments-range">
+        {int(first)}–{int(last)} of {total === null ? '…' : int(total)} comments
+      </span>
+      <button type="button" className="secondary" disabled={pages !== null ? pageNo >= pages : shown < COMMENTS_PER_PAGE} onClick={() => setQuery({ page: String(pageNo + 1) })}>
+        Next
+      </button>
+    </nav>
+  );
+}
+
 export default function FeedbackPage(): ReactNode {
   const { query } = useLocation();
   const by = query.get('by') ?? 'scope';
@@ -161,7 +187,11 @@ export default function FeedbackPage(): ReactNode {
   const topics = useApi<TopicSummary[]>('feedback/topics');
   // Comments wait for the topics: the first request after an import analyses new comments, and
   // two analyses at once collide on the server (a known server issue), so one goes first.
-  const comments = useApi<CommentDoc[]>(topics.status === 'loading' ? null : 'feedback/comments', { topic, sentiment, scope, metric, from, to, limit: 40 });
+  const pageNo = Math.max(1, Number(query.get('page') ?? 1) || 1);
+  const commentFilter = { topic, sentiment, scope, metric, from, to };
+  const comments = useApi<CommentDoc[]>(topics.status === 'loading' ? null : 'feedback/comments', { ...commentFilter, limit: COMMENTS_PER_PAGE, offset: (pageNo - 1) * COMMENTS_PER_PAGE });
+  // After the comments, for the same reason as above.
+  const total = useApi<{ total: number }>(comments.status === 'loading' ? null : 'feedback/comments/total', commentFilter);
 
   return (
     <Page title="Feedback" intro="What customers answered and what they wrote. Relationship and transaction answers are never mixed, and small samples are marked.">
@@ -199,7 +229,7 @@ export default function FeedbackPage(): ReactNode {
           <h2 id="verbatims-title">Verbatims</h2>
           <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Verbatim filters">
             <Field label="Sentiment">
-              <select name="sentiment" value={sentiment} onChange={(e) => setQuery({ sentiment: e.target.value })}>
+              <select name="sentiment" value={sentiment} onChange={(e) => setQuery({ sentiment: e.target.value, page: null })}>
                 <option value="">Any</option>
                 <option value="negative">Negative</option>
                 <option value="neutral">Neutral</option>
@@ -207,14 +237,14 @@ export default function FeedbackPage(): ReactNode {
               </select>
             </Field>
             <Field label="Scope">
-              <select name="scope" value={scope} onChange={(e) => setQuery({ scope: e.target.value })}>
+              <select name="scope" value={scope} onChange={(e) => setQuery({ scope: e.target.value, page: null })}>
                 <option value="">Any</option>
                 <option value="relationship">Relationship</option>
                 <option value="transaction">Transaction</option>
               </select>
             </Field>
             <Field label="Metric">
-              <select name="metric" value={metric} onChange={(e) => setQuery({ metric: e.target.value })}>
+              <select name="metric" value={metric} onChange={(e) => setQuery({ metric: e.target.value, page: null })}>
                 <option value="">Any</option>
                 <option value="nps">NPS</option>
                 <option value="csat">CSAT</option>
@@ -228,7 +258,12 @@ export default function FeedbackPage(): ReactNode {
             )}
           </form>
           <Show result={comments} what="verbatims" isEmpty={(c) => c.length === 0} empty="No comments match these filters: clear a filter to see more.">
-            {(c) => <Verbatims comments={c} />}
+            {(c) => (
+              <>
+                <Verbatims comments={c} />
+                <Pager pageNo={pageNo} shown={c.length} total={total.status === 'ok' ? total.data.total : null} />
+              </>
+            )}
           </Show>
         </section>
       </div>

@@ -13,7 +13,8 @@ import type { ChartClick, ChartOption } from '../charts/chart.tsx';
 import { sankeyTooltip } from '../charts/tooltips.ts';
 import { useApi } from '../data.ts';
 import { int, pct, seconds, splitStep } from '../format.ts';
-import { Link, setQuery, useLocation } from '../router.tsx';
+import { drillTo } from '../drill-link.ts';
+import { Link, navigate, setQuery, useLocation } from '../router.tsx';
 import { Empty, Field, Page, Pill, Show } from '../ui.tsx';
 import { JourneyFilterBar, journeyQuery, useJourneyFilters } from '../journey-filters.tsx';
 import { failureColour, sankeyData } from './sankey.ts';
@@ -23,9 +24,12 @@ import type { SankeyData } from './sankey.ts';
 function shortLabel(id: string, intent: string): string {
   const { channel, activity } = splitStep(id);
   const act = intent !== '' && activity.startsWith(`${intent}/`) ? activity.slice(intent.length + 1) : activity;
-  const text = `${channel} · ${act.replace(/_/g, ' ')}`;
-  return text.length > 30 ? `${text.slice(0, 29)}…` : text;
+  // Whole, never cut with an ellipsis: a long label wraps within its column instead (label.width).
+  return `${channel} · ${act.replace(/_/g, ' ')}`;
 }
+
+/** Room for a step's label beside its node: each column is at least this plus the node apart. */
+const LABEL_WIDTH = 150;
 
 function sankeyOption(data: SankeyData, rates: ReadonlyMap<string, number>, selected: string | null, intent: string): ChartOption {
   return {
@@ -34,7 +38,7 @@ function sankeyOption(data: SankeyData, rates: ReadonlyMap<string, number>, sele
       {
         type: 'sankey',
         left: 8,
-        right: 170,
+        right: LABEL_WIDTH + 20,
         nodeAlign: 'left',
         top: 8,
         bottom: 8,
@@ -44,7 +48,7 @@ function sankeyOption(data: SankeyData, rates: ReadonlyMap<string, number>, sele
         draggable: false,
         emphasis: { focus: 'adjacency' },
         labelLayout: { hideOverlap: true },
-        label: { fontSize: 11, color: '#1c2433', formatter: (p: { name: string }) => shortLabel(p.name, intent) },
+        label: { fontSize: 11, color: '#1c2433', width: LABEL_WIDTH, overflow: 'break', lineHeight: 13, formatter: (p: { name: string }) => shortLabel(p.name, intent) },
         lineStyle: { color: 'gradient', opacity: 0.35, curveness: 0.5 },
         data: data.nodes.map((n) => ({
           name: n.name,
@@ -64,7 +68,21 @@ function sankeyOption(data: SankeyData, rates: ReadonlyMap<string, number>, sele
 /** A step's failures: its broken-steps row, none (it never failed), or still loading / not to be had. */
 type StepFailures = BrokenStep | 'none' | 'loading' | 'unknown';
 
-function StepPanel({ step, map, broken, variants, loops }: { step: string; map: JourneyMap; broken: StepFailures; variants: Variants | null; loops: SankeyData['loops'] }): ReactNode {
+function StepPanel({
+  step,
+  map,
+  broken,
+  variants,
+  loops,
+  filter,
+}: {
+  step: string;
+  map: JourneyMap;
+  broken: StepFailures;
+  variants: Variants | null;
+  loops: SankeyData['loops'];
+  filter: Readonly<Record<string, string>>;
+}): ReactNode {
   const node = map.nodes.find((n) => n.id === step);
   if (node === undefined) return <Empty>The step {step} has no events with these filters.</Empty>;
   const next = map.edges.filter((e) => e.from === step).sort((a, b) => b.count - a.count);
@@ -129,7 +147,11 @@ function StepPanel({ step, map, broken, variants, loops }: { step: string; map: 
                   </button>
                   {loops.some((l) => l.from === e.from && l.to === e.to) && <Pill tone="warn">loop</Pill>}
                 </td>
-                <td className="num">{int(e.count)}</td>
+                <td className="num">
+                  <Link to={drillTo({ of: 'edge', 'edge-from': e.from, 'edge-to': e.to, ...filter })} data-drill="edge" title={`The ${e.count} journeys where ${e.to} came right after ${e.from}`}>
+                    {int(e.count)}
+                  </Link>
+                </td>
                 <td className="num">{pct(e.count / node.count, 0)}</td>
                 <td className="num">{seconds(e.median_seconds)}</td>
               </tr>
@@ -182,17 +204,21 @@ export default function JourneyMapPage(): ReactNode {
   const broken = useApi<BrokenStep[]>('broken', { ...q, top: 1000 });
   const variants = useApi<Variants>('variants', { ...q, top: 200 });
 
-  const rates = useMemo(() => new Map(broken.status === 'ok' ? broken.data.map((b) => [`${b.channel}:${b.activity}`, b.failure_rate] as const) : []), [broken]);
+  // Colour is the excess over what is normal for the step's kind (broken steps' definition), so a
+  // routing menu that every caller passes through is not painted red for doing its job.
+  const rates = useMemo(() => new Map(broken.status === 'ok' ? broken.data.map((b) => [`${b.channel}:${b.activity}`, Math.max(0, b.excess_failure_rate)] as const) : []), [broken]);
   const data = useMemo(() => (map.status === 'ok' ? sankeyData(map.data) : null), [map]);
   const option = useMemo(() => (data === null ? null : sankeyOption(data, rates, step, filters.intent)), [data, rates, step, filters.intent]);
   const singleStep = variants.status === 'ok' ? variants.data.variants.filter((v) => v.sequence.length === 1).reduce((n, v) => n + v.count, 0) : 0;
 
   const onClick = (e: ChartClick): void => {
     if (e.dataType === 'node' && e.name !== undefined) setQuery({ step: e.name });
+    const d = e.data as { source?: string; target?: string } | undefined;
+    if (e.dataType === 'edge' && d?.source !== undefined && d.target !== undefined) navigate(drillTo({ of: 'edge', 'edge-from': d.source, 'edge-to': d.target, ...q }));
   };
 
   return (
-    <Page title="Journey map" intro="Which step directly follows which, across channels. Wider flows are more frequent; coloured steps fail, redder more often. Choose a step to see what happens there.">
+    <Page title="Journey map" intro="Which step directly follows which, across channels. Wider flows are more frequent; a step is coloured by how much more often it fails than is normal for its kind, redder more. Choose a step to see what happens there; click a flow for the journeys behind it.">
       <JourneyFilterBar filters={filters} />
       <Show result={map} what="the journey map" isEmpty={(m) => m.journeys === 0} empty="No journeys match these filters: widen the period or choose another intent.">
         {(m) => (
@@ -203,19 +229,20 @@ export default function JourneyMapPage(): ReactNode {
               </h2>
               {option !== null && data !== null && (
                 // Each column needs room for its labels: a narrow screen scrolls the map sideways rather than overlap them.
-                <div className="chart-scroll" tabIndex={0} style={{ ['--chart-min' as string]: `${data.columns * 150 + 170}px` }}>
+                <div className="chart-scroll" tabIndex={0} style={{ ['--chart-min' as string]: `${data.columns * (LABEL_WIDTH + 30) + LABEL_WIDTH + 40}px` }}>
                   <Chart
                     option={option}
                     onClick={onClick}
+                    downloadName="journey-map-sankey"
                     height={Math.max(380, Math.min(820, data.nodes.length * 15))}
                     label={`Sankey of ${data.nodes.length} steps and ${data.links.length} transitions`}
                   />
                 </div>
               )}
               <div className="legend-row" aria-hidden="true">
-                <span className="swatch" style={{ background: failureColour(undefined) }} /> fails under 2%
-                <span className="swatch" style={{ background: failureColour(0.1) }} /> fails 10%
-                <span className="swatch" style={{ background: failureColour(0.3) }} /> fails 30% or more
+                <span className="swatch" style={{ background: failureColour(undefined) }} /> fails as normal for its kind (or under 2 points more)
+                <span className="swatch" style={{ background: failureColour(0.1) }} /> 10 points above normal
+                <span className="swatch" style={{ background: failureColour(0.3) }} /> 30 points or more above normal
               </div>
               <p className="note">
                 {data !== null && data.hidden > 0 && `The ${int(data.hidden)} rarest transitions are not drawn; the step details list them. `}
@@ -247,6 +274,7 @@ export default function JourneyMapPage(): ReactNode {
                     }
                     variants={variants.status === 'ok' ? variants.data : null}
                     loops={data?.loops ?? []}
+                    filter={q}
                   />
                 )}
               </section>

@@ -15,6 +15,7 @@ import { npsTrendTooltip } from '../charts/tooltips.ts';
 import { useApi } from '../data.ts';
 import type { ApiResult } from '../data.ts';
 import { fixed, int, interval, nps, pct } from '../format.ts';
+import { drillTo } from '../drill-link.ts';
 import { Link } from '../router.tsx';
 import { Empty, Figure, Page, Show } from '../ui.tsx';
 
@@ -30,6 +31,33 @@ function Card<T>({ result, label, children }: { result: ApiResult<T>; label: str
   );
 }
 
+/** The axis range that holds every score and band, rounded out to tens, within −100…100. */
+export function npsAxis(months: { nps: NpsFigure }[]): { min: number; max: number } {
+  const values = months.flatMap((m) => [m.nps.score, ...(m.nps.ci95 ?? [])]).filter((v): v is number => v !== null && Number.isFinite(v));
+  if (values.length === 0) return { min: -100, max: 100 };
+  const lo = Math.max(-100, Math.floor((Math.min(...values) - 2) / 10) * 10);
+  const hi = Math.min(100, Math.ceil((Math.max(...values) + 2) / 10) * 10);
+  return hi - lo < 20 ? { min: Math.max(-100, lo - 10), max: Math.min(100, hi + 10) } : { min: lo, max: hi };
+}
+
+/**
+ * This period against the one before: the change, and whether it is beyond noise — the two
+ * scores' 95% intervals give their standard errors, and the change is beyond noise when it
+ * exceeds 1.96 standard errors of a difference.
+ */
+export function periodChange(months: { key: string | null; nps: NpsFigure }[]): { text: string; beyond: boolean } | null {
+  const cur = months.at(-1);
+  const prev = months.at(-2);
+  if (cur === undefined || prev === undefined || cur.nps.score === null || prev.nps.score === null) return null;
+  const change = cur.nps.score - prev.nps.score;
+  const se = (f: NpsFigure): number | null => (f.ci95 === null ? null : (f.ci95[1] - f.ci95[0]) / (2 * 1.96));
+  const a = se(cur.nps);
+  const b = se(prev.nps);
+  const beyond = a !== null && b !== null && Math.abs(change) > 1.96 * Math.sqrt(a * a + b * b);
+  const arrow = change > 0 ? '▲' : change < 0 ? '▼' : '■';
+  return { text: `${cur.key} ${nps(cur.nps.score)} vs ${prev.key ?? 'before'} ${nps(prev.nps.score)}: ${arrow} ${nps(change)}, ${beyond ? 'beyond noise' : 'within noise'}`, beyond };
+}
+
 export function npsTrendOption(months: { key: string | null; nps: NpsFigure }[]): ChartOption {
   const keys = months.map((m) => m.key ?? '?');
   const lo = months.map((m) => m.nps.ci95?.[0] ?? null);
@@ -38,7 +66,8 @@ export function npsTrendOption(months: { key: string | null; nps: NpsFigure }[])
     grid: { left: 48, right: 24, top: 24, bottom: 32 },
     tooltip: { trigger: 'axis', formatter: npsTrendTooltip(months) },
     xAxis: { type: 'category', data: keys, boundaryGap: false },
-    yAxis: { type: 'value', min: -100, max: 100, name: 'NPS' },
+    // Scaled to the data (bands included), so a fall from +14 to +2 shows as the fall it is.
+    yAxis: { type: 'value', ...npsAxis(months), name: 'NPS' },
     series: [
       // The band is two stacked series: an invisible lower bound, then the width of the interval.
       { name: 'lower', type: 'line', data: lo, stack: 'ci', symbol: 'none', lineStyle: { opacity: 0 }, silent: true },
@@ -63,6 +92,7 @@ export default function Overview(): ReactNode {
     [metrics],
   );
   const trend = useMemo(() => npsTrendOption(months), [months]);
+  const change = useMemo(() => periodChange(months), [months]);
 
   return (
     <Page title="Overview" intro="How customers feel, whether their journeys work, and what is waiting to be put right. Each figure opens the page behind it.">
@@ -73,7 +103,18 @@ export default function Overview(): ReactNode {
               label="Relationship NPS"
               to="/feedback?by=month"
               value={nps(m.nps.relationship?.score)}
-              detail={m.nps.relationship ? `95%: ${interval(m.nps.relationship.ci95)} · ${int(m.nps.relationship.n)} answers` : 'no answers'}
+              detail={
+                <>
+                  {m.nps.relationship ? `95%: ${interval(m.nps.relationship.ci95)} · ${int(m.nps.relationship.n)} answers` : 'no answers'}
+                  {change !== null && (
+                    <span className={`figure-change${change.beyond ? ' bad-text' : ''}`} data-testid="nps-change">
+                      <br />
+                      {change.text}
+                    </span>
+                  )}
+                </>
+              }
+              drill={{ to: drillTo({ of: 'answers', metric: 'nps', scope: 'relationship', group: 'detractor' }), text: 'Who the detractors are' }}
             />
           )}
         </Card>
@@ -84,6 +125,7 @@ export default function Overview(): ReactNode {
               to="/feedback?by=channel"
               value={m.csat.transaction?.score == null ? '–' : `${fixed(m.csat.transaction.score)}%`}
               detail={m.csat.transaction ? `satisfied (4–5) · mean ${fixed(m.csat.transaction.mean, 2)} · ${int(m.csat.transaction.n)} answers` : 'no answers'}
+              drill={{ to: drillTo({ of: 'answers', metric: 'csat', scope: 'transaction', group: 'unsatisfied' }), text: 'Who was not satisfied' }}
             />
           )}
         </Card>
@@ -98,7 +140,15 @@ export default function Overview(): ReactNode {
           )}
         </Card>
         <Card result={journeys} label="Resolved journeys">
-          {(j) => <Figure label="Resolved journeys" to="/map" value={pct(j.resolved_rate)} detail={`of ${int(j.journeys)} journeys`} />}
+          {(j) => (
+            <Figure
+              label="Resolved journeys"
+              to="/map"
+              value={pct(j.resolved_rate)}
+              detail={`of ${int(j.journeys)} journeys`}
+              drill={{ to: drillTo({ of: 'journeys', outcome: 'resolved' }), text: 'List the resolved journeys' }}
+            />
+          )}
         </Card>
         <Card result={journeys} label="Containment">
           {(j) => <Figure label="Containment" to="/map" value={pct(j.containment_rate)} detail={`digital journeys with no assisted contact in 24 h (${int(j.digital_journeys)})`} />}
