@@ -7,6 +7,7 @@
  */
 import { AppError } from '../core/errors.ts';
 import { zoneOffsetMs } from '../core/time.ts';
+import { timeRangeSql } from '../store/store.ts';
 import type { Queryable, SqlParam } from '../store/store.ts';
 import { quietUntil } from './guard.ts';
 import { DEFAULT_POLICIES } from './policies.ts';
@@ -101,18 +102,6 @@ interface Contact {
   optOut: boolean;
 }
 
-function timeWhere(column: string, options: OutboundOptions, params: SqlParam[]): string {
-  const out: string[] = [];
-  if (options.from !== undefined) {
-    params.push(options.from);
-    out.push(`${column} >= $${params.length}`);
-  }
-  if (options.to !== undefined) {
-    params.push(options.to);
-    out.push(`${column} < $${params.length}`);
-  }
-  return out.length === 0 ? '' : ` AND ${out.join(' AND ')}`;
-}
 
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -189,13 +178,13 @@ export async function outboundReport(db: Queryable, options: OutboundOptions = {
   const w = followDays * DAY_MS;
   const freqDays = 7;
   const params: SqlParam[] = [];
-  const where = timeWhere('ts', options, params);
+  const where = timeRangeSql('ts', options, params);
   // Each outbound contact with totals of what followed it, computed where the data is: one row
   // per contact comes back, never the answers or the consents.
   const rows = await db.query(
     `WITH o AS (
        SELECT event_id, ts, channel, activity, customer_key FROM interactions
-       WHERE direction = 'outbound' AND customer_key IS NOT NULL${where}
+       WHERE direction = 'outbound' AND customer_key IS NOT NULL AND ${where}
      ),
      csat AS (
        SELECT o.event_id, count(*) AS n, sum(f.score) AS s, sum(f.score * f.score) AS ss FROM o

@@ -18,6 +18,7 @@
  * is fitted here, because neither SQL dialect fits one.
  */
 import { AppError } from '../core/errors.ts';
+import { timeRangeSql } from '../store/store.ts';
 import type { Queryable, SqlParam } from '../store/store.ts';
 import { contactsSql, DAY_MS, employeeKind, round } from './contacts.ts';
 import type { Contact } from './contacts.ts';
@@ -202,18 +203,6 @@ function intentKey(v: unknown): string {
   return v === null || v === undefined ? '' : String(v);
 }
 
-function timeConditions(column: string, options: AgentsOptions, params: SqlParam[]): string {
-  const out: string[] = [];
-  if (options.from !== undefined) {
-    params.push(options.from);
-    out.push(`${column} >= $${params.length}`);
-  }
-  if (options.to !== undefined) {
-    params.push(options.to);
-    out.push(`${column} < $${params.length}`);
-  }
-  return out.length === 0 ? 'TRUE' : out.join(' AND ');
-}
 
 /** How far back an answer without an event looks for the employee's contact with the customer. */
 const MATCH_WINDOW_MS = 7 * DAY_MS;
@@ -326,7 +315,7 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
   // the friction of the contact it rates) and one of totals per employee and intent. The model
   // is fitted here because neither SQL dialect has one (stats.ts).
   const params: SqlParam[] = [];
-  const answerRows = await db.query(answersSql(timeConditions('c0.ts', options, params), timeConditions('f.ts', options, params)), params);
+  const answerRows = await db.query(answersSql(timeRangeSql('c0.ts', options, params), timeRangeSql('f.ts', options, params)), params);
   const answers: Answer[] = answerRows.map((r) => ({
     score: Number(r.score),
     agent_id: String(r.agent_id),
@@ -354,7 +343,7 @@ export async function agentsAnalysis(db: Queryable, options: AgentsOptions = {})
   answers.forEach((a, i) => perAgent[groups[i]!]!.scores.push(a.score));
   // Contact totals per employee and intent: the intents' transfer rates centre "transferred in".
   const tParams: SqlParam[] = [];
-  const totalRows = await db.query(contactTotalsSql(timeConditions('c0.ts', options, tParams)), tParams);
+  const totalRows = await db.query(contactTotalsSql(timeRangeSql('c0.ts', options, tParams)), tParams);
   const transfers = new Map<string, { contacts: number; transferred: number }>();
   for (const r of totalRows) {
     const t = transfers.get(intentKey(r.intent)) ?? { contacts: 0, transferred: 0 };

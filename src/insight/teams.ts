@@ -6,6 +6,7 @@
  * and nothing here is per person.
  */
 import { AppError } from '../core/errors.ts';
+import { timeRangeSql } from '../store/store.ts';
 import type { Queryable, SqlParam } from '../store/store.ts';
 import { agentsAnalysis } from './agents.ts';
 import type { AgentScore, AgentsOptions, TeamScore } from './agents.ts';
@@ -66,18 +67,6 @@ export interface TeamsAnalysis {
   caution: string;
 }
 
-function timeWhere(column: string, options: AgentsOptions, params: SqlParam[]): string {
-  const out: string[] = [];
-  if (options.from !== undefined) {
-    params.push(options.from);
-    out.push(`${column} >= $${params.length}`);
-  }
-  if (options.to !== undefined) {
-    params.push(options.to);
-    out.push(`${column} < $${params.length}`);
-  }
-  return out.length === 0 ? '' : ` AND ${out.join(' AND ')}`;
-}
 
 /** NPS on −100..100 with an adjusted Wald interval (as feedback's, on the +1/0/−1 coding). */
 function nps(scores: readonly number[]): { score: number; ci95: [number, number] } {
@@ -138,7 +127,7 @@ export async function teamsAnalysis(db: Queryable, options: AgentsOptions = {}):
   const employee = new Map<string, { enps: number[]; engagement: number[] }>();
   const latest = new Map<string, { ts: number; score: number; team: string; metric: string }>();
   for (const r of await db.query(
-    `SELECT response_id, ts, metric, score, team, employee_id FROM employee_feedback WHERE team IS NOT NULL${timeWhere('ts', options, ep)}`,
+    `SELECT response_id, ts, metric, score, team, employee_id FROM employee_feedback WHERE team IS NOT NULL AND ${timeRangeSql('ts', options, ep)}`,
     ep,
   )) {
     const who = `${String(r.metric)}|${r.employee_id === null ? `response:${String(r.response_id)}` : `employee:${String(r.employee_id)}`}`;
@@ -153,15 +142,15 @@ export async function teamsAnalysis(db: Queryable, options: AgentsOptions = {}):
 
   // Relationship NPS of the customers each team served: each customer's latest answer in the period.
   const np: SqlParam[] = [];
-  const cWhere = timeWhere('i.ts', options, np);
-  const fWhere = timeWhere('f.ts', options, np);
+  const cWhere = timeRangeSql('i.ts', options, np);
+  const fWhere = timeRangeSql('f.ts', options, np);
   const served = new Map<string, Map<string, number>>();
   for (const r of await db.query(
     `SELECT DISTINCT p.agent_id, p.customer_key, a.score FROM
-       (SELECT DISTINCT i.customer_key, i.agent_id FROM interactions i WHERE i.agent_id IS NOT NULL AND i.direction = 'inbound'${cWhere}) p
+       (SELECT DISTINCT i.customer_key, i.agent_id FROM interactions i WHERE i.agent_id IS NOT NULL AND i.direction = 'inbound' AND ${cWhere}) p
        JOIN (SELECT customer_key, score FROM (
                SELECT f.customer_key, f.score, row_number() OVER (PARTITION BY f.customer_key ORDER BY f.ts DESC, f.response_id DESC) AS rn
-               FROM feedback f WHERE f.metric = 'nps' AND f.scope = 'relationship' AND f.customer_key IS NOT NULL${fWhere}) x
+               FROM feedback f WHERE f.metric = 'nps' AND f.scope = 'relationship' AND f.customer_key IS NOT NULL AND ${fWhere}) x
              WHERE rn = 1) a ON a.customer_key = p.customer_key`,
     np,
   )) {
@@ -174,7 +163,7 @@ export async function teamsAnalysis(db: Queryable, options: AgentsOptions = {}):
 
   const pp: SqlParam[] = [];
   const praise = new Map<string, number>();
-  for (const r of await db.query(`SELECT team, count(*) AS n FROM praise WHERE 1 = 1${timeWhere('ts', options, pp)} GROUP BY team`, pp)) {
+  for (const r of await db.query(`SELECT team, count(*) AS n FROM praise WHERE ${timeRangeSql('ts', options, pp)} GROUP BY team`, pp)) {
     praise.set(String(r.team), Number(r.n));
   }
 

@@ -214,3 +214,20 @@ export interface Staging {
   /** Drops the staging tables. Safe to call twice. */
   release(): Promise<void>;
 }
+
+/**
+ * `column` inside a time range as SQL (`from` inclusive, `to` exclusive, epoch ms), binding the
+ * bounds into `params`; `TRUE` when the range is open on both sides.
+ */
+export function timeRangeSql(column: string, range: { readonly from?: number | undefined; readonly to?: number | undefined }, params: SqlParam[]): string {
+  const out: string[] = [];
+  if (range.from !== undefined) {
+    params.push(range.from);
+    out.push(`${column} >= $${params.length}`);
+  }
+  if (range.to !== undefined) {
+    params.push(range.to);
+    out.push(`${column} < $${params.length}`);
+  }
+  return out.length === 0 ? 'TRUE' : out.join(' AND ');
+}

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { caseRollup, computeMetrics, countComments, getSurvey, listComments, listHiddenAtRisk, listPraise, listSurveys, METRICS_BY, TEXT_SOURCES, TOPIC_VIEWS, topicSummary } from '../../feedback/index.ts';
-import type { TextSource, TopicView } from '../../feedback/index.ts';
+import type { CommentFilter, TextSource, TopicView } from '../../feedback/index.ts';
 import type { MetricsBy } from '../../feedback/index.ts';
 import type { SentimentLabel } from '../../feedback/sentiment.ts';
 import { brokenSteps, journeyMap, journeysDocument, journeyVariants, JOURNEY_OUTCOMES, MAP_BY, parseJourneyFilter } from '../../journey/index.ts';
@@ -91,6 +91,28 @@ function analysis(name: string, description: string, params: Record<string, obje
   return { name, description, params, access, run };
 }
 
+/** What selects comments, for the list and for its total alike. */
+const COMMENT_FILTERS: Record<string, object> = {
+  source: { type: 'string', enum: [...TEXT_SOURCES], default: 'feedback' },
+  view: { type: 'string', enum: [...TOPIC_VIEWS], default: 'negative' },
+  topic: text('a topic id'),
+  sentiment: { type: 'string', enum: ['positive', 'negative', 'neutral'] },
+  scope: { type: 'string', enum: ['relationship', 'transaction'] },
+  metric: { type: 'string', enum: ['nps', 'csat', 'ces'] },
+  from: text('answers on or after this ISO date'),
+  to: text('answers up to and including this ISO date'),
+};
+const commentFilter = (q: Query): CommentFilter => ({
+  source: s(q.source) as TextSource | undefined,
+  view: s(q.view) as TopicView | undefined,
+  topic: s(q.topic),
+  sentiment: s(q.sentiment) as SentimentLabel | undefined,
+  scope: s(q.scope),
+  metric: s(q.metric),
+  from: q.from === undefined ? undefined : parseBound('--from', String(q.from), false),
+  to: q.to === undefined ? undefined : parseBound('--to', String(q.to), true),
+});
+
 export const ANALYSES: readonly Analysis[] = [
   analysis('journeys', 'Journey summary: outcomes, channel switches, assisted contacts, containment, preferred channels', { ...FILTERS, ...OUTCOME }, ({ store }, q) =>
     journeysDocument(store, filter(q)),
@@ -151,55 +173,17 @@ export const ANALYSES: readonly Analysis[] = [
     'feedback/comments',
     'Comment verbatims with sentiment and topics, most negative first',
     {
-      source: { type: 'string', enum: [...TEXT_SOURCES], default: 'feedback' },
-      view: { type: 'string', enum: [...TOPIC_VIEWS], default: 'negative' },
-      topic: text('a topic id'),
-      sentiment: { type: 'string', enum: ['positive', 'negative', 'neutral'] },
-      scope: { type: 'string', enum: ['relationship', 'transaction'] },
-      metric: { type: 'string', enum: ['nps', 'csat', 'ces'] },
-      from: text('answers on or after this ISO date'),
-      to: text('answers up to and including this ISO date'),
+      ...COMMENT_FILTERS,
       limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 50 },
-      offset: { type: 'integer', minimum: 0, default: 0, description: 'skip this many first, to page through all comments' },
+      offset: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0, description: 'skip this many first, to page through all comments' },
     },
-    ({ store }, q) =>
-      listComments(store, {
-        source: s(q.source) as TextSource | undefined,
-        view: s(q.view) as TopicView | undefined,
-        topic: s(q.topic),
-        sentiment: s(q.sentiment) as SentimentLabel | undefined,
-        scope: s(q.scope),
-        metric: s(q.metric),
-        from: q.from === undefined ? undefined : parseBound('--from', String(q.from), false),
-        to: q.to === undefined ? undefined : parseBound('--to', String(q.to), true),
-        limit: Number(q.limit ?? 50),
-        offset: Number(q.offset ?? 0),
-      }),
+    ({ store }, q) => listComments(store, { ...commentFilter(q), limit: Number(q.limit ?? 50), offset: Number(q.offset ?? 0) }),
   ),
   analysis(
     'feedback/comments/total',
     'How many comments feedback/comments pages through with these filters',
-    {
-      source: { type: 'string', enum: [...TEXT_SOURCES], default: 'feedback' },
-      view: { type: 'string', enum: [...TOPIC_VIEWS], default: 'negative' },
-      topic: text('a topic id'),
-      sentiment: { type: 'string', enum: ['positive', 'negative', 'neutral'] },
-      scope: { type: 'string', enum: ['relationship', 'transaction'] },
-      metric: { type: 'string', enum: ['nps', 'csat', 'ces'] },
-      from: text('answers on or after this ISO date'),
-      to: text('answers up to and including this ISO date'),
-    },
-    ({ store }, q) =>
-      countComments(store, {
-        source: s(q.source) as TextSource | undefined,
-        view: s(q.view) as TopicView | undefined,
-        topic: s(q.topic),
-        sentiment: s(q.sentiment) as SentimentLabel | undefined,
-        scope: s(q.scope),
-        metric: s(q.metric),
-        from: q.from === undefined ? undefined : parseBound('--from', String(q.from), false),
-        to: q.to === undefined ? undefined : parseBound('--to', String(q.to), true),
-      }),
+    COMMENT_FILTERS,
+    ({ store }, q) => countComments(store, commentFilter(q)),
   ),
   analysis(
     'feedback/topics',
