@@ -6,6 +6,7 @@ import { importFiles } from '../ingest/import.ts';
 import { openStore } from '../store/open.ts';
 import { topicSummary } from './comments.ts';
 import { listPraise } from './praise.ts';
+import { DEFAULT_TAXONOMY } from './taxonomy.ts';
 
 test('feedback praise lists the same praising comments the topics count, credited to the agent the answer is about', async () => {
   const dir = tempDir();
@@ -24,7 +25,8 @@ test('feedback praise lists the same praising comments the topics count, credite
       ],
       { createCases: false },
     );
-    const topics = await topicSummary(store);
+    // Praise is read with the built-in taxonomy's agent-praise topic (discovered topics have no fixed ids).
+    const topics = await topicSummary(store, { taxonomy: DEFAULT_TAXONOMY, view: 'all' });
     const praiseTopic = topics.find((t) => t.topic === 'agent_praise')!;
     const praise = await listPraise(store);
     assert.equal(praise.length, praiseTopic.comments, 'one praise row per comment the topics read as praise');
