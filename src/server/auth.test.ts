@@ -24,7 +24,7 @@ const ANALYST_ONLY = ['admin', 'analyst'] as const;
 const track = { type: 'track', userId: 'C1', event: 'pay_bill/view_bill', messageId: 'auth-m1', timestamp: '2026-06-01T09:00:00Z' };
 
 const ROUTES: readonly RouteCase[] = [
-  ...['journeys', 'map', 'variants', 'broken', 'metrics', 'cases/rollup', 'cases/hidden', 'feedback/comments', 'feedback/topics', 'feedback/praise', 'agents', 'drivers', 'risk', 'promises', 'teams', 'outbound', 'surveys'].map(
+  ...['journeys', 'map', 'variants', 'broken', 'metrics', 'cases/rollup', 'cases/hidden', 'feedback/comments', 'feedback/comments/total', 'feedback/topics', 'feedback/praise', 'agents', 'drivers', 'risk', 'promises', 'teams', 'outbound', 'drill', 'surveys'].map(
     (name): RouteCase => ({ method: 'GET', url: `/api/v1/${name}`, path: `/api/v1/${name}`, allowed: ANALYST_ONLY }),
   ),
   // Lists of customers or cases: analysts' (docs/security.md); agents reach one customer at a time.
