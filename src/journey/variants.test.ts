@@ -85,7 +85,7 @@ test('each variant says how long its journeys took, first step to last, and the 
   const v = await journeyVariants(store, { by: 'activity' });
   const ab = v.variants.find((x) => x.sequence.join() === 'a,b')!;
   // K3 at one instant (0 s), K4 a minute apart (60 s).
-  assert.deepEqual([ab.mean_seconds, ab.median_seconds, ab.p90_seconds], [30, 30, 54]);
+  assert.deepEqual([ab.mean_seconds, ab.median_seconds, ab.p90_seconds], [30, 30, 60], 'p90 is a value of the data');
   const abc = v.variants.find((x) => x.sequence.join() === 'a,b,c')!;
   assert.deepEqual([abc.mean_seconds, abc.median_seconds], [120, 120]);
   // Six journeys: 0, 0, 0, 60, 0 and 120 s.

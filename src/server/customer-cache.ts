@@ -277,8 +277,10 @@ export class CustomerCache {
     const room = this.maxNames - this.names.size;
     try {
       const names = new Map<string, Set<string | null>>();
+      // Read to the end even when closed meanwhile (skipping the work): a DuckDB stream left
+      // half-read keeps its database file locked after the store is closed.
       for await (const batch of this.background.stream(`SELECT customer_key, ${IDENTIFIER_TYPES.join(', ')} FROM id_tuples`)) {
-        if (this.closed) return;
+        if (this.closed) continue;
         for (const r of batch) {
           for (const t of IDENTIFIER_TYPES) {
             const v = r[t];
@@ -293,6 +295,7 @@ export class CustomerCache {
           }
         }
       }
+      if (this.closed) return;
       for (const [name, set] of names) {
         if (watch.all || watch.identifiers.has(name) || this.names.has(name)) continue;
         this.keepName(name, orderKeys([...set]));

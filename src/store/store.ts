@@ -69,7 +69,11 @@ export interface Queryable {
 export interface SqlDialect {
   /** Median of a numeric expression as an aggregate. */
   median(expr: string): string;
-  /** The q-quantile (0–1) of a numeric expression as an aggregate, interpolated as the median is. */
+  /**
+   * The q-quantile (0–1) of a numeric expression as an aggregate: a value of the data (the
+   * discrete quantile), so that every engine gives the same figure to the last digit, where an
+   * interpolated one differs in its rounding from engine to engine.
+   */
   quantile(expr: string, q: number): string;
   /** Epoch milliseconds (BIGINT) → a TIMESTAMP-typed expression in UTC. */
   msToTimestamp(expr: string): string;

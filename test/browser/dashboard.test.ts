@@ -232,6 +232,9 @@ for (const target of storeTargets()) {
     });
 
     test('clicking a step on the map shows its volumes, failure rate, next steps and variants', async () => {
+      // Its own state: the test before it clears its filters.
+      await open('/map?intent=pay_bill');
+      await w.page.locator('#sankey-title', { hasText: 'journeys to pay bill' }).waitFor();
       await w.page.locator('.chart svg text', { hasText: 'web · submit payment' }).first().click();
       await w.page.waitForURL(/step=web%3Apay_bill%2Fsubmit_payment/);
       const panel = w.page.locator('[data-testid=step-panel]');

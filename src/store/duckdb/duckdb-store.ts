@@ -18,7 +18,7 @@ import { bytesOf } from '../memory-amount.ts';
 
 export const duckdbDialect: SqlDialect = {
   median: (e) => `median(${e})`,
-  quantile: (e, q) => `quantile_cont(${e}, ${Number(q)})`,
+  quantile: (e, q) => `quantile_disc(${e}, ${Number(q)})`,
   msToTimestamp: (e) => `make_timestamp(CAST(${e} AS BIGINT) * 1000)`,
   msToMonth: (e) => `strftime(make_timestamp(CAST(${e} AS BIGINT) * 1000), '%Y-%m')`,
   // An ordered string_agg sorts inside every group; sorting a list of structs does the same

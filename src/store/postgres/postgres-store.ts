@@ -23,7 +23,7 @@ import { pgParams, pgText, pgTypes } from './postgres-values.ts';
 
 export const postgresDialect: SqlDialect = {
   median: (e) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${e})`,
-  quantile: (e, q) => `percentile_cont(${Number(q)}) WITHIN GROUP (ORDER BY ${e})`,
+  quantile: (e, q) => `percentile_disc(${Number(q)}) WITHIN GROUP (ORDER BY ${e})`,
   msToTimestamp: (e) => `to_timestamp((${e}) / 1000.0)`,
   msToMonth: (e) => `to_char(to_timestamp((${e}) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')`,
   stringAgg: (e, sep, orderBy) => `string_agg(${e}, '${sep}' ORDER BY ${orderBy})`,
