@@ -119,7 +119,8 @@ export function registerFeedback(program: Command, ctx: CommandContext): void {
         if (flags.clear === true) await saveTaxonomy(store, null);
         else if (given !== undefined) await saveTaxonomy(store, given);
         return taxonomyInForce(store);
-      });
+        // Storing a taxonomy may come before any data (npm start stores the demo's first).
+      }, { create: given !== undefined });
       if (ctx.global().json) return printJson(ctx.io, inForce);
       ctx.io.out(inForce === null ? 'No taxonomy stored: topics are discovered from the texts.' : `Taxonomy in force: ${inForce.topics.map((t) => t.label).join(', ')}`);
     });

@@ -47,6 +47,18 @@ describe('the command line on a user’s terminal', () => {
     }
   });
 
+  test('a command that stores something may make the store: keys create, and a taxonomy before any data (as npm start does)', () => {
+    const taxonomy = path.join(dir, 'taxonomy.json');
+    fs.writeFileSync(taxonomy, JSON.stringify({ topics: [{ id: 'billing', label: 'Billing', keywords: ['bill'] }] }));
+    const fresh = path.join(dir, 'fresh.duckdb');
+    const r = cli(['--db', fresh, 'feedback', 'taxonomy', taxonomy]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(fresh));
+    const fresh2 = path.join(dir, 'fresh2.duckdb');
+    assert.equal(cli(['--db', fresh2, 'keys', 'create', '--role', 'admin']).code, 0);
+    assert.equal(cli(['--db', path.join(dir, 'fresh3.duckdb'), 'feedback', 'taxonomy']).code, 2, 'asking which taxonomy is in force only reads');
+  });
+
   test('`| head` ends the command quietly', () => {
     const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${path.join(ROOT, 'bin', 'throughline.js')}" --db "${db}" export events --format jsonl 2>"${dir}/epipe.err" | head -1`], {
       encoding: 'utf8',
