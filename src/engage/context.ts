@@ -8,7 +8,7 @@
 import { capitalise } from '../feedback/phrases.ts';
 import type { Queryable } from '../store/store.ts';
 import { factsAt, journeySteps, loadRows, openJourneys, outboundBetween } from './facts.ts';
-import type { CustomerFacts, CustomerRows, PromiseFact } from './facts.ts';
+import type { CustomerFacts, CustomerRows, FeedbackFact, PromiseFact } from './facts.ts';
 import { offerBlocks } from './guard.ts';
 import type { OfferBlock } from './guard.ts';
 import { DEFAULT_POLICIES } from './policies.ts';
@@ -67,18 +67,8 @@ export interface ContextDoc {
   open_journeys: ContextJourney[];
   recent: ContextStep[];
   failures: ContextStep[];
-  feedback: {
-    response_id: string;
-    ts: string;
-    survey_id: string;
-    metric: string;
-    scope: string;
-    score: number;
-    comment: string | null;
-    /** The customer's words to the survey's later questions, each to its question (never merged into `comment`). */
-    answers: { question: string; text: string }[];
-    unhappy: boolean;
-  }[];
+  /** An answer as the facts hold it (its `answers`: the words to later questions, never merged into `comment`), its time in ISO. */
+  feedback: (Omit<FeedbackFact, 'ts'> & { ts: string; unhappy: boolean })[];
   cases: { case_id: string; kind: string; status: string; reason: string; owner: string; opened_at: string; due_at: string; overdue: boolean; root_cause_step: string | null }[];
   promises: { open: ContextPromise[]; overdue: ContextPromise[]; broken: ContextPromise[]; kept: number };
   preferred_channel: string | null;

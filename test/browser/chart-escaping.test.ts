@@ -6,7 +6,6 @@
  * formatter with such names; this is the check that the page really uses them.)
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,33 +18,15 @@ import { createApp, createKey } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
 import { registerDashboard } from '../../src/web/index.ts';
+import { CHROMIUM, DIST, ensureBuilt, LAUNCH_ARGS, NO_BROWSER } from '../support/browser.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const WEB = path.join(ROOT, 'web');
-const DIST = path.join(WEB, 'dist');
-const CHROMIUM = '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 /** What an attacker names their events: each would be an element if put into HTML as is. */
 const HOSTILE = [`pay_bill/"><img src=x id=injected-1 onerror=alert(1)>`, `pay_bill/'><svg id=injected-2 onload=alert(2)>`, `pay_bill/<b id=injected-3>bold</b>`];
 
-function newestMtime(p: string): number {
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newestMtime(path.join(p, f))));
-}
 
-/** Builds web/dist unless it is newer than every source of the app (as dashboard.test.ts does). */
-function ensureBuilt(): void {
-  const built = fs.existsSync(path.join(DIST, 'index.html')) ? fs.statSync(path.join(DIST, 'index.html')).mtimeMs : 0;
-  const sources = Math.max(newestMtime(path.join(WEB, 'src')), newestMtime(path.join(WEB, 'index.html')), newestMtime(path.join(WEB, 'vite.config.ts')));
-  if (built > sources) return;
-  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--config', path.join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
-const skip = fs.existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: install Debian's with apt-get install chromium`;
+const skip = NO_BROWSER;
 
 describe('hostile step names in the charts', { skip }, () => {
   let dir: string;

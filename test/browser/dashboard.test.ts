@@ -6,7 +6,6 @@
  * (default screenshots/; PostgreSQL's in its postgres/ folder), and no console error may appear.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,30 +25,13 @@ import { createApp, createKey } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
 import { registerDashboard } from '../../src/web/index.ts';
+import { CHROMIUM, DIST, ensureBuilt, LAUNCH_ARGS, NO_BROWSER } from '../support/browser.ts';
 import { describeOn, storeTargets } from '../support/store-targets.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const WEB = path.join(ROOT, 'web');
-const DIST = path.join(WEB, 'dist');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve(ROOT, process.env.THROUGHLINE_SCREENSHOTS ?? 'screenshots');
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
-function newestMtime(p: string): number {
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newestMtime(path.join(p, f))));
-}
 
-/** Builds web/dist unless it is newer than every source of the app. */
-function ensureBuilt(): void {
-  const built = fs.existsSync(path.join(DIST, 'index.html')) ? fs.statSync(path.join(DIST, 'index.html')).mtimeMs : 0;
-  const sources = Math.max(newestMtime(path.join(WEB, 'src')), newestMtime(path.join(WEB, 'index.html')), newestMtime(path.join(WEB, 'vite.config.ts')));
-  if (built > sources) return;
-  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--config', path.join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 /** The survey of docs/feedback.md, so the Surveys page has something to preview. */
 const SURVEY = {
@@ -89,7 +71,7 @@ interface World {
   endpoints: ReadonlySet<string>;
 }
 
-const skip = fs.existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: install Debian's with apt-get install chromium`;
+const skip = NO_BROWSER;
 
 for (const target of storeTargets()) {
   // The same pages on either store (issue 8): PostgreSQL answers every call the dashboard makes.

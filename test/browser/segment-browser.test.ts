@@ -15,12 +15,12 @@ import { after, before, describe, test } from 'node:test';
 import { Analytics } from '@segment/analytics-node';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext } from 'playwright-core';
+import { CHROMIUM, NO_BROWSER } from '../support/browser.ts';
 import { cli, serve, stop } from '../support/served.ts';
 import type { Served } from '../support/served.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BUNDLES = path.join(ROOT, 'node_modules', '@segment', 'analytics-next', 'dist', 'umd');
-const CHROMIUM = '/usr/bin/chromium';
 // No name resolves but 127.0.0.1: the page can reach nothing else. (Not page.route: while
 // Playwright intercepts requests it answers every CORS preflight itself, allowing any origin.)
 const LAUNCH_ARGS = [
@@ -78,7 +78,7 @@ interface BrowserRun {
   failed: string[];
 }
 
-const skip = fs.existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: install Debian's with apt-get install chromium`;
+const skip = NO_BROWSER;
 
 describe('Segment libraries sending to throughline serve', { skip }, () => {
   let dir: string;
