@@ -6,7 +6,6 @@
  * page at 1440 and 400 px wide in THROUGHLINE_SCREENSHOTS (default screenshots/), workbench-*.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,30 +28,14 @@ import { createApp, createKey } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
 import { registerDashboard } from '../../src/web/index.ts';
+import { CHROMIUM, DIST, ensureBuilt, LAUNCH_ARGS, NO_BROWSER } from '../support/browser.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const WEB = path.join(ROOT, 'web');
-const DIST = path.join(WEB, 'dist');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve(ROOT, process.env.THROUGHLINE_SCREENSHOTS ?? 'screenshots');
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /** A name a spreadsheet would run as a formula if the CSV let it. */
 const HOSTILE_NAME = '=HYPERLINK("http://evil.example","click")';
 
-function newestMtime(p: string): number {
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...fs.readdirSync(p).map((f) => newestMtime(path.join(p, f))));
-}
 
-function ensureBuilt(): void {
-  const built = fs.existsSync(path.join(DIST, 'index.html')) ? fs.statSync(path.join(DIST, 'index.html')).mtimeMs : 0;
-  const sources = Math.max(newestMtime(path.join(WEB, 'src')), newestMtime(path.join(WEB, 'index.html')), newestMtime(path.join(WEB, 'vite.config.ts')));
-  if (built > sources) return;
-  const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const r = spawnSync(process.execPath, [vite, 'build', '--config', path.join(WEB, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 /** RFC 4180 as the dashboard writes it: quoted cells may hold commas, quotes and line breaks. */
 function parseCsv(text: string): string[][] {
@@ -84,7 +67,7 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const skip = fs.existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}: install Debian's with apt-get install chromium`;
+const skip = NO_BROWSER;
 
 describe('the analyst workbench in a real browser', { skip }, () => {
   let dir: string;
@@ -270,6 +253,10 @@ describe('the analyst workbench in a real browser', { skip }, () => {
     const first = await page.locator('[data-testid=verbatims] li').first().textContent();
     await page.locator('nav.pager button', { hasText: 'Next' }).click();
     await page.locator('[data-testid=comments-range]', { hasText: `41–80 of ${total.toLocaleString('en-GB')} comments` }).waitFor();
+    // The range is the page's own state, the list a request's answer: wait for the list to turn.
+    await page
+      .waitForFunction(`document.querySelector('[data-testid=verbatims] li')?.textContent !== ${JSON.stringify(first)}`, undefined, { timeout: 10_000 })
+      .catch(() => undefined);
     assert.notEqual(await page.locator('[data-testid=verbatims] li').first().textContent(), first, 'the next page has other comments');
     assert.equal(await page.locator('[data-testid=verbatims] li').count(), 40);
   });
